@@ -1,0 +1,129 @@
+# Connector — the management plane of the connector appliance.
+#
+#   make run      install what is missing, build, start a local console under ./run/
+#   make check    install test dependencies, build, run every test
+#   make bench    figures against a baseline measured in the same run
+#   make install DESTDIR= PREFIX=
+#
+VERSION := $(shell cat VERSION)
+PREFIX ?= /usr/local
+DESTDIR ?=
+PORT ?= 8443
+WORKERS ?= 2
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-unused-parameter
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+PKGS = sqlite3 libcrypto libargon2 fcgi
+# Recursively expanded: pkg-config runs when a recipe needs it, after deps.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+CS_CFLAGS = -I/usr/include/ClearSilver
+CS_LIBS = -lneo_cgi -lneo_cs -lneo_utl -lz
+CPPFLAGS += -D_GNU_SOURCE -DCONNECTOR_VERSION=\"$(VERSION)\" \
+	-DCONNECTOR_SHARE_DIR=\"$(PREFIX)/share/connector\"
+ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(PKG_CFLAGS) $(CS_CFLAGS) -fstack-protector-strong \
+	-D_FORTIFY_SOURCE=2 -fPIE
+ALL_LDFLAGS = $(LDFLAGS) -pie -Wl,-z,relro,-z,now
+LIBS = build/libconnector.a $(CS_LIBS) $(PKG_LIBS)
+
+LIB_SRC = $(wildcard lib/*.c)
+LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o) build/gen/migrations.o
+CGI_PROGS = $(patsubst cgi-bin/%.c,build/cgi-bin/%,$(wildcard cgi-bin/*.c))
+SBIN_PROGS = build/sbin/connector-setup
+UNIT_TESTS = $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test-*.c))
+SHARE = build/share/templates build/share/static build/share/nginx \
+	build/share/common-passwords.txt
+
+# Debian packages: to build and run, and in addition to test and measure.
+DEPS = build-essential pkg-config nginx libfcgi-dev clearsilver-dev zlib1g-dev \
+	libsqlite3-dev libssl-dev libcurl4-openssl-dev libjansson-dev libargon2-dev \
+	openssl sqlite3
+TEST_DEPS = curl python3 faketime valgrind chromium nodejs wrk procps
+
+.PHONY: all deps test-deps run check bench install clean unit
+all: build/libconnector.a $(CGI_PROGS) $(SBIN_PROGS) $(SHARE)
+
+deps:
+	@scripts/install-deps $(DEPS)
+
+test-deps: deps
+	@scripts/install-deps $(TEST_DEPS)
+	@scripts/install-node-deps
+
+build/gen/migrations.c: $(wildcard sql/*.sql) scripts/embed-sql
+	@mkdir -p $(@D)
+	scripts/embed-sql sql/*.sql > $@.tmp && mv $@.tmp $@
+
+build/gen/migrations.o: build/gen/migrations.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/lib/%.o: lib/%.c lib/connector.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/libconnector.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+build/cgi-bin/%: cgi-bin/%.c build/libconnector.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
+
+build/sbin/%: sbin/%.c build/libconnector.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
+
+build/tests/%: tests/unit/%.c tests/unit/unit.h build/libconnector.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
+
+# The share directory as it is installed, made of links into the tree.
+build/share/templates build/share/static build/share/nginx build/share/common-passwords.txt:
+	@mkdir -p build/share
+	ln -sfn $(CURDIR)/templates build/share/templates
+	ln -sfn $(CURDIR)/nginx/static build/share/static
+	ln -sfn $(CURDIR)/nginx build/share/nginx
+	ln -sfn $(CURDIR)/share/common-passwords.txt build/share/common-passwords.txt
+
+unit: $(UNIT_TESTS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/connector-run --root $(CURDIR)/run --port $(PORT) --workers $(WORKERS)
+
+check: test-deps
+	@$(MAKE) --no-print-directory all unit
+	@tests/run
+
+bench: test-deps
+	@$(MAKE) --no-print-directory all
+	@bench/run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/connector/cgi-bin $(DESTDIR)$(PREFIX)/sbin \
+		$(DESTDIR)$(PREFIX)/share/connector/templates \
+		$(DESTDIR)$(PREFIX)/share/connector/static/errors \
+		$(DESTDIR)$(PREFIX)/share/connector/nginx \
+		$(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)/lib/systemd/system $(DESTDIR)/etc/logrotate.d
+	install -m 0755 $(CGI_PROGS) $(DESTDIR)$(PREFIX)/lib/connector/cgi-bin/
+	install -m 0755 $(SBIN_PROGS) $(DESTDIR)$(PREFIX)/sbin/
+	ln -sf connector-setup $(DESTDIR)$(PREFIX)/sbin/setup.rb
+	install -m 0644 templates/*.cs $(DESTDIR)$(PREFIX)/share/connector/templates/
+	install -m 0644 nginx/static/*.css nginx/static/*.svg $(DESTDIR)$(PREFIX)/share/connector/static/
+	install -m 0644 nginx/static/errors/*.html $(DESTDIR)$(PREFIX)/share/connector/static/errors/
+	install -m 0644 nginx/*.conf.in $(DESTDIR)$(PREFIX)/share/connector/nginx/
+	install -m 0644 share/common-passwords.txt $(DESTDIR)$(PREFIX)/share/connector/
+	install -m 0644 man/connector-setup.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	for f in dist/systemd/*; do \
+		sed 's|@PREFIX@|$(PREFIX)|g' $$f > $(DESTDIR)/lib/systemd/system/$$(basename $$f); \
+	done
+	install -m 0644 dist/logrotate/connector $(DESTDIR)/etc/logrotate.d/connector
+
+clean:
+	rm -rf build

@@ -1,0 +1,68 @@
+/*
+ * login — /login and /logout.  A failed login looks the same whatever the
+ * cause; after 20 consecutive failures the console is locked (the right
+ * password is refused too) until the password is reset from the VM
+ * console, and repeated failures from one address are answered slowly.
+ */
+#include <unistd.h>
+
+#include "../lib/connector.h"
+
+static int
+page_login(struct app_ctx *c)
+{
+	const char *pw = app_field(c, F_PASSWORD);
+	unsigned delay = 0;
+	int rc;
+
+	app_template(c, "login.cs", "Sign in");
+	if (!app_is_post(c)) {
+		struct auth_admin a;
+		if (auth_admin_get(&a) == 0 && a.locked)
+			app_set(c, "locked", "1");
+		return 200;
+	}
+	rc = auth_login(pw ? pw : "", app_remote_addr(c), &delay);
+	if (rc == 0) {
+		if (app_start_session(c) != 0)
+			return 500;
+		app_audit(c, "login");
+		return app_redirect(c, "/");
+	}
+	if (rc == CONN_ELOCKED) {
+		app_set(c, "locked", "1");
+		app_audit(c, "login refused: console locked");
+		return 403;
+	}
+	if (rc != CONN_EDENIED)
+		return 500;
+	if (delay)
+		usleep(delay * 1000u);
+	app_set(c, "error", "The password is not right.");
+	app_audit(c, "login failed");
+	return 403;
+}
+
+static int
+page_logout(struct app_ctx *c)
+{
+	if (app_end_session(c) != 0)
+		return 500;
+	app_audit(c, "logout");
+	return app_redirect(c, "/login");
+}
+
+static const struct app_page pages[] = {
+	{ "/login", APP_GET | APP_POST, FIELD(F_CSRF) | FIELD(F_PASSWORD),
+	  ACCESS_ANON, page_login },
+	{ "/logout", APP_POST, FIELD(F_CSRF), ACCESS_SESSION, page_logout },
+};
+
+int
+main(int argc, char **argv)
+{
+	static const struct app_program prog = { "login", pages,
+	    sizeof pages / sizeof pages[0] };
+
+	return app_main(argc, argv, &prog);
+}

@@ -1,0 +1,529 @@
+/*
+ * auth.c — the console's one administrator: password policy and argon2id
+ * hashing, the first-run setup code, login with the seed's lockout (20
+ * consecutive failures lock the console until the password is reset from
+ * the VM console) and a per-address slow-down, and sessions whose tokens
+ * are stored only as SHA-256 hashes.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <argon2.h>
+
+#include "connector.h"
+
+/* About 100 ms on the reference machine; above OWASP's m=19 MiB, t=2. */
+#define A2_M_COST 32768
+#define A2_T_COST 2
+#define A2_LANES 1
+#define A2_SALT 16
+#define A2_HASH 32
+
+/* Refresh a session's last_seen at most this often (saves a write). */
+#define TOUCH_EVERY 60
+
+static const char code_alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/* Number of code points in a valid UTF-8 string. */
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* 1 when pw (case-insensitively) is in the shipped common-password list. */
+static int
+is_common(const char *pw)
+{
+	char path[4200], line[256];
+	size_t pl = strlen(pw);
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/common-passwords.txt",
+	    paths_get(PATH_SHARE));
+	if ((f = fopen(path, "re")) == NULL) {
+		log_warn("no common-password list at %s", path);
+		return 0;
+	}
+	while (!found && fgets(line, sizeof line, f) != NULL) {
+		size_t n = strcspn(line, "\r\n");
+		line[n] = '\0';
+		if (line[0] == '#')
+			continue;
+		if (n == pl && strcasecmp(line, pw) == 0)
+			found = 1;
+	}
+	util_wipe(line, sizeof line);
+	fclose(f);
+	return found;
+}
+
+/*
+ * NULL when pw is an acceptable new password (and equals confirm, when
+ * confirm is not NULL); otherwise a sentence telling the administrator
+ * what to change.  No composition rules, only length and the common list.
+ */
+const char *
+auth_password_problem(const char *pw, const char *confirm)
+{
+	if (pw == NULL || *pw == '\0')
+		return "Enter a password.";
+	if (utf8_chars(pw) < AUTH_PASSWORD_MIN)
+		return "Use at least 12 characters; a few unrelated words "
+		    "make a good password.";
+	if (strlen(pw) > AUTH_PASSWORD_MAX)
+		return "Use at most 1024 bytes.";
+	if (confirm != NULL && strcmp(pw, confirm) != 0)
+		return "The two passwords do not match; type the same "
+		    "password twice.";
+	if (is_common(pw))
+		return "This password is one of the most common passwords; "
+		    "choose another.";
+	return NULL;
+}
+
+/* Hash pw with argon2id into its encoded (PHC) form. */
+int
+auth_hash_password(const char *pw, char *out, size_t outlen)
+{
+	unsigned char salt[A2_SALT];
+	int rc;
+
+	if (util_random(salt, sizeof salt))
+		return CONN_EIO;
+	rc = argon2id_hash_encoded(A2_T_COST, A2_M_COST, A2_LANES, pw,
+	    strlen(pw), salt, sizeof salt, A2_HASH, out, outlen);
+	if (rc != ARGON2_OK) {
+		log_err("argon2: %s", argon2_error_message(rc));
+		return CONN_ECRYPTO;
+	}
+	return 0;
+}
+
+/* 0 when pw matches the encoded hash, CONN_EDENIED otherwise. */
+int
+auth_verify_password(const char *encoded, const char *pw)
+{
+	if (encoded == NULL || strncmp(encoded, "$argon2id$", 10) != 0)
+		return CONN_EDENIED;
+	return argon2id_verify(encoded, pw, strlen(pw)) == ARGON2_OK ?
+	    0 : CONN_EDENIED;
+}
+
+/* 1 when encoded was made with weaker parameters than today's. */
+int
+auth_needs_rehash(const char *encoded)
+{
+	unsigned v, m, t, p;
+
+	if (sscanf(encoded, "$argon2id$v=%u$m=%u,t=%u,p=%u$", &v, &m, &t,
+	    &p) != 4)
+		return 1;
+	return m < A2_M_COST || t < A2_T_COST || v < ARGON2_VERSION_NUMBER;
+}
+
+/* Read the administrator's state. */
+int
+auth_admin_get(struct auth_admin *out)
+{
+	sqlite3_stmt *st = db_stmt(DB_ADMIN_GET);
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (st == NULL)
+		return CONN_EDB;
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return CONN_EDB;
+	}
+	out->claimed = sqlite3_column_int(st, 0);
+	out->locked = sqlite3_column_int(st, 1);
+	out->failed_count = sqlite3_column_int(st, 2);
+	out->last_failure_at = sqlite3_column_int64(st, 3);
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* Upper-case the code and drop dashes and spaces; hash it. */
+static int
+code_hash(const char *code, char out[65])
+{
+	char norm[40];
+	size_t n = 0;
+
+	for (const char *p = code; *p && n < sizeof norm - 1; p++) {
+		if (*p == '-' || *p == ' ')
+			continue;
+		norm[n++] = (char)toupper((unsigned char)*p);
+	}
+	norm[n] = '\0';
+	if (n != 16)
+		return CONN_EINVAL;
+	return util_sha256_hex(norm, n, out);
+}
+
+/*
+ * Make a new one-time setup code (80 bits, XXXX-XXXX-XXXX-XXXX) and store
+ * its hash.  Only possible while the console is unclaimed.
+ */
+int
+auth_new_setup_code(char code[AUTH_SETUP_CODE_LEN + 1])
+{
+	unsigned char rnd[16];
+	char hash[65];
+	sqlite3_stmt *st;
+	size_t o = 0;
+	int rc;
+
+	if (util_random(rnd, sizeof rnd))
+		return CONN_EIO;
+	for (int i = 0; i < 16; i++) {
+		if (i && i % 4 == 0)
+			code[o++] = '-';
+		code[o++] = code_alphabet[rnd[i] & 31];
+	}
+	code[o] = '\0';
+	util_wipe(rnd, sizeof rnd);
+	if ((rc = code_hash(code, hash)) != 0)
+		return rc;
+	if ((st = db_stmt(DB_ADMIN_SET_CODE)) == NULL)
+		return CONN_EDB;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return CONN_EDB;
+	return sqlite3_changes(db_handle()) == 1 ? 0 : CONN_ECONFLICT;
+}
+
+/* 1 when code is the stored, still unused setup code. */
+int
+auth_setup_code_matches(const char *code)
+{
+	sqlite3_stmt *st = db_stmt(DB_ADMIN_GET);
+	char hash[65];
+	int ok = 0;
+
+	if (st == NULL || code_hash(code, hash) != 0)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0 &&
+	    sqlite3_column_text(st, 5) != NULL)
+		ok = util_ct_equal((const char *)sqlite3_column_text(st, 5),
+		    hash);
+	sqlite3_reset(st);
+	return ok;
+}
+
+/*
+ * Claim the console: set the first password if code is the setup code.
+ * One conditional UPDATE, so a code works exactly once even when two
+ * claims race.  Returns 0 or CONN_EDENIED.
+ */
+int
+auth_claim(const char *code, const char *pw)
+{
+	char hash[65], enc[256];
+	sqlite3_stmt *st;
+	int rc;
+
+	if (code_hash(code, hash) != 0 || !auth_setup_code_matches(code))
+		return CONN_EDENIED;
+	if ((rc = auth_hash_password(pw, enc, sizeof enc)) != 0)
+		return rc;
+	if ((st = db_stmt(DB_ADMIN_CLAIM)) == NULL)
+		return CONN_EDB;
+	sqlite3_bind_text(st, 1, enc, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, util_now());
+	sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return CONN_EDB;
+	return sqlite3_changes(db_handle()) == 1 ? 0 : CONN_EDENIED;
+}
+
+/* Slow-down for an address after its n-th consecutive failure. */
+static unsigned
+slowdown_ms(int consecutive)
+{
+	if (consecutive < 3)
+		return 0;
+	if (consecutive >= 6)
+		return 2000;
+	return 250u << (consecutive - 3);
+}
+
+/* Count a failure for the console and for addr. */
+static int
+login_failed(const char *addr, unsigned *delay_ms)
+{
+	sqlite3_stmt *st;
+	time_t now = util_now();
+	int locked = 0, counted = 0, rc;
+
+	if ((st = db_stmt(DB_ADMIN_FAIL)) == NULL)
+		return CONN_EDB;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, AUTH_LOCK_AFTER);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		counted = 1;
+		locked = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return CONN_EDB;
+	if ((st = db_stmt(DB_SOURCE_FAIL)) == NULL)
+		return CONN_EDB;
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*delay_ms = slowdown_ms(sqlite3_column_int(st, 0));
+	sqlite3_reset(st);
+	if (locked)
+		log_warn("console locked after %d failed logins",
+		    AUTH_LOCK_AFTER);
+	return !counted || locked ? CONN_ELOCKED : CONN_EDENIED;
+}
+
+/*
+ * Check the administrator's password for a login from addr.  Returns 0,
+ * CONN_EDENIED (wrong password; *delay_ms says how long the caller should
+ * hold the answer) or CONN_ELOCKED (console locked: the right password is
+ * refused too).
+ */
+int
+auth_login(const char *pw, const char *addr, unsigned *delay_ms)
+{
+	sqlite3_stmt *st;
+	char *enc = NULL;
+	int locked, rc;
+
+	*delay_ms = 0;
+	if ((st = db_stmt(DB_ADMIN_GET)) == NULL)
+		return CONN_EDB;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return CONN_EDB;
+	}
+	locked = sqlite3_column_int(st, 1);
+	if (sqlite3_column_text(st, 4) != NULL)
+		enc = strdup((const char *)sqlite3_column_text(st, 4));
+	sqlite3_reset(st);
+	if (enc == NULL)
+		return CONN_EDENIED;
+	if (locked) {
+		free(enc);
+		return CONN_ELOCKED;
+	}
+	if (auth_verify_password(enc, pw) != 0) {
+		free(enc);
+		return login_failed(addr, delay_ms);
+	}
+	rc = CONN_EDB;
+	if ((st = db_stmt(DB_ADMIN_SUCCESS)) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, util_now());
+	sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		rc = CONN_EDB;
+		goto out;
+	}
+	/* Locked by concurrent failures between our read and now. */
+	if (sqlite3_changes(db_handle()) != 1) {
+		rc = CONN_ELOCKED;
+		goto out;
+	}
+	if ((st = db_stmt(DB_SOURCE_CLEAR)) != NULL) {
+		sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	if (auth_needs_rehash(enc)) {
+		char fresh[256];
+		if (auth_hash_password(pw, fresh, sizeof fresh) == 0 &&
+		    (st = db_stmt(DB_ADMIN_REHASH)) != NULL) {
+			sqlite3_bind_text(st, 1, fresh, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, enc, -1, SQLITE_STATIC);
+			sqlite3_step(st);
+			sqlite3_reset(st);
+			log_info("password re-hashed with current parameters");
+		}
+	}
+	rc = 0;
+out:
+	free(enc);
+	return rc;
+}
+
+/*
+ * Set a new password from the VM console: clears the lockout and the
+ * failure counts and ends every session, in one transaction.
+ */
+int
+auth_reset_password(const char *pw)
+{
+	char enc[256];
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = auth_hash_password(pw, enc, sizeof enc)) != 0)
+		return rc;
+	if (db_begin())
+		return CONN_EDB;
+	rc = CONN_EDB;
+	if ((st = db_stmt(DB_ADMIN_SET_PASSWORD)) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, enc, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, util_now());
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	if ((st = db_stmt(DB_SESSION_DELETE_ALL)) == NULL ||
+	    sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	if (sqlite3_exec(db_handle(), "UPDATE login_sources SET consecutive = 0",
+	    NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	rc = db_commit();
+out:
+	if (rc)
+		db_rollback();
+	return rc;
+}
+
+/* A fresh 256-bit token from the OS CSPRNG, base64url. */
+int
+auth_token(char out[AUTH_TOKEN_LEN + 1])
+{
+	unsigned char rnd[AUTH_TOKEN_BYTES];
+
+	if (util_random(rnd, sizeof rnd))
+		return CONN_EIO;
+	util_b64url(rnd, sizeof rnd, out);
+	util_wipe(rnd, sizeof rnd);
+	return 0;
+}
+
+/* 1 when s looks like one of our tokens (43 base64url characters). */
+static int
+token_shape(const char *s)
+{
+	if (s == NULL || strlen(s) != AUTH_TOKEN_LEN)
+		return 0;
+	return valid_value(VT_TOKEN, s, AUTH_TOKEN_LEN, AUTH_TOKEN_LEN) == 0;
+}
+
+/*
+ * Start a session for addr: token receives the cookie value (only its
+ * hash is stored).  Expired sessions are purged on the way.
+ */
+int
+auth_session_create(const char *addr, char token[AUTH_TOKEN_LEN + 1],
+    struct auth_session *out)
+{
+	time_t now = util_now();
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (auth_token(token) || auth_token(out->csrf) ||
+	    util_sha256_hex(token, AUTH_TOKEN_LEN, out->token_hash))
+		return CONN_EIO;
+	if ((st = db_stmt(DB_SESSION_PURGE)) != NULL) {
+		sqlite3_bind_int64(st, 1, now - AUTH_IDLE_SECONDS);
+		sqlite3_bind_int64(st, 2, now - AUTH_ABSOLUTE_SECONDS);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	if ((st = db_stmt(DB_SESSION_INSERT)) == NULL)
+		return CONN_EDB;
+	sqlite3_bind_text(st, 1, out->token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, out->csrf, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_text(st, 4, addr, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return CONN_EDB;
+	out->created_at = out->last_seen = now;
+	return 0;
+}
+
+/*
+ * Look up the session of a cookie token.  Returns 0 and fills out, or
+ * CONN_EDENIED when the token is unknown, malformed or expired (an expired
+ * session is deleted), or CONN_EDB.
+ */
+int
+auth_session_check(const char *token, struct auth_session *out)
+{
+	time_t now = util_now();
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (!token_shape(token))
+		return CONN_EDENIED;
+	if (util_sha256_hex(token, AUTH_TOKEN_LEN, out->token_hash))
+		return CONN_ECRYPTO;
+	if ((st = db_stmt(DB_SESSION_GET)) == NULL)
+		return CONN_EDB;
+	sqlite3_bind_text(st, 1, out->token_hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? CONN_EDENIED : CONN_EDB;
+	}
+	snprintf(out->csrf, sizeof out->csrf, "%s",
+	    (const char *)sqlite3_column_text(st, 0));
+	out->created_at = sqlite3_column_int64(st, 1);
+	out->last_seen = sqlite3_column_int64(st, 2);
+	sqlite3_reset(st);
+	if (now - out->last_seen >= AUTH_IDLE_SECONDS ||
+	    now - out->created_at >= AUTH_ABSOLUTE_SECONDS ||
+	    now < out->created_at - 300) {
+		auth_session_end(token);
+		return CONN_EDENIED;
+	}
+	if (now - out->last_seen >= TOUCH_EVERY) {
+		if ((st = db_stmt(DB_SESSION_TOUCH)) == NULL)
+			return CONN_EDB;
+		sqlite3_bind_text(st, 1, out->token_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, now);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return CONN_EDB;
+		out->last_seen = now;
+	}
+	return 0;
+}
+
+/* End the session of a cookie token (no error when it does not exist). */
+int
+auth_session_end(const char *token)
+{
+	char hash[65];
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!token_shape(token))
+		return 0;
+	if (util_sha256_hex(token, AUTH_TOKEN_LEN, hash))
+		return CONN_ECRYPTO;
+	if ((st = db_stmt(DB_SESSION_DELETE)) == NULL)
+		return CONN_EDB;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : CONN_EDB;
+}

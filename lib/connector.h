@@ -1,0 +1,343 @@
+/*
+ * connector.h — the one internal header of libconnector, prototypes grouped
+ * by the file that defines them.  Every public function carries its module's
+ * prefix.  Functions return 0 on success and a negative CONN_E* code (or an
+ * HTTP status where the comment says so) on failure.
+ */
+#ifndef CONNECTOR_H
+#define CONNECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#ifndef CONNECTOR_VERSION
+#define CONNECTOR_VERSION "0.0.0"
+#endif
+
+/* Error codes shared by every module. */
+enum conn_err {
+	CONN_OK = 0,
+	CONN_ENOMEM = -1,	/* allocation failed */
+	CONN_EIO = -2,		/* file or socket error */
+	CONN_EDB = -3,		/* SQLite error */
+	CONN_EINVAL = -4,	/* malformed input */
+	CONN_ETOOBIG = -5,	/* input over a size cap */
+	CONN_ENOTFOUND = -6,	/* no such row / file */
+	CONN_EDENIED = -7,	/* credential or token refused */
+	CONN_ELOCKED = -8,	/* console locked down */
+	CONN_ECRYPTO = -9,	/* OpenSSL / argon2 failure */
+	CONN_ECONFLICT = -10,	/* someone else changed it first */
+};
+
+/* ---- util.c: buffers, random, hex, constant-time compare ---- */
+
+struct buf {
+	char *data;	/* always NUL-terminated when len > 0 */
+	size_t len;
+	size_t cap;
+};
+
+int buf_add(struct buf *b, const char *data, size_t len);
+int buf_adds(struct buf *b, const char *s);
+int buf_addf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);
+int util_random(void *out, size_t len);
+void util_hex(const unsigned char *in, size_t len, char *out);
+void util_b64url(const unsigned char *in, size_t len, char *out);
+int util_sha256_hex(const void *data, size_t len, char out[65]);
+int util_ct_equal(const char *a, const char *b);
+int util_utf8_valid(const char *s, size_t len);
+void util_wipe(void *p, size_t len);
+int util_write_file_atomic(const char *path, const void *data, size_t len,
+    unsigned mode);
+int util_read_file(const char *path, size_t max, struct buf *out);
+int util_mkdirs(const char *path, unsigned mode);
+time_t util_now(void);
+
+/* ---- paths.c: every file location, derived from one root ---- */
+
+enum paths_id {
+	PATH_ROOT,
+	PATH_ETC,		/* etc/connector */
+	PATH_SETUP_CODE,	/* etc/connector/setup-code (root only) */
+	PATH_NGINX_CONF,	/* etc/connector/nginx.conf (rendered) */
+	PATH_LIB,		/* var/lib/connector */
+	PATH_DB,		/* var/lib/connector/state.db */
+	PATH_KEYS,		/* var/lib/connector/keys */
+	PATH_TLS,		/* var/lib/connector/tls */
+	PATH_TLS_CERT,		/* var/lib/connector/tls/current/cert.pem */
+	PATH_TLS_KEY,		/* var/lib/connector/tls/current/key.pem */
+	PATH_NGINX_TMP,		/* var/lib/connector/nginx */
+	PATH_LOG,		/* var/log/connector */
+	PATH_LOGFILE,		/* var/log/connector/connector.log */
+	PATH_AUDIT,		/* var/log/connector/audit.log */
+	PATH_RUN,		/* run/connector */
+	PATH_SHARE,		/* templates, static files, password list */
+	PATH__MAX
+};
+
+int paths_init(void);
+const char *paths_get(enum paths_id id);
+int paths_socket(const char *program, char *out, size_t outlen);
+
+/* ---- log.c ---- */
+
+enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+void log_init(const char *program);
+void log_msg(enum log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#define log_err(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
+
+/* ---- db.c: SQLite, migrations, named statements ---- */
+
+enum db_stmt_id {
+	DB_SETTING_GET,
+	DB_SETTING_SET,
+	DB_ADMIN_GET,
+	DB_ADMIN_CLAIM,
+	DB_ADMIN_SET_CODE,
+	DB_ADMIN_SET_PASSWORD,
+	DB_ADMIN_REHASH,
+	DB_ADMIN_FAIL,
+	DB_ADMIN_SUCCESS,
+	DB_SOURCE_FAIL,
+	DB_SOURCE_GET,
+	DB_SOURCE_CLEAR,
+	DB_SOURCES_RECENT,
+	DB_SESSION_INSERT,
+	DB_SESSION_GET,
+	DB_SESSION_TOUCH,
+	DB_SESSION_DELETE,
+	DB_SESSION_DELETE_ALL,
+	DB_SESSION_PURGE,
+	DB__MAX
+};
+
+int db_open(const char *path);
+void db_close(void);
+sqlite3 *db_handle(void);
+int db_migrate(void);
+int db_schema_version(void);
+sqlite3_stmt *db_stmt(enum db_stmt_id id);
+int db_begin(void);
+int db_commit(void);
+void db_rollback(void);
+int db_setting_get(const char *name, struct buf *out);
+int db_setting_set(const char *name, const char *value);
+
+/* ---- req.c: the request and its body ---- */
+
+#define REQ_MAX_FIELDS 32
+#define REQ_MAX_NAME 64
+#define REQ_MAX_VALUE (64 * 1024)
+#define REQ_MAX_BODY (2 * 1024 * 1024)
+
+struct req_field {
+	char *name;
+	char *value;		/* NUL-terminated; value_len excludes the NUL */
+	size_t value_len;
+	char *filename;		/* multipart file parts only, else NULL */
+	char *ctype;		/* multipart part Content-Type, else NULL */
+};
+
+struct req_fields {
+	struct req_field f[REQ_MAX_FIELDS];
+	size_t n;
+};
+
+struct req_limits {
+	size_t max_fields;
+	size_t max_name;
+	size_t max_value;	/* text fields */
+	size_t max_file;	/* file parts */
+};
+
+/* Parse errors map to HTTP statuses: 400 malformed, 413 too big. */
+enum req_perr {
+	REQ_PE_SYNTAX = 1,	/* bad escape, missing '=', bad multipart */
+	REQ_PE_NUL,		/* NUL byte in a name or text value */
+	REQ_PE_UTF8,		/* invalid UTF-8 */
+	REQ_PE_DUP,		/* same field twice */
+	REQ_PE_COUNT,		/* too many fields */
+	REQ_PE_LONG,		/* over-long name or value */
+};
+
+extern const struct req_limits req_default_limits;
+
+int req_parse_urlencoded(const char *body, size_t len,
+    const struct req_limits *lim, struct req_fields *out);
+int req_parse_multipart(const char *ctype, const char *body, size_t len,
+    const struct req_limits *lim, struct req_fields *out);
+int req_parse_body(const char *ctype, const char *body, size_t len,
+    const struct req_limits *lim, struct req_fields *out);
+const char *req_perr_string(int perr);
+void req_fields_free(struct req_fields *fs);
+const struct req_field *req_fields_get(const struct req_fields *fs,
+    const char *name);
+int req_cookie(const char *header, const char *name, char *out,
+    size_t outlen);
+
+/* ---- valid.c: the field table and typed validators ---- */
+
+enum valid_type {
+	VT_TOKEN,	/* URL-safe base64 token */
+	VT_PASSWORD,	/* any UTF-8 without control characters */
+	VT_SETUP_CODE,	/* XXXX-XXXX-XXXX-XXXX, case-insensitive */
+	VT_TEXT,	/* printable UTF-8, one line */
+	VT_HOSTNAME,	/* RFC 1123 host name */
+	VT_IPV4,
+	VT_PORT,
+};
+
+enum field_id {
+	F_CSRF,
+	F_CODE,
+	F_PASSWORD,
+	F_PASSWORD2,
+	F__MAX
+};
+
+#define FIELD(f) (UINT64_C(1) << (f))
+
+struct valid_field {
+	const char *name;
+	enum valid_type type;
+	size_t maxlen;		/* in bytes */
+	const char *label;	/* for error messages */
+};
+
+extern const struct valid_field valid_fields[F__MAX];
+
+int valid_value(enum valid_type type, const char *v, size_t len,
+    size_t maxlen);
+const char *valid_type_hint(enum valid_type type);
+int valid_field_lookup(const char *name);
+int valid_ipv4(const char *s);
+int valid_hostname(const char *s);
+int valid_port(const char *s);
+
+/* ---- view.c: ClearSilver rendering, HTML escaping forced on ---- */
+
+struct _hdf;
+int view_init(void);
+int view_render(const char *tpl, struct _hdf *hdf, struct buf *out);
+void view_shutdown(void);
+
+/* ---- auth.c: passwords, setup code, sessions, CSRF, lockout ---- */
+
+#define AUTH_TOKEN_BYTES 32
+#define AUTH_TOKEN_LEN 43	/* base64url of 32 bytes */
+#define AUTH_PASSWORD_MIN 12
+#define AUTH_PASSWORD_MAX 1024
+#define AUTH_LOCK_AFTER 20
+#define AUTH_IDLE_SECONDS (30 * 60)
+#define AUTH_ABSOLUTE_SECONDS (8 * 60 * 60)
+#define AUTH_SESSION_COOKIE "__Host-connector"
+#define AUTH_CSRF_COOKIE "__Host-connector-csrf"
+#define AUTH_SETUP_CODE_LEN 19	/* XXXX-XXXX-XXXX-XXXX */
+
+struct auth_session {
+	char token_hash[65];
+	char csrf[AUTH_TOKEN_LEN + 1];
+	time_t created_at;
+	time_t last_seen;
+};
+
+struct auth_admin {
+	int claimed;
+	int locked;
+	int failed_count;
+	time_t last_failure_at;
+};
+
+/* Password policy: NULL when acceptable, else a sentence saying why not. */
+const char *auth_password_problem(const char *pw, const char *confirm);
+int auth_hash_password(const char *pw, char *out, size_t outlen);
+int auth_verify_password(const char *encoded, const char *pw);
+int auth_needs_rehash(const char *encoded);
+int auth_admin_get(struct auth_admin *out);
+int auth_new_setup_code(char code[AUTH_SETUP_CODE_LEN + 1]);
+int auth_setup_code_matches(const char *code);
+int auth_claim(const char *code, const char *pw);
+int auth_login(const char *pw, const char *addr, unsigned *delay_ms);
+int auth_reset_password(const char *pw);
+int auth_token(char out[AUTH_TOKEN_LEN + 1]);
+int auth_session_create(const char *addr, char token[AUTH_TOKEN_LEN + 1],
+    struct auth_session *out);
+int auth_session_check(const char *token, struct auth_session *out);
+int auth_session_end(const char *token);
+
+/* ---- tls.c: the console's own certificate ---- */
+
+int tls_generate_self_signed(const char *dir, const char *const *names,
+    size_t nnames);
+int tls_fingerprint_file(const char *certpath, char *out, size_t outlen);
+
+/* ---- netinfo.c ---- */
+
+int netinfo_addresses(char out[][64], size_t max, size_t *n);
+int netinfo_primary_ipv4(char *out, size_t outlen);
+
+/* ---- site.c: the nginx site of the instance ---- */
+
+struct site_conf {
+	char listen_addr[64];
+	int port;
+	int workers;
+	const char *run_user;	/* nginx worker user, NULL for current */
+};
+
+int site_origin(char *out, size_t outlen);
+int site_render_nginx(const char *share, const struct site_conf *c);
+
+/* ---- app.c: the prefork master and the request lifecycle ---- */
+
+enum app_access {
+	ACCESS_SETUP,	/* only until the console is claimed, then 404 */
+	ACCESS_ANON,	/* claimed console, no session needed */
+	ACCESS_SESSION,	/* claimed console, signed in */
+};
+
+#define APP_GET 1u
+#define APP_POST 2u
+
+struct app_ctx;
+
+struct app_page {
+	const char *path;
+	unsigned methods;
+	uint64_t fields;		/* FIELD(F_x) | ... accepted on POST */
+	enum app_access access;
+	int (*handler)(struct app_ctx *);
+};
+
+struct app_program {
+	const char *name;
+	const struct app_page *pages;
+	size_t npages;
+};
+
+int app_main(int argc, char **argv, const struct app_program *prog);
+
+/* For handlers: */
+const char *app_field(struct app_ctx *c, enum field_id f);
+int app_is_post(struct app_ctx *c);
+const char *app_remote_addr(struct app_ctx *c);
+void app_set(struct app_ctx *c, const char *name, const char *value);
+void app_set_int(struct app_ctx *c, const char *name, long long value);
+void app_template(struct app_ctx *c, const char *tpl, const char *title);
+int app_redirect(struct app_ctx *c, const char *path);
+void app_audit(struct app_ctx *c, const char *action);
+int app_start_session(struct app_ctx *c);
+int app_end_session(struct app_ctx *c);
+void app_error_message(struct app_ctx *c, const char *msg);
+
+#endif

@@ -1,0 +1,272 @@
+/*
+ * db.c — the connector's SQLite state.  One connection per process, opened
+ * in WAL mode with synchronous=FULL and a busy timeout; all SQL lives in the
+ * numbered statement table below and code names a statement, never pastes
+ * SQL.  Schema changes are the migrations embedded from sql/NNN-*.sql,
+ * tracked by PRAGMA user_version.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "connector.h"
+
+struct db_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+extern const struct db_migration db_migrations[];
+extern const size_t db_nmigrations;
+
+static const char *const stmt_sql[DB__MAX] = {
+	[DB_SETTING_GET] =
+	    "SELECT value FROM settings WHERE name = ?1",
+	[DB_SETTING_SET] =
+	    "INSERT INTO settings (name, value) VALUES (?1, ?2) "
+	    "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+	[DB_ADMIN_GET] =
+	    "SELECT password_hash IS NOT NULL, locked, failed_count, "
+	    "coalesce(last_failure_at, 0), password_hash, setup_code_hash "
+	    "FROM admin WHERE id = 1",
+	[DB_ADMIN_CLAIM] =
+	    "UPDATE admin SET password_hash = ?1, setup_code_hash = NULL, "
+	    "password_changed_at = ?2 "
+	    "WHERE id = 1 AND password_hash IS NULL AND setup_code_hash = ?3",
+	[DB_ADMIN_SET_CODE] =
+	    "UPDATE admin SET setup_code_hash = ?1 "
+	    "WHERE id = 1 AND password_hash IS NULL",
+	[DB_ADMIN_SET_PASSWORD] =
+	    "UPDATE admin SET password_hash = ?1, setup_code_hash = NULL, "
+	    "failed_count = 0, locked = 0, locked_at = NULL, "
+	    "password_changed_at = ?2 WHERE id = 1",
+	[DB_ADMIN_REHASH] =
+	    "UPDATE admin SET password_hash = ?1 "
+	    "WHERE id = 1 AND password_hash = ?2",
+	/* One conditional UPDATE: exact under concurrency, never read-then-write.
+	 * SET expressions see the old row, so failed_count + 1 is the new count. */
+	[DB_ADMIN_FAIL] =
+	    "UPDATE admin SET failed_count = failed_count + 1, "
+	    "last_failure_at = ?1, locked = (failed_count + 1 >= ?2), "
+	    "locked_at = CASE WHEN failed_count + 1 >= ?2 THEN ?1 "
+	    "ELSE locked_at END "
+	    "WHERE id = 1 AND locked = 0 AND password_hash IS NOT NULL "
+	    "RETURNING failed_count, locked",
+	[DB_ADMIN_SUCCESS] =
+	    "UPDATE admin SET failed_count = 0, last_login_at = ?1, "
+	    "last_login_addr = ?2 WHERE id = 1 AND locked = 0",
+	[DB_SOURCE_FAIL] =
+	    "INSERT INTO login_sources (addr, consecutive, total, "
+	    "last_failure_at) VALUES (?1, 1, 1, ?2) ON CONFLICT (addr) DO "
+	    "UPDATE SET consecutive = consecutive + 1, total = total + 1, "
+	    "last_failure_at = ?2 RETURNING consecutive",
+	[DB_SOURCE_GET] =
+	    "SELECT consecutive, last_failure_at FROM login_sources "
+	    "WHERE addr = ?1",
+	[DB_SOURCE_CLEAR] =
+	    "UPDATE login_sources SET consecutive = 0 WHERE addr = ?1",
+	[DB_SOURCES_RECENT] =
+	    "SELECT addr, total, last_failure_at FROM login_sources "
+	    "ORDER BY last_failure_at DESC LIMIT ?1",
+	[DB_SESSION_INSERT] =
+	    "INSERT INTO sessions (token_hash, csrf, created_at, last_seen, "
+	    "addr) VALUES (?1, ?2, ?3, ?3, ?4)",
+	[DB_SESSION_GET] =
+	    "SELECT csrf, created_at, last_seen FROM sessions "
+	    "WHERE token_hash = ?1",
+	[DB_SESSION_TOUCH] =
+	    "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
+	[DB_SESSION_DELETE] =
+	    "DELETE FROM sessions WHERE token_hash = ?1",
+	[DB_SESSION_DELETE_ALL] =
+	    "DELETE FROM sessions",
+	[DB_SESSION_PURGE] =
+	    "DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2",
+};
+
+static sqlite3 *db;
+static sqlite3_stmt *stmts[DB__MAX];
+
+/* Open path (creating it 0600) with the connector's pragmas. */
+int
+db_open(const char *path)
+{
+	static const char pragmas[] =
+	    "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = FULL;"
+	    "PRAGMA foreign_keys = ON;"
+	    "PRAGMA secure_delete = ON;";
+	int rc;
+
+	if (db != NULL)
+		return 0;
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		log_err("cannot open database %s: %s", path,
+		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		db_close();
+		return CONN_EDB;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+		log_err("database %s: %s", path, sqlite3_errmsg(db));
+		db_close();
+		return CONN_EDB;
+	}
+	return 0;
+}
+
+void
+db_close(void)
+{
+	for (int i = 0; i < DB__MAX; i++) {
+		sqlite3_finalize(stmts[i]);
+		stmts[i] = NULL;
+	}
+	sqlite3_close(db);
+	db = NULL;
+}
+
+sqlite3 *
+db_handle(void)
+{
+	return db;
+}
+
+/* The schema version recorded in the file, or a negative error. */
+int
+db_schema_version(void)
+{
+	sqlite3_stmt *st;
+	int v = CONN_EDB;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL))
+		return CONN_EDB;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * Apply every embedded migration newer than the file's user_version, all
+ * in one IMMEDIATE transaction, so concurrent starters serialise and a
+ * crash leaves the old schema.
+ */
+int
+db_migrate(void)
+{
+	char setv[64];
+	int cur, rc = CONN_EDB;
+	size_t i;
+
+	if (db_begin())
+		return CONN_EDB;
+	if ((cur = db_schema_version()) < 0)
+		goto out;
+	for (i = 0; i < db_nmigrations; i++) {
+		const struct db_migration *m = &db_migrations[i];
+		char *err = NULL;
+		if (m->version <= cur)
+			continue;
+		if (sqlite3_exec(db, m->sql, NULL, NULL, &err) != SQLITE_OK) {
+			log_err("migration %s failed: %s", m->name, err);
+			sqlite3_free(err);
+			goto out;
+		}
+		snprintf(setv, sizeof setv, "PRAGMA user_version = %d",
+		    m->version);
+		if (sqlite3_exec(db, setv, NULL, NULL, NULL) != SQLITE_OK)
+			goto out;
+		log_info("applied migration %s", m->name);
+		cur = m->version;
+	}
+	rc = db_commit();
+out:
+	if (rc)
+		db_rollback();
+	return rc;
+}
+
+/*
+ * The prepared statement id, reset and with no bindings.  The statement
+ * belongs to this module; callers bind, step and leave it.
+ */
+sqlite3_stmt *
+db_stmt(enum db_stmt_id id)
+{
+	if (stmts[id] == NULL) {
+		if (sqlite3_prepare_v3(db, stmt_sql[id], -1,
+		    SQLITE_PREPARE_PERSISTENT, &stmts[id], NULL) != SQLITE_OK) {
+			log_err("statement %d: %s", (int)id, sqlite3_errmsg(db));
+			return NULL;
+		}
+	} else {
+		sqlite3_reset(stmts[id]);
+		sqlite3_clear_bindings(stmts[id]);
+	}
+	return stmts[id];
+}
+
+int
+db_begin(void)
+{
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		log_err("begin: %s", sqlite3_errmsg(db));
+		return CONN_EDB;
+	}
+	return 0;
+}
+
+int
+db_commit(void)
+{
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		log_err("commit: %s", sqlite3_errmsg(db));
+		return CONN_EDB;
+	}
+	return 0;
+}
+
+void
+db_rollback(void)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Read a setting into out; CONN_ENOTFOUND when unset. */
+int
+db_setting_get(const char *name, struct buf *out)
+{
+	sqlite3_stmt *st = db_stmt(DB_SETTING_GET);
+	int rc;
+
+	if (st == NULL)
+		return CONN_EDB;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		rc = buf_adds(out, v ? v : "");
+		sqlite3_reset(st);
+		return rc;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? CONN_ENOTFOUND : CONN_EDB;
+}
+
+int
+db_setting_set(const char *name, const char *value)
+{
+	sqlite3_stmt *st = db_stmt(DB_SETTING_SET);
+	int rc;
+
+	if (st == NULL)
+		return CONN_EDB;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : CONN_EDB;
+}

@@ -1,0 +1,59 @@
+/*
+ * netinfo.c — what the appliance's network looks like from inside: its
+ * current IPv4 addresses (for the certificate, the footer and the
+ * "registered IP is current" check).
+ */
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "connector.h"
+
+/*
+ * The appliance's IPv4 addresses that are up, loopback last.  out holds
+ * up to max entries; *n receives the count.
+ */
+int
+netinfo_addresses(char out[][64], size_t max, size_t *n)
+{
+	struct ifaddrs *ifa, *i;
+	int pass;
+
+	*n = 0;
+	if (getifaddrs(&ifa) != 0)
+		return CONN_EIO;
+	for (pass = 0; pass < 2; pass++)
+		for (i = ifa; i != NULL && *n < max; i = i->ifa_next) {
+			int loop;
+			if (i->ifa_addr == NULL ||
+			    i->ifa_addr->sa_family != AF_INET ||
+			    !(i->ifa_flags & IFF_UP))
+				continue;
+			loop = (i->ifa_flags & IFF_LOOPBACK) != 0;
+			if (loop != pass)
+				continue;
+			inet_ntop(AF_INET,
+			    &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
+			    out[*n], 64);
+			(*n)++;
+		}
+	freeifaddrs(ifa);
+	return 0;
+}
+
+/* The first non-loopback IPv4 address, else 127.0.0.1. */
+int
+netinfo_primary_ipv4(char *out, size_t outlen)
+{
+	char addrs[16][64];
+	size_t n = 0;
+
+	if (netinfo_addresses(addrs, 16, &n) != 0 || n == 0) {
+		snprintf(out, outlen, "127.0.0.1");
+		return 0;
+	}
+	snprintf(out, outlen, "%s", addrs[0]);
+	return 0;
+}

@@ -1,0 +1,161 @@
+/*
+ * view.c — rendering ClearSilver templates.  Every template under
+ * <share>/templates is read once per process; HTML escaping of every
+ * variable is forced on before parsing (Config.VarEscapeMode=html), so a
+ * template cannot print a value raw.  Templates only see the HDF tree the
+ * application builds from validated values.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ClearSilver/ClearSilver.h>
+
+#include "connector.h"
+
+#define VIEW_MAX_TEMPLATES 64
+#define VIEW_MAX_SIZE (256 * 1024)
+
+struct tpl {
+	char name[64];
+	char *text;
+	size_t len;
+};
+
+static struct tpl tpls[VIEW_MAX_TEMPLATES];
+static size_t ntpls;
+
+static const struct tpl *
+tpl_find(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+
+	if (slash)
+		name = slash + 1;
+	for (size_t i = 0; i < ntpls; i++)
+		if (strcmp(tpls[i].name, name) == 0)
+			return &tpls[i];
+	return NULL;
+}
+
+/* Load every *.cs file of the templates directory into memory. */
+int
+view_init(void)
+{
+	char dir[4096], path[4400];
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	snprintf(dir, sizeof dir, "%s/templates", paths_get(PATH_SHARE));
+	if ((d = opendir(dir)) == NULL) {
+		log_err("cannot open templates in %s", dir);
+		return CONN_EIO;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		struct buf b = { 0 };
+		if (n < 4 || strcmp(de->d_name + n - 3, ".cs") != 0 ||
+		    n >= sizeof tpls[0].name)
+			continue;
+		if (ntpls == VIEW_MAX_TEMPLATES) {
+			rc = CONN_ETOOBIG;
+			break;
+		}
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		if ((rc = util_read_file(path, VIEW_MAX_SIZE, &b)) != 0) {
+			log_err("cannot read template %s", path);
+			buf_free(&b);
+			break;
+		}
+		snprintf(tpls[ntpls].name, sizeof tpls[0].name, "%s",
+		    de->d_name);
+		tpls[ntpls].text = b.data ? b.data : strdup("");
+		tpls[ntpls].len = b.len;
+		ntpls++;
+	}
+	closedir(d);
+	return rc;
+}
+
+void
+view_shutdown(void)
+{
+	for (size_t i = 0; i < ntpls; i++)
+		free(tpls[i].text);
+	ntpls = 0;
+}
+
+/* ClearSilver asks for included files here; it owns *contents. */
+static NEOERR *
+fileload(void *ctx, HDF *hdf, const char *filename, char **contents)
+{
+	const struct tpl *t = tpl_find(filename);
+
+	(void)ctx;
+	(void)hdf;
+	if (t == NULL)
+		return nerr_raise(NERR_NOT_FOUND, "no template %s", filename);
+	if ((*contents = strdup(t->text)) == NULL)
+		return nerr_raise(NERR_NOMEM, "out of memory");
+	return STATUS_OK;
+}
+
+static NEOERR *
+output(void *ctx, char *s)
+{
+	if (buf_adds(ctx, s))
+		return nerr_raise(NERR_NOMEM, "out of memory");
+	return STATUS_OK;
+}
+
+static int
+neoerr_log(NEOERR *err, const char *what)
+{
+	STRING s;
+
+	string_init(&s);
+	nerr_error_string(err, &s);
+	log_err("%s: %s", what, s.buf ? s.buf : "?");
+	string_clear(&s);
+	nerr_ignore(&err);
+	return CONN_EIO;
+}
+
+/*
+ * Render template tpl with the data in hdf, appending to out.  hdf keeps
+ * belonging to the caller.
+ */
+int
+view_render(const char *tpl, HDF *hdf, struct buf *out)
+{
+	const struct tpl *t = tpl_find(tpl);
+	CSPARSE *cs = NULL;
+	NEOERR *err;
+	char *text;
+	int rc;
+
+	if (t == NULL) {
+		log_err("no template %s", tpl);
+		return CONN_ENOTFOUND;
+	}
+	if ((err = hdf_set_value(hdf, "Config.VarEscapeMode", "html")) ||
+	    (err = hdf_set_value(hdf, "Config.TimeFooter", "0")) ||
+	    (err = cs_init(&cs, hdf)) ||
+	    (err = cgi_register_strfuncs(cs)))
+		return neoerr_log(err, "template setup");
+	cs_register_fileload(cs, NULL, fileload);
+	if ((text = strdup(t->text)) == NULL) {
+		cs_destroy(&cs);
+		return CONN_ENOMEM;
+	}
+	/* cs_parse_string takes ownership of text. */
+	if ((err = cs_parse_string(cs, text, t->len)) ||
+	    (err = cs_render(cs, out, output)))
+		rc = neoerr_log(err, tpl);
+	else
+		rc = 0;
+	cs_destroy(&cs);
+	return rc;
+}

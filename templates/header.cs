@@ -1,0 +1,30 @@
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title><?cs var:Layout.title ?> · Connector</title>
+<link rel="stylesheet" href="/static/style.css">
+<link rel="icon" href="/static/logo.svg" type="image/svg+xml">
+</head>
+<body>
+<header class="top">
+  <a class="brand" href="/"><img src="/static/logo.svg" alt="" width="26" height="26"><span>Connector</span></a>
+  <div class="account">
+    <span class="version">Version: <?cs var:Layout.version ?></span><?cs
+    if:Layout.signed_in ?>
+    <span class="who">Signed in as <strong>admin</strong></span>
+    <form method="post" action="/logout" class="signout">
+      <input type="hidden" name="csrf" value="<?cs var:Layout.csrf ?>">
+      <button type="submit">Sign out</button>
+    </form><?cs /if ?>
+  </div>
+</header>
+<div class="frame<?cs if:!Layout.signed_in ?> single<?cs /if ?>"><?cs
+if:Layout.signed_in ?>
+<nav class="side" aria-label="Console">
+  <ul>
+    <li><a href="/"<?cs if:Layout.path == "/" ?> aria-current="page"<?cs /if ?>>Dashboard</a></li>
+  </ul>
+</nav><?cs /if ?>
+<main id="main">

@@ -1,0 +1,32 @@
+<?cs include:"header.cs" ?>
+<section class="panel">
+  <h1>Sign in</h1><?cs
+  if:Page.locked ?>
+  <div class="notice error" role="alert">
+    <img src="/static/state-error.svg" alt="" width="20" height="20">
+    <div><strong>The console is locked.</strong> After 20 failed sign-ins
+    the connector refuses every password, including the right one. Open the
+    connector's VM console, run <code>sudo setup.rb</code> and choose
+    <em>1. Reset password</em> to unlock it.</div>
+  </div><?cs
+  else ?>
+  <p class="lead">Enter the connector password.</p><?cs /if ?>
+  <form method="post" action="/login">
+    <input type="hidden" name="csrf" value="<?cs var:Layout.csrf ?>">
+    <div class="field<?cs if:Page.error ?> invalid<?cs /if ?>">
+      <label for="password">Connector password</label>
+      <input id="password" type="password" name="password"
+        autocomplete="current-password" maxlength="1024" required autofocus<?cs
+        if:Page.error ?> aria-describedby="password-error"<?cs /if ?>><?cs
+      if:Page.error ?>
+      <p class="error" id="password-error"><?cs var:Page.error ?></p><?cs
+      else ?>
+      <p class="help">Forgot it? Reset it from the VM console:
+      <code>sudo setup.rb</code>, option 1.</p><?cs /if ?>
+    </div>
+    <div class="actions">
+      <button type="submit" class="primary">Sign in</button>
+    </div>
+  </form>
+</section>
+<?cs include:"footer.cs" ?>
