@@ -36,6 +36,8 @@ LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o) build/gen/migrations.o
 CGI_PROGS = $(patsubst cgi-bin/%.c,build/cgi-bin/%,$(wildcard cgi-bin/*.c))
 SBIN_PROGS = build/sbin/connector-setup
 UNIT_TESTS = $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test-*.c))
+FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 SHARE = build/share/templates build/share/static build/share/nginx \
 	build/share/common-passwords.txt
 
@@ -43,9 +45,9 @@ SHARE = build/share/templates build/share/static build/share/nginx \
 DEPS = build-essential pkg-config nginx libfcgi-dev clearsilver-dev zlib1g-dev \
 	libsqlite3-dev libssl-dev libcurl4-openssl-dev libjansson-dev libargon2-dev \
 	openssl sqlite3
-TEST_DEPS = curl python3 faketime valgrind chromium nodejs wrk procps
+TEST_DEPS = curl python3 faketime valgrind chromium nodejs wrk procps clang libclang-rt-14-dev
 
-.PHONY: all deps test-deps run check bench install clean unit
+.PHONY: all deps test-deps run check bench install clean unit fuzz
 all: build/libconnector.a $(CGI_PROGS) $(SBIN_PROGS) $(SHARE)
 
 deps:
@@ -92,12 +94,22 @@ build/share/templates build/share/static build/share/nginx build/share/common-pa
 
 unit: $(UNIT_TESTS)
 
+# libFuzzer targets: the library's sources built with the sanitizers.
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) lib/connector.h build/gen/migrations.c
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) $(PKG_CFLAGS) $(CS_CFLAGS) $(FUZZ_CFLAGS) -o $@ $< \
+		$(LIB_SRC) build/gen/migrations.c $(CS_LIBS) $(PKG_LIBS)
+
+fuzz: test-deps
+	@$(MAKE) --no-print-directory $(FUZZERS)
+	@for f in $(FUZZERS); do tests/fuzz/run-long $$f || exit 1; done
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/connector-run --root $(CURDIR)/run --port $(PORT) --workers $(WORKERS)
 
 check: test-deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit $(FUZZERS)
 	@tests/run
 
 bench: test-deps
