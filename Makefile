@@ -47,7 +47,7 @@ DEPS = build-essential pkg-config nginx libfcgi-dev clearsilver-dev zlib1g-dev \
 	openssl sqlite3
 TEST_DEPS = curl python3 faketime valgrind chromium nodejs wrk procps clang libclang-rt-14-dev
 
-.PHONY: all deps test-deps run check bench install clean unit fuzz
+.PHONY: FORCE all deps test-deps run check bench install clean unit fuzz
 all: build/libconnector.a $(CGI_PROGS) $(SBIN_PROGS) $(SHARE)
 
 deps:
@@ -67,6 +67,13 @@ build/gen/migrations.o: build/gen/migrations.c
 build/lib/%.o: lib/%.c lib/connector.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The share directory is compiled into paths.o: rebuild it when PREFIX changes.
+build/lib/paths.o: build/prefix
+build/prefix: FORCE
+	@mkdir -p build
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
+FORCE:
 
 build/libconnector.a: $(LIB_OBJ)
 	rm -f $@
@@ -125,7 +132,6 @@ install: all
 		$(DESTDIR)/lib/systemd/system $(DESTDIR)/etc/logrotate.d
 	install -m 0755 $(CGI_PROGS) $(DESTDIR)$(PREFIX)/lib/connector/cgi-bin/
 	install -m 0755 $(SBIN_PROGS) $(DESTDIR)$(PREFIX)/sbin/
-	ln -sf connector-setup $(DESTDIR)$(PREFIX)/sbin/setup.rb
 	install -m 0644 templates/*.cs $(DESTDIR)$(PREFIX)/share/connector/templates/
 	install -m 0644 nginx/static/*.css nginx/static/*.svg $(DESTDIR)$(PREFIX)/share/connector/static/
 	install -m 0644 nginx/static/errors/*.html $(DESTDIR)$(PREFIX)/share/connector/static/errors/

@@ -6,8 +6,8 @@
     <img src="/static/state-error.svg" alt="" width="20" height="20">
     <div><strong>The console is locked.</strong> After 20 failed sign-ins
     the connector refuses every password, including the right one. Open the
-    connector's VM console, run <code>sudo setup.rb</code> and choose
-    <em>1. Reset password</em> to unlock it.</div>
+    connector's VM console and run <code>sudo connector-setup reset-password</code>
+    to set a new password and unlock it.</div>
   </div><?cs
   else ?>
   <p class="lead">Enter the connector password.</p><?cs /if ?>
@@ -22,7 +22,7 @@
       <p class="error" id="password-error"><?cs var:Page.error ?></p><?cs
       else ?>
       <p class="help">Forgot it? Reset it from the VM console:
-      <code>sudo setup.rb</code>, option 1.</p><?cs /if ?>
+      <code>sudo connector-setup reset-password</code>.</p><?cs /if ?>
     </div>
     <div class="actions">
       <button type="submit" class="primary">Sign in</button>
