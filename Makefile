@@ -47,15 +47,17 @@ DEPS = build-essential pkg-config nginx libfcgi-dev clearsilver-dev zlib1g-dev \
 	openssl sqlite3
 TEST_DEPS = curl python3 faketime valgrind chromium nodejs wrk procps clang libclang-rt-14-dev
 
-.PHONY: FORCE all deps test-deps run check bench install clean unit fuzz
+.PHONY: FORCE all deps run-deps run check bench install clean unit fuzz
 all: build/libconnector.a $(CGI_PROGS) $(SBIN_PROGS) $(SHARE)
 
-deps:
-	@scripts/install-deps $(DEPS)
-
-test-deps: deps
+# deps: everything, to build, run, test and measure; run-deps: only what
+# `make run` needs, so a first console does not wait for the test tools.
+deps: run-deps
 	@scripts/install-deps $(TEST_DEPS)
 	@scripts/install-node-deps
+
+run-deps:
+	@scripts/install-deps $(DEPS)
 
 build/gen/migrations.c: $(wildcard sql/*.sql) scripts/embed-sql
 	@mkdir -p $(@D)
@@ -107,19 +109,19 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) lib/connector.h build/gen/migrations.c
 	clang $(CPPFLAGS) $(PKG_CFLAGS) $(CS_CFLAGS) $(FUZZ_CFLAGS) -o $@ $< \
 		$(LIB_SRC) build/gen/migrations.c $(CS_LIBS) $(PKG_LIBS)
 
-fuzz: test-deps
+fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZERS)
 	@for f in $(FUZZERS); do tests/fuzz/run-long $$f || exit 1; done
 
-run: deps
+run: run-deps
 	@$(MAKE) --no-print-directory all
 	@scripts/connector-run --root $(CURDIR)/run --port $(PORT) --workers $(WORKERS)
 
-check: test-deps
+check: deps
 	@$(MAKE) --no-print-directory all unit $(FUZZERS)
 	@tests/run
 
-bench: test-deps
+bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run
 

@@ -91,10 +91,23 @@ add_origin(struct buf *o, const char *host, int port)
 		buf_addf(o, "%shttps://%s:%d", o->len ? " " : "", host, port);
 }
 
+/* Append name to names[] unless it is there already. */
+static void
+add_name(char names[][64], size_t *n, size_t max, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(names[i], name) == 0)
+			return;
+	if (*n < max)
+		snprintf(names[(*n)++], 64, "%s", name);
+}
+
 /*
- * The names the console answers to: the listen address when it is a
- * specific one, else every current address; the host name; localhost for
- * a loopback console.  Also the origins the Origin check accepts.
+ * The names the console answers to, for the certificate's subject
+ * alternative names and for the origins the Origin check accepts: the
+ * listen address when it is a specific one (it comes first: it is the
+ * origin redirects use), every current IPv4 address, the host name, and
+ * localhost for a loopback console.
  */
 static void
 console_names(const struct site_conf *sc, char names[][64], size_t *n,
@@ -105,14 +118,14 @@ console_names(const struct site_conf *sc, char names[][64], size_t *n,
 
 	*n = 0;
 	if (strcmp(sc->listen_addr, "0.0.0.0") != 0)
-		snprintf(names[(*n)++], 64, "%s", sc->listen_addr);
-	else if (netinfo_addresses(addrs, 16, &na) == 0)
-		for (size_t i = 0; i < na && *n < 14; i++)
-			snprintf(names[(*n)++], 64, "%s", addrs[i]);
+		add_name(names, n, 16, sc->listen_addr);
+	if (netinfo_addresses(addrs, 16, &na) == 0)
+		for (size_t i = 0; i < na; i++)
+			add_name(names, n, 16, addrs[i]);
+	if (gethostname(host, sizeof host) == 0 && valid_hostname(host))
+		add_name(names, n, 16, host);
 	if (strncmp(sc->listen_addr, "127.", 4) == 0)
-		snprintf(names[(*n)++], 64, "localhost");
-	else if (gethostname(host, sizeof host) == 0 && valid_hostname(host))
-		snprintf(names[(*n)++], 64, "%s", host);
+		add_name(names, n, 16, "localhost");
 	for (size_t i = 0; i < *n; i++)
 		add_origin(origins, names[i], sc->port);
 }
