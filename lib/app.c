@@ -339,6 +339,8 @@ prepare(struct app_ctx *c)
 	if (!c->signed_in) {
 		if (req_cookie(cookies, AUTH_CSRF_COOKIE, c->anon_csrf,
 		    sizeof c->anon_csrf) != 0 ||
+		    valid_value(VT_TOKEN, c->anon_csrf, strlen(c->anon_csrf),
+		    AUTH_TOKEN_LEN) != 0 ||
 		    strlen(c->anon_csrf) != AUTH_TOKEN_LEN) {
 			c->anon_csrf[0] = '\0';
 			if (!c->post) {
@@ -525,23 +527,36 @@ worker_config(void)
 	return 0;
 }
 
+/* SIGTERM/SIGINT in a worker: finish the request at hand, then stop. */
+static void
+on_worker_stop(int sig)
+{
+	(void)sig;
+	FCGX_ShutdownPending();
+}
+
 /* A worker: accept and handle requests until told to stop. */
 static int
 worker(int listen_fd)
 {
+	struct sigaction sa;
 	FCGX_Request r;
 	sigset_t term;
 
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_worker_stop;	/* no SA_RESTART: accept returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
 	if (db_open(paths_get(PATH_DB)) != 0 || worker_config() != 0)
 		return 1;
-	if (FCGX_InitRequest(&r, listen_fd, 0) != 0)
+	if (FCGX_InitRequest(&r, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 		return 1;
-	/* SIGTERM stops an idle worker at once, a busy one after its answer. */
+	/* SIGTERM stops an idle worker at once, a busy one after its answer
+	 * (it is blocked while a request is handled). */
 	while (FCGX_Accept_r(&r) >= 0) {
 		sigprocmask(SIG_BLOCK, &term, NULL);
 		handle(&r);
@@ -690,8 +705,12 @@ app_main(int argc, char **argv, const struct app_program *prog)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (nworkers == 0)
-		return worker(fd);
+	if (nworkers == 0) {
+		int rc = worker(fd);
+		if (bound && sockpath)
+			unlink(sockpath);
+		return rc;
+	}
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop;
@@ -710,8 +729,11 @@ app_main(int argc, char **argv, const struct app_program *prog)
 			break;
 		}
 		for (i = 0; i < nworkers; i++) {
-			if (pids[i] != dead || stopping)
+			if (pids[i] != dead)
 				continue;
+			pids[i] = 0;	/* reaped: never signal or wait for it again */
+			if (stopping)
+				break;
 			log_warn("worker %ld ended (%s %d); starting another",
 			    (long)dead, WIFSIGNALED(st) ? "signal" : "status",
 			    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));

@@ -5,8 +5,11 @@
  * SQL.  Schema changes are the migrations embedded from sql/NNN-*.sql,
  * tracked by PRAGMA user_version.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "connector.h"
 
@@ -95,10 +98,18 @@ db_open(const char *path)
 	    "PRAGMA synchronous = FULL;"
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA secure_delete = ON;";
-	int rc;
+	int rc, fd;
 
 	if (db != NULL)
 		return 0;
+	/* Create it 0600 ourselves: SQLite would follow the umask, and the
+	 * -wal and -shm files take the database file's permissions. */
+	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) < 0) {
+		log_err("cannot open database %s: %s", path, strerror(errno));
+		return CONN_EDB;
+	}
+	close(fd);
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {

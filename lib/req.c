@@ -214,10 +214,11 @@ req_parse_urlencoded(const char *body, size_t len,
 		if ((name = pct_decode(seg, (size_t)(eq - seg), &nlen,
 		    &rc)) == NULL)
 			break;
-		if ((rc = name_ok(name, nlen, lim)) != 0 ||
-		    strlen(name) != nlen) {
-			if (rc == 0)
-				rc = REQ_PE_NUL;
+		if (memchr(name, '\0', nlen) != NULL)
+			rc = REQ_PE_NUL;
+		else
+			rc = name_ok(name, nlen, lim);
+		if (rc != 0) {
 			free(name);
 			break;
 		}
@@ -255,36 +256,47 @@ ci_prefix(const char *s, size_t len, const char *pfx)
 /*
  * Find parameter key (e.g. "name") in a header value such as
  * `form-data; name="x"; filename="y"`.  Returns a new string or NULL.
- * Quoted values may not contain quotes (browsers percent-encode them).
+ * Parameters are walked one by one, so text inside a quoted value (a
+ * filename holding "; name=x") is never taken for a parameter.  Quoted
+ * values may not contain quotes (browsers percent-encode them).
  */
 static char *
 header_param(const char *v, size_t len, const char *key)
 {
 	size_t klen = strlen(key), i = 0;
 
-	while (i < len) {
-		while (i < len && v[i] != ';')
-			i++;
-		if (i >= len)
-			break;
+	while (i < len && v[i] != ';')
 		i++;
+	while (i < len) {
+		size_t ks, ke, vs, ve;
+
+		i++;	/* the ';' */
 		while (i < len && (v[i] == ' ' || v[i] == '\t'))
 			i++;
-		if (len - i > klen && strncasecmp(v + i, key, klen) == 0 &&
-		    v[i + klen] == '=') {
-			const char *s = v + i + klen + 1, *e;
-			size_t rest = len - i - klen - 1;
-			if (rest > 0 && *s == '"') {
-				e = memchr(s + 1, '"', rest - 1);
-				if (e == NULL)
-					return NULL;
-				return strndup(s + 1, (size_t)(e - s - 1));
-			}
-			e = s;
-			while (e < v + len && *e != ';' && *e != ' ')
-				e++;
-			return strndup(s, (size_t)(e - s));
+		ks = i;
+		while (i < len && v[i] != '=' && v[i] != ';')
+			i++;
+		if (i >= len || v[i] == ';')
+			continue;
+		ke = i;
+		if (++i < len && v[i] == '"') {
+			vs = ++i;
+			while (i < len && v[i] != '"')
+				i++;
+			if (i >= len)
+				return NULL;
+			ve = i++;
+		} else {
+			vs = i;
+			while (i < len && v[i] != ';' && v[i] != ' ' &&
+			    v[i] != '\t')
+				i++;
+			ve = i;
 		}
+		if (ke - ks == klen && strncasecmp(v + ks, key, klen) == 0)
+			return strndup(v + vs, ve - vs);
+		while (i < len && v[i] != ';')
+			i++;
 	}
 	return NULL;
 }
@@ -296,7 +308,9 @@ mp_boundary(const char *ctype)
 	char *b;
 	size_t blen;
 
-	if (!ci_prefix(ctype, strlen(ctype), "multipart/form-data"))
+	if (!ci_prefix(ctype, strlen(ctype), "multipart/form-data") ||
+	    (ctype[19] != '\0' && ctype[19] != ';' && ctype[19] != ' ' &&
+	    ctype[19] != '\t'))
 		return NULL;
 	if ((b = header_param(ctype, strlen(ctype), "boundary")) == NULL)
 		return NULL;
@@ -376,6 +390,7 @@ req_parse_multipart(const char *ctype, const char *body, size_t len,
 			const char *eol = memmem(line, hlen - i, "\r\n", 2);
 			size_t llen = eol ? (size_t)(eol - line) : hlen - i;
 			if (memchr(line, '\0', llen) != NULL) {
+				free(name);
 				name = NULL;
 				break;
 			}

@@ -233,7 +233,10 @@ util_now(void)
 	return time(NULL);
 }
 
-/* fsync the directory holding path, so a rename in it is durable. */
+/*
+ * fsync the directory holding path, so a rename in it is durable.  A
+ * path without a slash is in the current directory.
+ */
 static int
 fsync_parent(const char *path)
 {
@@ -244,8 +247,9 @@ fsync_parent(const char *path)
 	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
 		return CONN_EINVAL;
 	if ((slash = strrchr(dir, '/')) == NULL)
-		return CONN_EINVAL;
-	*slash = '\0';
+		snprintf(dir, sizeof dir, ".");
+	else
+		*slash = '\0';
 	if ((fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY)) < 0)
 		return CONN_EIO;
 	rc = fsync(fd);

@@ -29,13 +29,22 @@ valid_field_lookup(const char *name)
 	return -1;
 }
 
-/* 1 when s[0..len) has no C0 control character and no DEL. */
+/*
+ * 1 when s[0..len) (valid UTF-8) has no control character: no C0, no DEL
+ * and no C1 (U+0080..U+009F, encoded as C2 80..C2 9F).
+ */
 static int
 no_controls(const char *s, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
 			return 0;
+		if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 &&
+		    p[i + 1] <= 0x9f)
+			return 0;
+	}
 	return 1;
 }
 

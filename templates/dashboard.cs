@@ -8,7 +8,7 @@
     <dt>Version</dt><dd><?cs var:Page.version ?></dd>
     <dt>Registration</dt>
     <dd><span class="state unknown"><img src="/static/state-unknown.svg" alt="" width="16" height="16">Not registered</span>
-      <span class="muted">Registration with vCenter and AWS comes next.</span></dd>
+      <span class="detail">Register this connector with vCenter and AWS to start migrations.</span></dd>
   </dl>
 </section>
 <section class="panel">

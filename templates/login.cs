@@ -19,8 +19,8 @@
         autocomplete="current-password" maxlength="1024" required autofocus<?cs
         if:Page.error ?> aria-describedby="password-error"<?cs /if ?>><?cs
       if:Page.error ?>
-      <p class="error" id="password-error"><?cs var:Page.error ?></p><?cs
-      else ?>
+      <p class="error" id="password-error"><?cs var:Page.error ?></p><?cs /if ?><?cs
+      if:!Page.locked ?>
       <p class="help">Forgot it? Reset it from the VM console:
       <code>sudo connector-setup reset-password</code>.</p><?cs /if ?>
     </div>

@@ -1,0 +1,397 @@
+/*
+ * test-tls.c — the console's self-signed certificate: files and modes,
+ * names, validity, key type, fingerprint, and the switch of "current".
+ */
+#include <ctype.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "../../lib/connector.h"
+#include "unit.h"
+
+static char tmpdir[64];
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(path);
+}
+
+/* Remove the test's temporary directory and everything in it. */
+static void
+rm_rf(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A new directory under tmpdir with a certificate for names. */
+static int
+make_cert(const char *sub, const char *const *names, size_t n, char *dir,
+    size_t dirlen)
+{
+	snprintf(dir, dirlen, "%s/%s", tmpdir, sub);
+	if (mkdir(dir, 0700) != 0)
+		return -1;
+	return tls_generate_self_signed(dir, names, n);
+}
+
+/* Read the PEM certificate at dir/current/cert.pem. */
+static X509 *
+load_cert(const char *dir)
+{
+	char path[PATH_MAX];
+	X509 *crt;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/current/cert.pem", dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	crt = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	return crt;
+}
+
+/* Read the PEM private key at dir/current/key.pem. */
+static EVP_PKEY *
+load_key(const char *dir)
+{
+	char path[PATH_MAX];
+	EVP_PKEY *k;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/current/key.pem", dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	return k;
+}
+
+/*
+ * 1 when crt's subject alternative names are exactly the IP addresses
+ * ips[] (as 4 or 16 raw bytes) and DNS names dns[], in any order.
+ */
+static int
+sans_are(X509 *crt, const char *const *ips, size_t nip,
+    const char *const *dns, size_t ndns)
+{
+	GENERAL_NAMES *gens;
+	size_t seen_ip = 0, seen_dns = 0;
+	int ok = 1;
+
+	gens = X509_get_ext_d2i(crt, NID_subject_alt_name, NULL, NULL);
+	if (gens == NULL)
+		return 0;
+	for (int i = 0; ok && i < sk_GENERAL_NAME_num(gens); i++) {
+		GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		int found = 0;
+		if (g->type == GEN_IPADD) {
+			const unsigned char *d = ASN1_STRING_get0_data(g->d.ip);
+			int len = ASN1_STRING_length(g->d.ip);
+			char txt[64] = "";
+			if (len == 4)
+				snprintf(txt, sizeof txt, "%u.%u.%u.%u", d[0],
+				    d[1], d[2], d[3]);
+			else if (len == 16) {
+				unsigned char lo[16] = { 0 };
+				lo[15] = 1;
+				if (memcmp(d, lo, 16) == 0)
+					snprintf(txt, sizeof txt, "::1");
+			}
+			for (size_t k = 0; k < nip; k++)
+				if (strcmp(txt, ips[k]) == 0)
+					found = 1;
+			seen_ip++;
+		} else if (g->type == GEN_DNS) {
+			const char *d = (const char *)ASN1_STRING_get0_data(
+			    g->d.dNSName);
+			for (size_t k = 0; k < ndns; k++)
+				if (strcmp(d, dns[k]) == 0)
+					found = 1;
+			seen_dns++;
+		}
+		ok = found;
+	}
+	GENERAL_NAMES_free(gens);
+	return ok && seen_ip == nip && seen_dns == ndns;
+}
+
+TEST(generate_creates_cert_and_key)
+{
+	static const char *const names[] = { "192.0.2.10" };
+	char dir[128], path[PATH_MAX];
+	struct stat st;
+
+	CHECK(make_cert("files", names, 1, dir, sizeof dir) == 0);
+	snprintf(path, sizeof path, "%s/current/cert.pem", dir);
+	CHECK(stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0);
+	snprintf(path, sizeof path, "%s/current/key.pem", dir);
+	CHECK(stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0);
+	snprintf(path, sizeof path, "%s/current", dir);
+	CHECK(lstat(path, &st) == 0 && S_ISLNK(st.st_mode));
+}
+
+TEST(generate_key_mode_0600)
+{
+	static const char *const names[] = { "192.0.2.10" };
+	char dir[128], path[PATH_MAX];
+	struct stat st;
+	mode_t old = umask(0);
+	int rc;
+
+	rc = make_cert("mode", names, 1, dir, sizeof dir);
+	umask(old);
+	CHECK(rc == 0);
+	snprintf(path, sizeof path, "%s/current/key.pem", dir);
+	CHECK(stat(path, &st) == 0);
+	CHECK((st.st_mode & 07777) == 0600);
+	snprintf(path, sizeof path, "%s/current/", dir);
+	CHECK(stat(path, &st) == 0);
+	CHECK((st.st_mode & 077) == 0);
+}
+
+TEST(generate_no_temp_files_left)
+{
+	static const char *const names[] = { "192.0.2.10" };
+	char dir[128], cmd[PATH_MAX];
+
+	CHECK(make_cert("tmp", names, 1, dir, sizeof dir) == 0);
+	snprintf(cmd, sizeof cmd, "test -z \"$(find %s -name '*.tmp*' -o "
+	    "-name '*.new')\"", dir);
+	CHECK(system(cmd) == 0);
+}
+
+TEST(generate_sans_ip_and_dns)
+{
+	static const char *const names[] = {
+		"192.0.2.10", "connector.example.com", "127.0.0.1", "::1",
+		"connector",
+	};
+	static const char *const ips[] = { "192.0.2.10", "127.0.0.1", "::1" };
+	static const char *const dns[] = { "connector.example.com",
+	    "connector" };
+	char dir[128];
+	X509 *crt;
+	int ok;
+
+	CHECK(make_cert("sans", names, 5, dir, sizeof dir) == 0);
+	CHECK((crt = load_cert(dir)) != NULL);
+	ok = sans_are(crt, ips, 3, dns, 2);
+	X509_free(crt);
+	CHECK(ok);
+}
+
+TEST(generate_subject_cn_first_name)
+{
+	static const char *const names[] = { "host.example", "192.0.2.1" };
+	char dir[128], cn[256] = "";
+	X509 *crt;
+
+	CHECK(make_cert("cn", names, 2, dir, sizeof dir) == 0);
+	CHECK((crt = load_cert(dir)) != NULL);
+	X509_NAME_get_text_by_NID(X509_get_subject_name(crt), NID_commonName,
+	    cn, sizeof cn);
+	X509_free(crt);
+	CHECK(strcmp(cn, "host.example") == 0);
+}
+
+TEST(generate_validity_one_year)
+{
+	static const char *const names[] = { "192.0.2.10" };
+	char dir[128];
+	X509 *crt;
+	int days = -1, secs = 0, before_now, after_now;
+
+	CHECK(make_cert("validity", names, 1, dir, sizeof dir) == 0);
+	CHECK((crt = load_cert(dir)) != NULL);
+	ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(crt),
+	    X509_get0_notAfter(crt));
+	before_now = X509_cmp_current_time(X509_get0_notBefore(crt));
+	after_now = X509_cmp_current_time(X509_get0_notAfter(crt));
+	X509_free(crt);
+	CHECK(days >= 364 && days <= 366);
+	CHECK(before_now < 0);
+	CHECK(after_now > 0);
+}
+
+TEST(generate_p256_key_matching_cert)
+{
+	static const char *const names[] = { "192.0.2.10" };
+	char dir[128], group[64] = "";
+	X509 *crt;
+	EVP_PKEY *key, *pub;
+	int match, self, is_ec;
+
+	CHECK(make_cert("key", names, 1, dir, sizeof dir) == 0);
+	CHECK((crt = load_cert(dir)) != NULL);
+	if ((key = load_key(dir)) == NULL) {
+		X509_free(crt);
+		CHECK(0 && "key.pem readable");
+	}
+	is_ec = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC;
+	EVP_PKEY_get_group_name(key, group, sizeof group, NULL);
+	match = X509_check_private_key(crt, key);
+	pub = X509_get0_pubkey(crt);
+	self = pub != NULL && X509_verify(crt, pub) == 1;
+	EVP_PKEY_free(key);
+	X509_free(crt);
+	CHECK(is_ec);
+	CHECK(strcmp(group, "prime256v1") == 0);
+	CHECK(match == 1);
+	CHECK(self);
+}
+
+TEST(generate_leaf_extensions)
+{
+	static const char *const names[] = { "192.0.2.10" };
+	char dir[128];
+	X509 *crt;
+	uint32_t xku, ku;
+	int ca;
+
+	CHECK(make_cert("ext", names, 1, dir, sizeof dir) == 0);
+	CHECK((crt = load_cert(dir)) != NULL);
+	ca = X509_check_ca(crt);
+	xku = X509_get_extended_key_usage(crt);
+	ku = X509_get_key_usage(crt);
+	X509_free(crt);
+	CHECK(ca == 0);
+	CHECK(xku & XKU_SSL_SERVER);
+	CHECK(ku & KU_DIGITAL_SIGNATURE);
+	CHECK(!(ku & KU_KEY_CERT_SIGN));
+}
+
+TEST(fingerprint_format_and_value)
+{
+	static const char *const names[] = { "192.0.2.10" };
+	char dir[128], path[PATH_MAX], fp[96], hex[65], want[96];
+	unsigned char *der = NULL;
+	X509 *crt;
+	int dlen;
+
+	CHECK(make_cert("fp", names, 1, dir, sizeof dir) == 0);
+	snprintf(path, sizeof path, "%s/current/cert.pem", dir);
+	CHECK(tls_fingerprint_file(path, fp, sizeof fp) == 0);
+	CHECK(strlen(fp) == 95);
+	for (int i = 0; i < 95; i++) {
+		if (i % 3 == 2)
+			CHECK(fp[i] == ':');
+		else
+			CHECK(isxdigit((unsigned char)fp[i]) &&
+			    !islower((unsigned char)fp[i]));
+	}
+	/* The SHA-256 of the certificate's DER encoding. */
+	CHECK((crt = load_cert(dir)) != NULL);
+	dlen = i2d_X509(crt, &der);
+	X509_free(crt);
+	CHECK(dlen > 0);
+	CHECK(util_sha256_hex(der, (size_t)dlen, hex) == 0);
+	OPENSSL_free(der);
+	for (int i = 0; i < 32; i++) {
+		want[3 * i] = (char)toupper((unsigned char)hex[2 * i]);
+		want[3 * i + 1] = (char)toupper((unsigned char)hex[2 * i + 1]);
+		want[3 * i + 2] = i < 31 ? ':' : '\0';
+	}
+	CHECK(strcmp(fp, want) == 0);
+}
+
+TEST(fingerprint_bad_missing_file)
+{
+	char path[PATH_MAX], fp[96];
+
+	snprintf(path, sizeof path, "%s/no-such-cert.pem", tmpdir);
+	CHECK(tls_fingerprint_file(path, fp, sizeof fp) == CONN_ENOTFOUND);
+}
+
+TEST(fingerprint_bad_not_pem)
+{
+	char path[PATH_MAX], fp[96];
+
+	snprintf(path, sizeof path, "%s/junk.pem", tmpdir);
+	CHECK(util_write_file_atomic(path, "not a certificate\n", 18,
+	    0600) == 0);
+	CHECK(tls_fingerprint_file(path, fp, sizeof fp) == CONN_ECRYPTO);
+}
+
+TEST(fingerprint_bad_short_buffer)
+{
+	static const char *const names[] = { "192.0.2.10" };
+	char dir[128], path[PATH_MAX], fp[96];
+
+	CHECK(make_cert("fpshort", names, 1, dir, sizeof dir) == 0);
+	snprintf(path, sizeof path, "%s/current/cert.pem", dir);
+	CHECK(tls_fingerprint_file(path, fp, 95) == CONN_EINVAL);
+}
+
+TEST(regenerate_switches_current)
+{
+	static const char *const names[] = { "192.0.2.10" };
+	char dir[128], path[PATH_MAX], first[256], second[256];
+	char fp1[96], fp2[96];
+	ssize_t n;
+
+	CHECK(make_cert("regen", names, 1, dir, sizeof dir) == 0);
+	snprintf(path, sizeof path, "%s/current", dir);
+	CHECK((n = readlink(path, first, sizeof first - 1)) > 0);
+	first[n] = '\0';
+	snprintf(path, sizeof path, "%s/current/cert.pem", dir);
+	CHECK(tls_fingerprint_file(path, fp1, sizeof fp1) == 0);
+
+	CHECK(tls_generate_self_signed(dir, names, 1) == 0);
+	snprintf(path, sizeof path, "%s/current", dir);
+	CHECK((n = readlink(path, second, sizeof second - 1)) > 0);
+	second[n] = '\0';
+	CHECK(strcmp(first, second) != 0);
+	CHECK(strchr(second, '/') == NULL);
+	snprintf(path, sizeof path, "%s/current/cert.pem", dir);
+	CHECK(tls_fingerprint_file(path, fp2, sizeof fp2) == 0);
+	CHECK(strcmp(fp1, fp2) != 0);
+	/* The old version is still whole (a reader may hold it open). */
+	snprintf(path, sizeof path, "%s/%s/cert.pem", dir, first);
+	CHECK(access(path, R_OK) == 0);
+}
+
+TEST(generate_bad_no_names)
+{
+	char dir[128];
+
+	CHECK(make_cert("none", NULL, 0, dir, sizeof dir) == CONN_EINVAL);
+}
+
+int
+main(void)
+{
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/test-tls-XXXXXX");
+	if (mkdtemp(tmpdir) == NULL) {
+		printf("FAIL setup: mkdtemp\n");
+		return 1;
+	}
+	RUN(generate_creates_cert_and_key);
+	RUN(generate_key_mode_0600);
+	RUN(generate_no_temp_files_left);
+	RUN(generate_sans_ip_and_dns);
+	RUN(generate_subject_cn_first_name);
+	RUN(generate_validity_one_year);
+	RUN(generate_p256_key_matching_cert);
+	RUN(generate_leaf_extensions);
+	RUN(fingerprint_format_and_value);
+	RUN(fingerprint_bad_missing_file);
+	RUN(fingerprint_bad_not_pem);
+	RUN(fingerprint_bad_short_buffer);
+	RUN(regenerate_switches_current);
+	RUN(generate_bad_no_names);
+	rm_rf(tmpdir);
+	UNIT_EXIT();
+}

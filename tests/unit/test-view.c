@@ -1,0 +1,215 @@
+/*
+ * test-view.c — rendering the shipped templates: every value is
+ * HTML-escaped, whatever the caller or the data says.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ClearSilver/ClearSilver.h>
+
+#include "../../lib/connector.h"
+#include "unit.h"
+
+#define EVIL "<script>alert(\"x\")</script>'&"
+
+/* 1 when out shows EVIL only escaped: no raw markup, quote or '&'. */
+static int
+escaped_only(const char *out)
+{
+	return strstr(out, "<script>") == NULL &&
+	    strstr(out, "alert(\"x\")") == NULL &&
+	    strstr(out, "</script>'") == NULL &&
+	    strstr(out, "'&") == NULL &&
+	    strstr(out, "&lt;script&gt;") != NULL &&
+	    strstr(out, "&lt;/script&gt;") != NULL &&
+	    strstr(out, "&quot;x&quot;") != NULL;
+}
+
+/* Render tpl with name=value pairs (NULL-terminated) into out. */
+static int
+render(const char *tpl, struct buf *out, ...)
+{
+	va_list ap;
+	HDF *hdf;
+	const char *k, *v;
+	int rc;
+
+	if (hdf_init(&hdf) != STATUS_OK)
+		return -1;
+	va_start(ap, out);
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		v = va_arg(ap, const char *);
+		if (hdf_set_value(hdf, k, v) != STATUS_OK) {
+			va_end(ap);
+			hdf_destroy(&hdf);
+			return -1;
+		}
+	}
+	va_end(ap);
+	rc = view_render(tpl, hdf, out);
+	hdf_destroy(&hdf);
+	return rc;
+}
+
+TEST(error_page_renders)
+{
+	struct buf b = { 0 };
+	int rc;
+
+	rc = render("error.cs", &b, "Error.status", "400", "Error.reason",
+	    "Bad Request", "Error.message", "The form data is malformed.",
+	    NULL);
+	CHECK(rc == 0);
+	CHECK(b.data != NULL);
+	CHECK(strstr(b.data, "<!DOCTYPE html>") != NULL);
+	CHECK(strstr(b.data, "Error 400.") != NULL);
+	CHECK(strstr(b.data, "The form data is malformed.") != NULL);
+	CHECK(strstr(b.data, "</html>") != NULL);
+	buf_free(&b);
+}
+
+TEST(error_message_escaped)
+{
+	struct buf b = { 0 };
+	int rc, ok;
+
+	rc = render("error.cs", &b, "Error.status", "400", "Error.reason",
+	    "Bad Request", "Error.message", EVIL, NULL);
+	ok = rc == 0 && escaped_only(b.data);
+	if (ok)
+		ok = strstr(b.data, "&amp;") != NULL &&
+		    (strstr(b.data, "&#39;") != NULL ||
+		    strstr(b.data, "&#x27;") != NULL ||
+		    strstr(b.data, "&apos;") != NULL);
+	buf_free(&b);
+	CHECK(rc == 0);
+	CHECK(ok);
+}
+
+TEST(error_reason_and_layout_escaped)
+{
+	struct buf b = { 0 };
+	int rc, ok;
+
+	rc = render("error.cs", &b, "Error.status", EVIL, "Error.reason",
+	    EVIL, "Layout.title", EVIL, "Layout.version", EVIL,
+	    "Layout.ip", EVIL, "Layout.fingerprint", EVIL, NULL);
+	ok = rc == 0 && escaped_only(b.data);
+	buf_free(&b);
+	CHECK(rc == 0);
+	CHECK(ok);
+}
+
+TEST(escaping_cannot_be_turned_off_by_data)
+{
+	struct buf b = { 0 };
+	int rc, ok;
+
+	rc = render("error.cs", &b, "Config.VarEscapeMode", "none",
+	    "Error.status", "400", "Error.message", EVIL, NULL);
+	ok = rc == 0 && escaped_only(b.data);
+	buf_free(&b);
+	CHECK(rc == 0);
+	CHECK(ok);
+}
+
+TEST(attribute_value_escaped)
+{
+	struct buf b = { 0 };
+	int rc, ok;
+
+	rc = render("login.cs", &b, "Layout.csrf", "\"><img src=x "
+	    "onerror=alert(1)>", "Page.error", EVIL, NULL);
+	ok = rc == 0 && strstr(b.data, "\"><img src=x") == NULL &&
+	    strstr(b.data, "&quot;&gt;&lt;img") != NULL &&
+	    escaped_only(b.data);
+	buf_free(&b);
+	CHECK(rc == 0);
+	CHECK(ok);
+}
+
+TEST(setup_page_errors_escaped)
+{
+	struct buf b = { 0 };
+	int rc, ok;
+
+	rc = render("setup.cs", &b, "Page.error_code", EVIL,
+	    "Page.error_password", EVIL, NULL);
+	ok = rc == 0 && escaped_only(b.data);
+	buf_free(&b);
+	CHECK(rc == 0);
+	CHECK(ok);
+}
+
+TEST(dashboard_list_values_escaped)
+{
+	struct buf b = { 0 };
+	int rc, ok;
+
+	rc = render("dashboard.cs", &b, "Layout.signed_in", "1",
+	    "Page.name", EVIL, "Page.login.failed", "2",
+	    "Page.login.sources.0.addr", EVIL,
+	    "Page.login.sources.0.total", "2",
+	    "Page.login.sources.0.when", EVIL, NULL);
+	ok = rc == 0 && escaped_only(b.data);
+	buf_free(&b);
+	CHECK(rc == 0);
+	CHECK(ok);
+}
+
+TEST(render_appends)
+{
+	struct buf b = { 0 };
+	size_t first;
+	int rc;
+
+	CHECK(buf_adds(&b, "prefix:") == 0);
+	rc = render("error.cs", &b, "Error.status", "404", NULL);
+	first = b.len;
+	if (rc == 0)
+		rc = render("error.cs", &b, "Error.status", "404", NULL);
+	CHECK(rc == 0 && strncmp(b.data, "prefix:<!DOCTYPE", 16) == 0);
+	CHECK(b.len == 2 * first - 7);
+	buf_free(&b);
+}
+
+TEST(render_bad_unknown_template)
+{
+	struct buf b = { 0 };
+
+	CHECK(render("no-such.cs", &b, NULL) == CONN_ENOTFOUND);
+	CHECK(b.len == 0);
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	char share[PATH_MAX], cwd[PATH_MAX - 32];
+
+	if (getcwd(cwd, sizeof cwd) == NULL) {
+		printf("FAIL setup: getcwd\n");
+		return 1;
+	}
+	snprintf(share, sizeof share, "%s/build/share", cwd);
+	setenv("CONNECTOR_ROOT", "/nonexistent", 1);
+	setenv("CONNECTOR_SHARE", share, 1);
+	if (paths_init() != 0 || view_init() != 0) {
+		printf("FAIL setup: view_init over %s/templates\n", share);
+		return 1;
+	}
+	RUN(error_page_renders);
+	RUN(error_message_escaped);
+	RUN(error_reason_and_layout_escaped);
+	RUN(escaping_cannot_be_turned_off_by_data);
+	RUN(attribute_value_escaped);
+	RUN(setup_page_errors_escaped);
+	RUN(dashboard_list_values_escaped);
+	RUN(render_appends);
+	RUN(render_bad_unknown_template);
+	view_shutdown();
+	UNIT_EXIT();
+}
