@@ -128,7 +128,7 @@ bench: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/connector/cgi-bin $(DESTDIR)$(PREFIX)/sbin \
 		$(DESTDIR)$(PREFIX)/share/connector/templates \
-		$(DESTDIR)$(PREFIX)/share/connector/static/errors \
+		$(DESTDIR)$(PREFIX)/share/connector/static \
 		$(DESTDIR)$(PREFIX)/share/connector/nginx \
 		$(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)/lib/systemd/system $(DESTDIR)/etc/logrotate.d
@@ -136,7 +136,6 @@ install: all
 	install -m 0755 $(SBIN_PROGS) $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 templates/*.cs $(DESTDIR)$(PREFIX)/share/connector/templates/
 	install -m 0644 nginx/static/*.css nginx/static/*.svg $(DESTDIR)$(PREFIX)/share/connector/static/
-	install -m 0644 nginx/static/errors/*.html $(DESTDIR)$(PREFIX)/share/connector/static/errors/
 	install -m 0644 nginx/*.conf.in $(DESTDIR)$(PREFIX)/share/connector/nginx/
 	install -m 0644 share/common-passwords.txt $(DESTDIR)$(PREFIX)/share/connector/
 	install -m 0644 man/connector-setup.8 $(DESTDIR)$(PREFIX)/share/man/man8/

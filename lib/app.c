@@ -33,6 +33,7 @@ struct app_ctx {
 	FCGX_Request *r;
 	const struct app_page *page;
 	int post;
+	int head;		/* HEAD: a GET answered without its body */
 	char path[256];
 	char addr[64];
 	char ctype[256];
@@ -62,6 +63,8 @@ static struct {
 } cfg;
 
 static volatile sig_atomic_t stopping;
+
+static int worker_config(void);
 
 static const char *
 status_text(int status)
@@ -308,6 +311,8 @@ prepare(struct app_ctx *c)
 		return 404;
 	if (method != NULL && strcmp(method, "POST") == 0)
 		c->post = 1;
+	else if (method != NULL && strcmp(method, "HEAD") == 0)
+		c->head = 1;
 	else if (method == NULL || strcmp(method, "GET") != 0)
 		return 405;
 	if (!(c->page->methods & (c->post ? APP_POST : APP_GET)))
@@ -399,8 +404,8 @@ respond(struct app_ctx *c, int status, const char *body, size_t blen)
 	if (status == 405)
 		buf_addf(&h, "Allow: %s\r\n", c->page &&
 		    (c->page->methods & APP_POST) ?
-		    (c->page->methods & APP_GET ? "GET, POST" : "POST") :
-		    "GET");
+		    (c->page->methods & APP_GET ? "GET, HEAD, POST" : "POST") :
+		    "GET, HEAD");
 	if (c->cookies.len)
 		buf_add(&h, c->cookies.data, c->cookies.len);
 	if (c->new_anon_csrf && !c->signed_in)
@@ -412,7 +417,7 @@ respond(struct app_ctx *c, int status, const char *body, size_t blen)
 	buf_addf(&h, "Content-Type: text/html; charset=utf-8\r\n"
 	    "Content-Length: %zu\r\n\r\n", blen);
 	put(c, h.data, h.len);
-	if (blen)
+	if (blen && !c->head)
 		put(c, body, blen);
 	buf_free(&h);
 }
@@ -425,31 +430,79 @@ layout_data(struct app_ctx *c)
 	hdf_set_value(c->hdf, "Layout.ip", cfg.ip);
 	hdf_set_value(c->hdf, "Layout.fingerprint", cfg.fingerprint);
 	hdf_set_value(c->hdf, "Layout.path", c->path);
-	hdf_set_value(c->hdf, "Layout.program", cfg.prog->name);
+	hdf_set_value(c->hdf, "Layout.program", cfg.prog ? cfg.prog->name : "");
 	hdf_set_int_value(c->hdf, "Layout.signed_in", c->signed_in);
 	hdf_set_value(c->hdf, "Layout.csrf", page_csrf(c));
 }
 
-/* Render the error page for status, falling back to plain text. */
+/* Render the error page for status into out, falling back to plain text. */
 static void
-error_page(struct app_ctx *c, int status)
+render_error(struct app_ctx *c, int status, struct buf *out)
 {
-	struct buf out = { 0 };
 	char st[8];
 
 	snprintf(st, sizeof st, "%d", status);
-	c->location[0] = '\0';
 	hdf_set_value(c->hdf, "Error.status", st);
 	hdf_set_value(c->hdf, "Error.reason", status_text(status));
 	hdf_set_value(c->hdf, "Error.message", c->errmsg);
 	hdf_set_value(c->hdf, "Layout.title", status_text(status));
 	layout_data(c);
-	if (view_render("error.cs", c->hdf, &out) != 0) {
-		buf_reset(&out);
-		buf_addf(&out, "%d %s\n", status, status_text(status));
+	if (view_render("error.cs", c->hdf, out) != 0) {
+		buf_reset(out);
+		buf_addf(out, "%d %s\n", status, status_text(status));
 	}
+}
+
+static void
+error_page(struct app_ctx *c, int status)
+{
+	struct buf out = { 0 };
+
+	c->location[0] = '\0';
+	render_error(c, status, &out);
 	respond(c, status, out.data, out.len);
 	buf_free(&out);
+}
+
+/*
+ * Write the pages nginx shows for the errors it answers itself (unknown
+ * path, body too large, a program down) into dir/<status>.html, from the
+ * same template as the programs' error pages.  Needs the database open
+ * and view_init done.
+ */
+int
+app_write_error_pages(const char *dir)
+{
+	static const struct { int status; const char *msg; } pages[] = {
+		{ 400, "The request could not be understood." },
+		{ 403, "This request is not allowed." },
+		{ 404, "There is no such page on this console." },
+		{ 405, "This page does not accept that kind of request." },
+		{ 413, "The upload is larger than the console accepts "
+		    "(2 MiB)." },
+		{ 500, "The console could not answer. Try again in a moment; "
+		    "if it persists, restart the connector's services." },
+	};
+	char path[4200];
+	int rc = 0;
+
+	if (worker_config() != 0)
+		return CONN_EINVAL;
+	for (size_t i = 0; i < sizeof pages / sizeof pages[0] && !rc; i++) {
+		struct app_ctx c;
+		struct buf out = { 0 };
+
+		memset(&c, 0, sizeof c);
+		if (hdf_init(&c.hdf) != STATUS_OK)
+			return CONN_ENOMEM;
+		app_error_message(&c, pages[i].msg);
+		render_error(&c, pages[i].status, &out);
+		snprintf(path, sizeof path, "%s/%d.html", dir, pages[i].status);
+		rc = util_write_file_atomic(path, out.data, out.len, 0644);
+		buf_free(&out);
+		hdf_destroy(&c.hdf);
+	}
+	return rc;
 }
 
 /* Handle one request from accept to the last byte. */

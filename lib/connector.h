@@ -66,6 +66,7 @@ enum paths_id {
 	PATH_ETC,		/* etc/connector */
 	PATH_SETUP_CODE,	/* etc/connector/setup-code (root only) */
 	PATH_NGINX_CONF,	/* etc/connector/nginx.conf (rendered) */
+	PATH_ERROR_PAGES,	/* etc/connector/errors (rendered) */
 	PATH_LIB,		/* var/lib/connector */
 	PATH_DB,		/* var/lib/connector/state.db */
 	PATH_KEYS,		/* var/lib/connector/keys */
@@ -326,6 +327,7 @@ struct app_program {
 };
 
 int app_main(int argc, char **argv, const struct app_program *prog);
+int app_write_error_pages(const char *dir);
 
 /* For handlers: */
 const char *app_field(struct app_ctx *c, enum field_id f);

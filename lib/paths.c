@@ -19,6 +19,7 @@ static const char *const rel[PATH__MAX] = {
 	[PATH_ETC] = "etc/connector",
 	[PATH_SETUP_CODE] = "etc/connector/setup-code",
 	[PATH_NGINX_CONF] = "etc/connector/nginx.conf",
+	[PATH_ERROR_PAGES] = "etc/connector/errors",
 	[PATH_LIB] = "var/lib/connector",
 	[PATH_DB] = "var/lib/connector/state.db",
 	[PATH_KEYS] = "var/lib/connector/keys",

@@ -87,12 +87,13 @@ int
 site_render_nginx(const char *share, const struct site_conf *c)
 {
 	char listen[128], site[4200], main[4200], tpl[4200], statics[4200];
-	char sock[4200], userline[128], workers[16];
+	char sock[4200], userline[128], workers[16], errors[4200];
 	int rc;
 
 	snprintf(listen, sizeof listen, "%s:%d", c->listen_addr, c->port);
 	snprintf(site, sizeof site, "%s/site.conf", paths_get(PATH_ETC));
 	snprintf(statics, sizeof statics, "%s/static/", share);
+	snprintf(errors, sizeof errors, "%s/", paths_get(PATH_ERROR_PAGES));
 	snprintf(sock, sizeof sock, "%s", paths_get(PATH_RUN));
 	snprintf(workers, sizeof workers, "%d", c->workers > 0 ? c->workers : 1);
 	if (c->run_user)
@@ -105,6 +106,7 @@ site_render_nginx(const char *share, const struct site_conf *c)
 			"CERT", paths_get(PATH_TLS_CERT),
 			"KEY", paths_get(PATH_TLS_KEY),
 			"STATIC", statics,
+			"ERRORS", errors,
 			"SOCKDIR", sock,
 			"AUDIT_LOG", paths_get(PATH_AUDIT),
 			"LOGDIR", paths_get(PATH_LOG),

@@ -55,6 +55,7 @@ make_dirs(void)
 		{ PATH_ETC, 0755 }, { PATH_LIB, 0755 }, { PATH_KEYS, 0700 },
 		{ PATH_TLS, 0700 }, { PATH_NGINX_TMP, 0700 },
 		{ PATH_LOG, 0750 }, { PATH_RUN, 0755 },
+		{ PATH_ERROR_PAGES, 0755 },
 	};
 
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
@@ -201,6 +202,13 @@ cmd_init(int argc, char **argv)
 		    "configuration from %s/nginx\n", share);
 		goto out;
 	}
+	if (view_init() != 0 ||
+	    app_write_error_pages(paths_get(PATH_ERROR_PAGES)) != 0) {
+		fprintf(stderr, "connector-setup: cannot write the error pages "
+		    "into %s\n", paths_get(PATH_ERROR_PAGES));
+		goto out;
+	}
+	view_shutdown();
 	if (auth_admin_get(&admin) != 0)
 		goto out;
 	snprintf(url, sizeof url, "%.*s/", (int)strcspn(origins.data, " "),

@@ -6,8 +6,8 @@ import ssl
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (PASSWORD, Suite, check, claimed_instance, eq,  # noqa
-                     raw_response)
+from harness import (PASSWORD, VERSION, Suite, check, claimed_instance,  # noqa
+                     eq, raw_response)
 
 suite = Suite()
 inst = None
@@ -128,6 +128,31 @@ def test_headers_on_404_from_nginx():
 
 
 @suite.test
+def test_nginx_error_pages_are_console_pages():
+    r = inst.client().get("/no/such/page")
+    eq(r.status, 404, "status")
+    check("Version: " + VERSION in r.text, "404 page shows the version")
+    check("There is no such page on this console." in r.text,
+          "404 page says what happened")
+    r = inst.client().request("POST", "/static/style.css", body="x=1",
+                              headers={"Content-Type":
+                                       "application/x-www-form-urlencoded"})
+    eq(r.status, 403, "status")
+    check("Version: " + VERSION in r.text, "403 page shows the version")
+
+
+@suite.test
+def test_head_answers_like_get_without_body():
+    c = inst.client()
+    g = c.get("/login")
+    h = c.request("HEAD", "/login")
+    eq(h.status, 200, "HEAD status")
+    eq(h.body, b"", "HEAD body")
+    check_headers(h, "HEAD /login")
+    eq(h.header("Content-Type"), g.header("Content-Type"), "content type")
+
+
+@suite.test
 def test_headers_on_404_from_program():
     r = inst.client().get("/setup")
     eq(r.status, 404, "status")
@@ -138,7 +163,7 @@ def test_headers_on_404_from_program():
 def test_headers_on_405_from_program():
     r = inst.client().request("PUT", "/login", body="")
     eq(r.status, 405, "status")
-    eq(r.header("Allow"), "GET, POST", "Allow")
+    eq(r.header("Allow"), "GET, HEAD, POST", "Allow")
     check_headers(r, "405 program")
 
 
