@@ -2,9 +2,9 @@
  * login — /login and /logout.  A failed login looks the same whatever the
  * cause; after 20 consecutive failures the console is locked (the right
  * password is refused too) until the password is reset from the VM
- * console, and repeated failures from one address are answered slowly.
+ * console.  Repeated attempts from one address are slowed down by nginx
+ * (limit_req on POST /login), which queues them without holding a worker.
  */
-#include <unistd.h>
 
 #include "../lib/connector.h"
 
@@ -12,7 +12,6 @@ static int
 page_login(struct app_ctx *c)
 {
 	const char *pw = app_field(c, F_PASSWORD);
-	unsigned delay = 0;
 	int rc;
 
 	app_template(c, "login.cs", "Sign in");
@@ -22,7 +21,7 @@ page_login(struct app_ctx *c)
 			app_set(c, "locked", "1");
 		return 200;
 	}
-	rc = auth_login(pw ? pw : "", app_remote_addr(c), &delay);
+	rc = auth_login(pw ? pw : "", app_remote_addr(c));
 	if (rc == 0) {
 		if (app_start_session(c) != 0)
 			return 500;
@@ -36,8 +35,6 @@ page_login(struct app_ctx *c)
 	}
 	if (rc != CONN_EDENIED)
 		return 500;
-	if (delay)
-		usleep(delay * 1000u);
 	app_set(c, "error", "The password is not right.");
 	app_audit(c, "login failed");
 	return 403;

@@ -41,6 +41,8 @@ page_setup(struct app_ctx *c)
 		return 500;
 	app_audit(c, "setup: console claimed");
 	log_info("console claimed from %s", app_remote_addr(c));
+	/* Best effort: in production the file is root's, and
+	 * `connector-setup init` removes it at the next start. */
 	unlink(paths_get(PATH_SETUP_CODE));
 	return app_redirect(c, "/");
 }

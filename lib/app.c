@@ -3,13 +3,14 @@
  * or inherits its FastCGI socket and keeps N single-threaded workers alive,
  * and the request lifecycle every worker runs:
  *
- *   page lookup → method → claim state → session → body parse → field
- *   table validation → Origin + CSRF (POST) → handler → template / redirect
- *   / error page.
+ *   page lookup → method → claim state → session → (POST: Origin → body
+ *   parse → field table validation → CSRF token) → handler → template /
+ *   redirect / error page.
  *
  * A handler only sees validated fields and returns an HTTP status.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ struct app_ctx {
 	const char *valid[F__MAX];	/* validated field values */
 	struct req_fields fields;
 	char *body;
+	size_t body_len;	/* bytes allocated for body, for wiping */
 	int signed_in;
 	char token[AUTH_TOKEN_LEN + 1];	/* session cookie value */
 	struct auth_session sess;
@@ -241,6 +243,7 @@ read_body(struct app_ctx *c, size_t *len)
 		return 413;
 	if ((c->body = malloc(n + 1)) == NULL)
 		return 500;
+	c->body_len = n + 1;
 	while (got < n) {
 		int k = FCGX_GetStr(c->body + got, (int)(n - got), c->r->in);
 		if (k <= 0)
@@ -343,10 +346,7 @@ prepare(struct app_ctx *c)
 	}
 	if (!c->signed_in) {
 		if (req_cookie(cookies, AUTH_CSRF_COOKIE, c->anon_csrf,
-		    sizeof c->anon_csrf) != 0 ||
-		    valid_value(VT_TOKEN, c->anon_csrf, strlen(c->anon_csrf),
-		    AUTH_TOKEN_LEN) != 0 ||
-		    strlen(c->anon_csrf) != AUTH_TOKEN_LEN) {
+		    sizeof c->anon_csrf) != 0 || !auth_token_valid(c->anon_csrf)) {
 			c->anon_csrf[0] = '\0';
 			if (!c->post) {
 				if (auth_token(c->anon_csrf))
@@ -480,6 +480,8 @@ app_write_error_pages(const char *dir)
 		{ 405, "This page does not accept that kind of request." },
 		{ 413, "The upload is larger than the console accepts "
 		    "(2 MiB)." },
+		{ 429, "Too many attempts from your address at once. Wait a "
+		    "few seconds, then try again." },
 		{ 500, "The console could not answer. Try again in a moment; "
 		    "if it persists, restart the connector's services." },
 	};
@@ -545,7 +547,7 @@ handle(FCGX_Request *r)
 	buf_free(&c.cookies);
 	req_fields_free(&c.fields);
 	if (c.body) {
-		util_wipe(c.body, strlen(c.body));
+		util_wipe(c.body, c.body_len);
 		free(c.body);
 	}
 	util_wipe(c.token, sizeof c.token);
@@ -604,6 +606,9 @@ worker(int listen_fd)
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	sigaddset(&term, SIGINT);
+	sigaddset(&term, SIGCHLD);	/* blocked by the master when it forked */
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
+	sigdelset(&term, SIGCHLD);
 	if (db_open(paths_get(PATH_DB)) != 0 || worker_config() != 0)
 		return 1;
 	if (FCGX_InitRequest(&r, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
@@ -622,7 +627,10 @@ worker(int listen_fd)
 	return 0;
 }
 
-/* Bind a Unix socket at path (0660), replacing a stale one. */
+/*
+ * Bind a Unix socket at path (0660), replacing a stale one; a socket that
+ * still answers belongs to a running program and is left alone (-1, EADDRINUSE).
+ */
 static int
 bind_socket(const char *path)
 {
@@ -635,6 +643,14 @@ bind_socket(const char *path)
 	memset(&sa, 0, sizeof sa);
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+		close(fd);
+		errno = EADDRINUSE;
+		return -1;
+	}
+	close(fd);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
 	unlink(path);
@@ -675,16 +691,105 @@ on_stop(int sig)
 	stopping = 1;
 }
 
+static void
+on_child(int sig)
+{
+	(void)sig;	/* only interrupts the master's wait */
+}
+
+/* Fork a worker; -1 when fork failed (the slot is retried later). */
 static pid_t
 spawn(int fd)
 {
 	pid_t pid = fork();
 
-	if (pid == 0)
+	if (pid == 0) {
+		signal(SIGCHLD, SIG_DFL);
 		_exit(worker(fd));
+	}
 	if (pid < 0)
 		log_err("fork: %s", strerror(errno));
 	return pid;
+}
+
+/*
+ * Keep nworkers workers alive until SIGTERM or SIGINT, then stop them:
+ * SIGTERM, and SIGKILL for any still there after 5 s.  The signals are
+ * blocked except while the master waits (ppoll), so a stop request can
+ * never slip in between the check and the wait.
+ */
+static void
+supervise(int fd, int nworkers)
+{
+	pid_t pids[APP_MAX_WORKERS] = { 0 };
+	const struct timespec retry = { 1, 0 };
+	struct sigaction sa;
+	sigset_t block, old;
+	time_t last_spawn = 0;
+	int i, missing, st;
+	pid_t dead;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_child;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	log_info("starting %d workers", nworkers);
+	while (!stopping) {
+		while ((dead = waitpid(-1, &st, WNOHANG)) > 0)
+			for (i = 0; i < nworkers; i++) {
+				if (pids[i] != dead)
+					continue;
+				pids[i] = 0;
+				log_warn("worker %ld ended (%s %d); starting "
+				    "another", (long)dead, WIFSIGNALED(st) ?
+				    "signal" : "status", WIFSIGNALED(st) ?
+				    WTERMSIG(st) : WEXITSTATUS(st));
+			}
+		/* Respawn at most once a second, so that workers that die
+		 * at once cannot spin the CPU; a failed fork is retried. */
+		missing = 0;
+		for (i = 0; i < nworkers; i++)
+			missing += pids[i] <= 0;
+		if (missing && time(NULL) != last_spawn) {
+			last_spawn = time(NULL);
+			for (i = 0; i < nworkers; i++)
+				if (pids[i] <= 0 && (pids[i] = spawn(fd)) < 0)
+					pids[i] = 0;
+			missing = 0;
+			for (i = 0; i < nworkers; i++)
+				missing += pids[i] <= 0;
+		}
+		if (!stopping)
+			ppoll(NULL, 0, missing ? &retry : NULL, &old);
+	}
+	for (i = 0; i < nworkers; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	for (int tries = 0; tries < 50; tries++) {
+		int left = 0;
+		for (i = 0; i < nworkers; i++) {
+			if (pids[i] > 0 && waitpid(pids[i], NULL, WNOHANG) ==
+			    pids[i])
+				pids[i] = 0;
+			left += pids[i] > 0;
+		}
+		if (!left)
+			break;
+		usleep(100000);
+	}
+	for (i = 0; i < nworkers; i++)
+		if (pids[i] > 0) {
+			kill(pids[i], SIGKILL);
+			waitpid(pids[i], NULL, 0);
+		}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 static void
@@ -704,12 +809,9 @@ usage(const char *name)
 int
 app_main(int argc, char **argv, const struct app_program *prog)
 {
-	pid_t pids[APP_MAX_WORKERS] = { 0 };
 	char defsock[4096];
 	const char *sockpath = NULL;
-	struct sigaction sa;
 	int nworkers = 2, fd, bound, i;
-	time_t last_spawn = 0;
 
 	cfg.prog = prog;
 	for (i = 1; i < argc; i++) {
@@ -765,58 +867,7 @@ app_main(int argc, char **argv, const struct app_program *prog)
 		return rc;
 	}
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	log_info("starting %d workers", nworkers);
-	for (i = 0; i < nworkers; i++)
-		pids[i] = spawn(fd);
-	last_spawn = time(NULL);
-	while (!stopping) {
-		int st;
-		pid_t dead = wait(&st);
-		if (dead < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (i = 0; i < nworkers; i++) {
-			if (pids[i] != dead)
-				continue;
-			pids[i] = 0;	/* reaped: never signal or wait for it again */
-			if (stopping)
-				break;
-			log_warn("worker %ld ended (%s %d); starting another",
-			    (long)dead, WIFSIGNALED(st) ? "signal" : "status",
-			    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
-			/* A worker that dies at once must not spin the CPU. */
-			if (time(NULL) - last_spawn < 1)
-				sleep(1);
-			pids[i] = spawn(fd);
-			last_spawn = time(NULL);
-		}
-	}
-	for (i = 0; i < nworkers; i++)
-		if (pids[i] > 0)
-			kill(pids[i], SIGTERM);
-	for (int tries = 0; tries < 50; tries++) {
-		int left = 0;
-		for (i = 0; i < nworkers; i++) {
-			if (pids[i] > 0 && waitpid(pids[i], NULL, WNOHANG) ==
-			    pids[i])
-				pids[i] = 0;
-			left += pids[i] > 0;
-		}
-		if (!left)
-			break;
-		usleep(100000);
-	}
-	for (i = 0; i < nworkers; i++)
-		if (pids[i] > 0) {
-			kill(pids[i], SIGKILL);
-			waitpid(pids[i], NULL, 0);
-		}
+	supervise(fd, nworkers);
 	if (bound && sockpath)
 		unlink(sockpath);
 	log_info("stopped");

@@ -2,8 +2,8 @@
  * auth.c — the console's one administrator: password policy and argon2id
  * hashing, the first-run setup code, login with the seed's lockout (20
  * consecutive failures lock the console until the password is reset from
- * the VM console) and a per-address slow-down, and sessions whose tokens
- * are stored only as SHA-256 hashes.
+ * the VM console) with per-address failure counts for the health pane, and
+ * sessions whose tokens are stored only as SHA-256 hashes.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -225,7 +225,8 @@ auth_setup_code_matches(const char *code)
 /*
  * Claim the console: set the first password if code is the setup code.
  * One conditional UPDATE, so a code works exactly once even when two
- * claims race.  Returns 0 or CONN_EDENIED.
+ * claims race.  Returns 0, CONN_EDENIED (wrong or used code), or an error
+ * of hashing (CONN_EIO, CONN_ECRYPTO) or of the database (CONN_EDB).
  */
 int
 auth_claim(const char *code, const char *pw)
@@ -250,20 +251,9 @@ auth_claim(const char *code, const char *pw)
 	return sqlite3_changes(db_handle()) == 1 ? 0 : CONN_EDENIED;
 }
 
-/* Slow-down for an address after its n-th consecutive failure. */
-static unsigned
-slowdown_ms(int consecutive)
-{
-	if (consecutive < 3)
-		return 0;
-	if (consecutive >= 6)
-		return 2000;
-	return 250u << (consecutive - 3);
-}
-
 /* Count a failure for the console and for addr. */
 static int
-login_failed(const char *addr, unsigned *delay_ms)
+login_failed(const char *addr)
 {
 	sqlite3_stmt *st;
 	time_t now = util_now();
@@ -284,9 +274,11 @@ login_failed(const char *addr, unsigned *delay_ms)
 		return CONN_EDB;
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*delay_ms = slowdown_ms(sqlite3_column_int(st, 0));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
 	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return CONN_EDB;
 	if (locked)
 		log_warn("console locked after %d failed logins",
 		    AUTH_LOCK_AFTER);
@@ -295,18 +287,17 @@ login_failed(const char *addr, unsigned *delay_ms)
 
 /*
  * Check the administrator's password for a login from addr.  Returns 0,
- * CONN_EDENIED (wrong password; *delay_ms says how long the caller should
- * hold the answer) or CONN_ELOCKED (console locked: the right password is
- * refused too).
+ * CONN_EDENIED (wrong password, counted for the console and for addr),
+ * CONN_ELOCKED (console locked: the right password is refused too) or
+ * CONN_EDB.
  */
 int
-auth_login(const char *pw, const char *addr, unsigned *delay_ms)
+auth_login(const char *pw, const char *addr)
 {
 	sqlite3_stmt *st;
 	char *enc = NULL;
 	int locked, rc;
 
-	*delay_ms = 0;
 	if ((st = db_stmt(DB_ADMIN_GET)) == NULL)
 		return CONN_EDB;
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -325,7 +316,7 @@ auth_login(const char *pw, const char *addr, unsigned *delay_ms)
 	}
 	if (auth_verify_password(enc, pw) != 0) {
 		free(enc);
-		return login_failed(addr, delay_ms);
+		return login_failed(addr);
 	}
 	rc = CONN_EDB;
 	if ((st = db_stmt(DB_ADMIN_SUCCESS)) == NULL)
@@ -414,8 +405,8 @@ auth_token(char out[AUTH_TOKEN_LEN + 1])
 }
 
 /* 1 when s looks like one of our tokens (43 base64url characters). */
-static int
-token_shape(const char *s)
+int
+auth_token_valid(const char *s)
 {
 	if (s == NULL || strlen(s) != AUTH_TOKEN_LEN)
 		return 0;
@@ -471,7 +462,7 @@ auth_session_check(const char *token, struct auth_session *out)
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (!token_shape(token))
+	if (!auth_token_valid(token))
 		return CONN_EDENIED;
 	if (util_sha256_hex(token, AUTH_TOKEN_LEN, out->token_hash))
 		return CONN_ECRYPTO;
@@ -516,7 +507,7 @@ auth_session_end(const char *token)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (!token_shape(token))
+	if (!auth_token_valid(token))
 		return 0;
 	if (util_sha256_hex(token, AUTH_TOKEN_LEN, hash))
 		return CONN_ECRYPTO;

@@ -57,6 +57,7 @@ int util_write_file_atomic(const char *path, const void *data, size_t len,
     unsigned mode);
 int util_read_file(const char *path, size_t max, struct buf *out);
 int util_mkdirs(const char *path, unsigned mode);
+int util_fsync_dir(const char *dir);
 time_t util_now(void);
 
 /* ---- paths.c: every file location, derived from one root ---- */
@@ -110,7 +111,6 @@ enum db_stmt_id {
 	DB_ADMIN_FAIL,
 	DB_ADMIN_SUCCESS,
 	DB_SOURCE_FAIL,
-	DB_SOURCE_GET,
 	DB_SOURCE_CLEAR,
 	DB_SOURCES_RECENT,
 	DB_SESSION_INSERT,
@@ -268,9 +268,10 @@ int auth_admin_get(struct auth_admin *out);
 int auth_new_setup_code(char code[AUTH_SETUP_CODE_LEN + 1]);
 int auth_setup_code_matches(const char *code);
 int auth_claim(const char *code, const char *pw);
-int auth_login(const char *pw, const char *addr, unsigned *delay_ms);
+int auth_login(const char *pw, const char *addr);
 int auth_reset_password(const char *pw);
 int auth_token(char out[AUTH_TOKEN_LEN + 1]);
+int auth_token_valid(const char *s);
 int auth_session_create(const char *addr, char token[AUTH_TOKEN_LEN + 1],
     struct auth_session *out);
 int auth_session_check(const char *token, struct auth_session *out);
@@ -296,7 +297,6 @@ struct site_conf {
 	const char *run_user;	/* nginx worker user, NULL for current */
 };
 
-int site_origin(char *out, size_t outlen);
 int site_render_nginx(const char *share, const struct site_conf *c);
 
 /* ---- app.c: the prefork master and the request lifecycle ---- */

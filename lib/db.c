@@ -62,9 +62,6 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "last_failure_at) VALUES (?1, 1, 1, ?2) ON CONFLICT (addr) DO "
 	    "UPDATE SET consecutive = consecutive + 1, total = total + 1, "
 	    "last_failure_at = ?2 RETURNING consecutive",
-	[DB_SOURCE_GET] =
-	    "SELECT consecutive, last_failure_at FROM login_sources "
-	    "WHERE addr = ?1",
 	[DB_SOURCE_CLEAR] =
 	    "UPDATE login_sources SET consecutive = 0 WHERE addr = ?1",
 	[DB_SOURCES_RECENT] =

@@ -1,28 +1,12 @@
 /*
- * site.c — the web front of an instance: its origin (for redirects and the
- * Origin check) and the nginx configuration rendered from the shipped
- * templates with this instance's paths and address.
+ * site.c — the web front of an instance: the nginx configuration rendered
+ * from the shipped templates with this instance's paths and address.
  */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "connector.h"
-
-/* The primary origin, e.g. "https://192.0.2.10" (first of "origins"). */
-int
-site_origin(char *out, size_t outlen)
-{
-	struct buf b = { 0 };
-	int rc;
-
-	if ((rc = db_setting_get("origins", &b)) == 0) {
-		size_t n = strcspn(b.data ? b.data : "", " ");
-		snprintf(out, outlen, "%.*s", (int)n, b.data ? b.data : "");
-	}
-	buf_free(&b);
-	return rc;
-}
 
 /*
  * Copy tpl to out, replacing each @NAME@ by its value in vars (pairs of
@@ -59,35 +43,36 @@ substitute(const char *tpl, const char *const *vars, struct buf *out)
 	return 0;
 }
 
+/* Render <share>/nginx/<name> with vars into out. */
 static int
-render_one(const char *tpl_path, const char *out_path,
-    const char *const *vars)
+render(const char *share, const char *name, const char *const *vars,
+    struct buf *out)
 {
-	struct buf tpl = { 0 }, out = { 0 };
+	struct buf tpl = { 0 };
+	char path[4200];
 	int rc;
 
-	if ((rc = util_read_file(tpl_path, 1 << 20, &tpl)) != 0) {
-		log_err("cannot read %s", tpl_path);
-		goto out;
-	}
-	if ((rc = substitute(tpl.data ? tpl.data : "", vars, &out)) == 0)
-		rc = util_write_file_atomic(out_path, out.data, out.len, 0644);
-out:
+	snprintf(path, sizeof path, "%s/nginx/%s", share, name);
+	if ((rc = util_read_file(path, 1 << 20, &tpl)) != 0)
+		log_err("cannot read %s", path);
+	else
+		rc = substitute(tpl.data ? tpl.data : "", vars, out);
 	buf_free(&tpl);
-	buf_free(&out);
 	return rc;
 }
 
 /*
  * Render <share>/nginx/connector.conf.in (the site) and
  * <share>/nginx/nginx.conf.in (a main configuration that includes it, for
- * an instance that runs its own nginx) into etc/connector/.
+ * an instance that runs its own nginx) into etc/connector/.  Both are
+ * rendered before either is written, so a bad template changes nothing.
  */
 int
 site_render_nginx(const char *share, const struct site_conf *c)
 {
-	char listen[128], site[4200], main[4200], tpl[4200], statics[4200];
+	char listen[128], site[4200], statics[4200];
 	char sock[4200], userline[128], workers[16], errors[4200];
+	struct buf site_out = { 0 }, main_out = { 0 };
 	int rc;
 
 	snprintf(listen, sizeof listen, "%s:%d", c->listen_addr, c->port);
@@ -95,7 +80,10 @@ site_render_nginx(const char *share, const struct site_conf *c)
 	snprintf(statics, sizeof statics, "%s/static/", share);
 	snprintf(errors, sizeof errors, "%s/", paths_get(PATH_ERROR_PAGES));
 	snprintf(sock, sizeof sock, "%s", paths_get(PATH_RUN));
-	snprintf(workers, sizeof workers, "%d", c->workers > 0 ? c->workers : 1);
+	if (c->workers > 0)
+		snprintf(workers, sizeof workers, "%d", c->workers);
+	else
+		snprintf(workers, sizeof workers, "auto");
 	if (c->run_user)
 		snprintf(userline, sizeof userline, "user %s;", c->run_user);
 	else
@@ -117,11 +105,15 @@ site_render_nginx(const char *share, const struct site_conf *c)
 			"WORKERS", workers,
 			NULL,
 		};
-		snprintf(tpl, sizeof tpl, "%s/nginx/connector.conf.in", share);
-		if ((rc = render_one(tpl, site, vars)) != 0)
-			return rc;
-		snprintf(tpl, sizeof tpl, "%s/nginx/nginx.conf.in", share);
-		snprintf(main, sizeof main, "%s", paths_get(PATH_NGINX_CONF));
-		return render_one(tpl, main, vars);
+		if ((rc = render(share, "connector.conf.in", vars,
+		    &site_out)) == 0 &&
+		    (rc = render(share, "nginx.conf.in", vars, &main_out)) == 0 &&
+		    (rc = util_write_file_atomic(site, site_out.data,
+		    site_out.len, 0644)) == 0)
+			rc = util_write_file_atomic(paths_get(PATH_NGINX_CONF),
+			    main_out.data, main_out.len, 0644);
 	}
+	buf_free(&site_out);
+	buf_free(&main_out);
+	return rc;
 }

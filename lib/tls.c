@@ -6,7 +6,6 @@
  * by one rename, so they always change together.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,9 +48,11 @@ write_pem(const char *path, unsigned mode, int (*fn)(BIO *, void *),
 
 	if (mem == NULL)
 		return CONN_ENOMEM;
-	if (fn(mem, obj) && (len = BIO_get_mem_data(mem, &data)) > 0)
+	if (fn(mem, obj) && (len = BIO_get_mem_data(mem, &data)) > 0) {
 		rc = util_write_file_atomic(path, data, (size_t)len, mode);
-	BIO_free_all(mem);	/* BIO_s_mem cleanses nothing; key BIO wiped */
+		OPENSSL_cleanse(data, (size_t)len);	/* it may be a key */
+	}
+	BIO_free_all(mem);
 	return rc;
 }
 
@@ -65,18 +66,6 @@ static int
 pem_cert(BIO *b, void *c)
 {
 	return PEM_write_bio_X509(b, c);
-}
-
-/* fsync a directory so entries created in it are durable. */
-static void
-fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
 }
 
 /*
@@ -143,7 +132,8 @@ tls_generate_self_signed(const char *dir, const char *const *names,
 	snprintf(path, sizeof path, "%s/cert.pem", vdir);
 	if ((rc = write_pem(path, 0644, pem_cert, crt)) != 0)
 		goto out;
-	fsync_dir(vdir);
+	if ((rc = util_fsync_dir(vdir)) != 0)
+		goto out;
 	/* Switch "current" with one rename of a fresh symbolic link. */
 	snprintf(link, sizeof link, "%s/current.new", dir);
 	unlink(link);
@@ -156,8 +146,7 @@ tls_generate_self_signed(const char *dir, const char *const *names,
 		rc = CONN_EIO;
 		goto out;
 	}
-	fsync_dir(dir);
-	rc = 0;
+	rc = util_fsync_dir(dir);
 out:
 	if (rc)
 		log_err("cannot create the console certificate in %s", dir);

@@ -233,16 +233,25 @@ util_now(void)
 	return time(NULL);
 }
 
-/*
- * fsync the directory holding path, so a rename in it is durable.  A
- * path without a slash is in the current directory.
- */
+/* fsync a directory, so the entries created or renamed in it are durable. */
+int
+util_fsync_dir(const char *dir)
+{
+	int fd, rc;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return CONN_EIO;
+	rc = fsync(fd);
+	close(fd);
+	return rc ? CONN_EIO : 0;
+}
+
+/* fsync the directory holding path ("." when path has no slash). */
 static int
 fsync_parent(const char *path)
 {
 	char dir[PATH_MAX];
 	char *slash;
-	int fd, rc;
 
 	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
 		return CONN_EINVAL;
@@ -250,11 +259,7 @@ fsync_parent(const char *path)
 		snprintf(dir, sizeof dir, ".");
 	else
 		*slash = '\0';
-	if ((fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY)) < 0)
-		return CONN_EIO;
-	rc = fsync(fd);
-	close(fd);
-	return rc ? CONN_EIO : 0;
+	return util_fsync_dir(dir[0] ? dir : "/");
 }
 
 /*

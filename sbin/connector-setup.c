@@ -72,13 +72,15 @@ static int
 parse_listen(const char *s, struct site_conf *c)
 {
 	const char *colon = strrchr(s, ':');
+	char addr[sizeof c->listen_addr];
 
-	if (colon == NULL || (size_t)(colon - s) >= sizeof c->listen_addr)
+	if (colon == NULL || (size_t)(colon - s) >= sizeof addr)
 		return -1;
-	memcpy(c->listen_addr, s, (size_t)(colon - s));
-	c->listen_addr[colon - s] = '\0';
-	if (!valid_ipv4(c->listen_addr) || !valid_port(colon + 1))
+	memcpy(addr, s, (size_t)(colon - s));
+	addr[colon - s] = '\0';
+	if (!valid_ipv4(addr) || !valid_port(colon + 1))
 		return -1;
+	memcpy(c->listen_addr, addr, sizeof addr);
 	c->port = atoi(colon + 1);
 	return 0;
 }
@@ -136,7 +138,7 @@ cmd_init(int argc, char **argv)
 {
 	struct site_conf sc = { "127.0.0.1", 8443, 0, NULL };
 	char names[16][64], fp[128], ip[64], url[128];
-	const char *name = NULL, *share;
+	const char *name = NULL, *listen_arg = NULL, *share;
 	struct buf origins = { 0 }, cur = { 0 };
 	const char *namep[16];
 	struct auth_admin admin;
@@ -146,7 +148,8 @@ cmd_init(int argc, char **argv)
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
-			if (parse_listen(argv[++i], &sc) != 0) {
+			listen_arg = argv[++i];
+			if (parse_listen(listen_arg, &sc) != 0) {
 				fprintf(stderr, "connector-setup: --listen takes "
 				    "IPV4:PORT, e.g. 127.0.0.1:8443\n");
 				return 2;
@@ -165,6 +168,11 @@ cmd_init(int argc, char **argv)
 	}
 	if (paths_init() != 0 || make_dirs() != 0 || open_state() != 0)
 		return 1;
+	/* Without --listen, keep the address the instance already has. */
+	if (listen_arg == NULL && db_setting_get("listen", &cur) == 0 && cur.len &&
+	    parse_listen(cur.data, &sc) != 0)
+		log_warn("ignoring the stored listen address %s", cur.data);
+	buf_reset(&cur);
 	share = paths_get(PATH_SHARE);
 	if (name == NULL && db_setting_get("name", &cur) == CONN_ENOTFOUND) {
 		static char host[64];
@@ -181,7 +189,9 @@ cmd_init(int argc, char **argv)
 	console_names(&sc, names, &nn, &origins);
 	for (size_t i = 0; i < nn; i++)
 		namep[i] = names[i];
-	if (db_setting_set("ip", ip) != 0 ||
+	snprintf(url, sizeof url, "%s:%d", sc.listen_addr, sc.port);
+	if (db_setting_set("listen", url) != 0 ||
+	    db_setting_set("ip", ip) != 0 ||
 	    db_setting_set("origins", origins.data) != 0)
 		goto out;
 

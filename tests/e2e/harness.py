@@ -381,18 +381,22 @@ def parse_set_cookie(value):
 
 class Client:
     """An HTTPS client of one instance: verifies its certificate, keeps one
-    connection and a cookie jar, sends Origin on POST unless told not to."""
+    connection and a cookie jar, sends Origin on POST unless told not to.
+    source: the local address to connect from (another loopback address
+    such as 127.0.0.2 looks like another client to the console)."""
 
-    def __init__(self, inst, timeout=60):
+    def __init__(self, inst, timeout=60, source=None):
         self.inst = inst
         self.timeout = timeout
+        self.source = source
         self.jar = {}
         self.conn = None
 
     def _connect(self):
         self.conn = http.client.HTTPSConnection(
             "127.0.0.1", self.inst.port, timeout=self.timeout,
-            context=self.inst.tls_context())
+            context=self.inst.tls_context(),
+            source_address=(self.source, 0) if self.source else None)
 
     def close(self):
         if self.conn:

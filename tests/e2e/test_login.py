@@ -16,8 +16,8 @@ def session_rows(token):
                     (token_hash(token),))[0][0]
 
 
-def reset_slowdown():
-    """A successful login clears the per-address failure streak."""
+def reset_failure_streak():
+    """A successful login clears the failure streak (console and address)."""
     eq(inst.client().login().status, 303, "login")
 
 
@@ -83,7 +83,7 @@ def test_bad_wrong_password_refused():
     check("__Host-connector" not in c.jar, "a session cookie was set")
     eq(inst.admin()["failed_count"], before + 1, "failed_count")
     check(r.csrf, "the form is not shown again")
-    reset_slowdown()
+    reset_failure_streak()
 
 
 def refused_message(password_fields):
@@ -102,11 +102,11 @@ def test_bad_password_same_message_whatever_cause():
         "empty": refused_message([("password", "")]),
         "absent": refused_message([]),
     }
-    reset_slowdown()
+    reset_failure_streak()
     msgs["1024 bytes"] = refused_message([("password", "x" * 1024)])
     msgs["case"] = refused_message([("password", PASSWORD.upper())])
     msgs["prefix"] = refused_message([("password", PASSWORD[:-1])])
-    reset_slowdown()
+    reset_failure_streak()
     for k, v in msgs.items():
         check(NOT_RIGHT in v, "%s: message %r", k, v)
     eq(len(set(msgs.values())), 1, "distinct messages %r" % msgs)

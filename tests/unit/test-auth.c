@@ -1,6 +1,6 @@
 /*
  * test-auth.c — password policy and hashing, the setup code, login with
- * lockout and slow-down, sessions and their expiry.  Runs against a state
+ * lockout and per-address failure counts, sessions and their expiry.  Runs against a state
  * database in a temporary root; argon2 costs about 100 ms a hash, so the
  * tests share one hash of the test password where they can.
  */
@@ -332,12 +332,11 @@ TEST(needs_rehash_weaker_time_or_version)
 TEST(login_rehashes_weak_hash)
 {
 	char weak[256], now[256];
-	unsigned delay;
 
 	CHECK(claimed_state() == 0);
 	CHECK(weak_hash(PW, weak, sizeof weak) == 0);
 	CHECK(sql("UPDATE admin SET password_hash = %Q", weak) == 0);
-	CHECK(auth_login(PW, ADDR, &delay) == 0);
+	CHECK(auth_login(PW, ADDR) == 0);
 	CHECK(sql_text("SELECT password_hash FROM admin", now,
 	    sizeof now) == 0);
 	CHECK(strcmp(now, weak) != 0);
@@ -443,7 +442,6 @@ TEST(claim_once_then_code_refused)
 {
 	char code[AUTH_SETUP_CODE_LEN + 1], alt[AUTH_SETUP_CODE_LEN + 1];
 	struct auth_admin a;
-	unsigned delay;
 	size_t o = 0;
 
 	CHECK(fresh_state() == 0);
@@ -459,7 +457,7 @@ TEST(claim_once_then_code_refused)
 	CHECK(sql_int("SELECT setup_code_hash IS NULL FROM admin") == 1);
 	CHECK(auth_setup_code_matches(code) == 0);
 	CHECK(auth_claim(code, "another-password-9") == CONN_EDENIED);
-	CHECK(auth_login(PW, ADDR, &delay) == 0);
+	CHECK(auth_login(PW, ADDR) == 0);
 }
 
 TEST(claim_bad_no_new_code_after_claim)
@@ -475,26 +473,23 @@ TEST(claim_bad_no_new_code_after_claim)
 
 TEST(login_bad_unclaimed)
 {
-	unsigned delay;
 
 	CHECK(fresh_state() == 0);
-	CHECK(auth_login(PW, ADDR, &delay) == CONN_EDENIED);
+	CHECK(auth_login(PW, ADDR) == CONN_EDENIED);
 	CHECK(sql_int("SELECT failed_count FROM admin") == 0);
 }
 
 TEST(login_success_and_failure_counting)
 {
 	struct auth_admin a;
-	unsigned delay;
 
 	CHECK(claimed_state() == 0);
-	CHECK(auth_login(PW_WRONG, ADDR, &delay) == CONN_EDENIED);
+	CHECK(auth_login(PW_WRONG, ADDR) == CONN_EDENIED);
 	CHECK(auth_admin_get(&a) == 0 && a.failed_count == 1);
 	CHECK(a.last_failure_at > 0);
-	CHECK(auth_login("", ADDR, &delay) == CONN_EDENIED);
+	CHECK(auth_login("", ADDR) == CONN_EDENIED);
 	CHECK(auth_admin_get(&a) == 0 && a.failed_count == 2);
-	CHECK(auth_login(PW, ADDR, &delay) == 0);
-	CHECK(delay == 0);
+	CHECK(auth_login(PW, ADDR) == 0);
 	CHECK(auth_admin_get(&a) == 0 && a.failed_count == 0);
 	CHECK(a.locked == 0);
 	CHECK(sql_int("SELECT last_login_addr = %Q FROM admin", ADDR) == 1);
@@ -505,45 +500,42 @@ TEST(login_success_and_failure_counting)
 TEST(login_lock_after_exactly_20_failures)
 {
 	struct auth_admin a;
-	unsigned delay;
 	int rc;
 
 	CHECK(claimed_state() == 0);
 	for (int i = 1; i < AUTH_LOCK_AFTER; i++) {
-		CHECK(auth_login(PW_WRONG, ADDR, &delay) == CONN_EDENIED);
+		CHECK(auth_login(PW_WRONG, ADDR) == CONN_EDENIED);
 		CHECK(auth_admin_get(&a) == 0);
 		CHECK(a.failed_count == i && a.locked == 0);
 	}
-	rc = auth_login(PW_WRONG, ADDR, &delay);
+	rc = auth_login(PW_WRONG, ADDR);
 	CHECK(rc == CONN_ELOCKED);
 	CHECK(auth_admin_get(&a) == 0);
 	CHECK(a.locked == 1 && a.failed_count == AUTH_LOCK_AFTER);
 	CHECK(sql_int("SELECT locked_at IS NOT NULL FROM admin") == 1);
 	/* The right password is refused too, and nothing more is counted. */
-	CHECK(auth_login(PW, ADDR, &delay) == CONN_ELOCKED);
-	CHECK(auth_login(PW_WRONG, ADDR, &delay) == CONN_ELOCKED);
+	CHECK(auth_login(PW, ADDR) == CONN_ELOCKED);
+	CHECK(auth_login(PW_WRONG, ADDR) == CONN_ELOCKED);
 	CHECK(auth_admin_get(&a) == 0);
 	CHECK(a.locked == 1 && a.failed_count == AUTH_LOCK_AFTER);
 }
 
 TEST(login_locked_other_address_refused)
 {
-	unsigned delay;
 
 	CHECK(claimed_state() == 0);
 	CHECK(sql("UPDATE admin SET locked = 1, failed_count = 20") == 0);
-	CHECK(auth_login(PW, "198.51.100.1", &delay) == CONN_ELOCKED);
+	CHECK(auth_login(PW, "198.51.100.1") == CONN_ELOCKED);
 }
 
 TEST(login_success_resets_count_before_lock)
 {
 	struct auth_admin a;
-	unsigned delay;
 
 	CHECK(claimed_state() == 0);
 	CHECK(sql("UPDATE admin SET failed_count = 19") == 0);
-	CHECK(auth_login(PW, ADDR, &delay) == 0);
-	CHECK(auth_login(PW_WRONG, ADDR, &delay) == CONN_EDENIED);
+	CHECK(auth_login(PW, ADDR) == 0);
+	CHECK(auth_login(PW_WRONG, ADDR) == CONN_EDENIED);
 	CHECK(auth_admin_get(&a) == 0);
 	CHECK(a.failed_count == 1 && a.locked == 0);
 }
@@ -553,7 +545,6 @@ TEST(reset_password_unlocks_and_ends_sessions)
 	char token[AUTH_TOKEN_LEN + 1];
 	struct auth_session s;
 	struct auth_admin a;
-	unsigned delay;
 
 	CHECK(claimed_state() == 0);
 	CHECK(auth_session_create(ADDR, token, &s) == 0);
@@ -568,51 +559,72 @@ TEST(reset_password_unlocks_and_ends_sessions)
 	CHECK(auth_session_check(token, &s) == CONN_EDENIED);
 	CHECK(sql_int("SELECT consecutive FROM login_sources WHERE addr = %Q",
 	    "198.51.100.9") == 0);
-	CHECK(auth_login(PW, ADDR, &delay) == CONN_EDENIED);
-	CHECK(auth_login("brand-new-password-7", ADDR, &delay) == 0);
+	CHECK(auth_login(PW, ADDR) == CONN_EDENIED);
+	CHECK(auth_login("brand-new-password-7", ADDR) == 0);
 }
 
-/* ---- slow-down ---- */
+/* ---- per-address failure counts (for the health pane) ---- */
 
-TEST(slowdown_grows_for_one_address)
+/* consecutive, total or last_failure_at of addr's row, or -1 if none. */
+static long long
+source(const char *col, const char *addr)
 {
-	static const unsigned want[] = { 0, 0, 250, 500, 1000, 2000, 2000 };
-	unsigned delay;
+	return sql_int("SELECT %s FROM login_sources WHERE addr = %Q", col,
+	    addr);
+}
+
+TEST(source_consecutive_grows_on_failure)
+{
+	long long before = (long long)time(NULL);
 
 	CHECK(claimed_state() == 0);
-	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-		delay = 12345;
-		CHECK(auth_login(PW_WRONG, ADDR, &delay) == CONN_EDENIED);
-		CHECK(delay == want[i]);
+	CHECK(source("consecutive", ADDR) == -1);
+	for (int i = 1; i <= 4; i++) {
+		CHECK(auth_login(PW_WRONG, ADDR) == CONN_EDENIED);
+		CHECK(source("consecutive", ADDR) == i);
+		CHECK(source("total", ADDR) == i);
 	}
+	CHECK(source("last_failure_at", ADDR) >= before);
+	CHECK(source("last_failure_at", ADDR) <= (long long)time(NULL));
 }
 
-TEST(slowdown_per_address)
+TEST(source_success_resets_consecutive_keeps_total)
 {
-	unsigned delay;
-
 	CHECK(claimed_state() == 0);
-	CHECK(sql("INSERT INTO login_sources VALUES (%Q, 5, 5, 1)", ADDR) == 0);
-	CHECK(auth_login(PW_WRONG, ADDR, &delay) == CONN_EDENIED);
-	CHECK(delay == 2000);
-	CHECK(auth_login(PW_WRONG, "198.51.100.2", &delay) == CONN_EDENIED);
-	CHECK(delay == 0);
+	CHECK(sql("INSERT INTO login_sources VALUES (%Q, 4, 9, 1)", ADDR) == 0);
+	CHECK(auth_login(PW_WRONG, ADDR) == CONN_EDENIED);
+	CHECK(source("consecutive", ADDR) == 5);
+	CHECK(source("total", ADDR) == 10);
+	CHECK(auth_login(PW, ADDR) == 0);
+	CHECK(source("consecutive", ADDR) == 0);
+	CHECK(source("total", ADDR) == 10);
+	CHECK(auth_login(PW_WRONG, ADDR) == CONN_EDENIED);
+	CHECK(source("consecutive", ADDR) == 1);
+	CHECK(source("total", ADDR) == 11);
 }
 
-TEST(slowdown_reset_after_success)
+TEST(source_other_addresses_unaffected)
 {
-	unsigned delay;
+	const char *other = "198.51.100.2", *third = "198.51.100.3";
 
 	CHECK(claimed_state() == 0);
-	CHECK(sql("INSERT INTO login_sources VALUES (%Q, 4, 4, 1)", ADDR) == 0);
-	CHECK(auth_login(PW_WRONG, ADDR, &delay) == CONN_EDENIED);
-	CHECK(delay == 1000);
-	CHECK(auth_login(PW, ADDR, &delay) == 0);
-	CHECK(delay == 0);
-	CHECK(sql_int("SELECT consecutive FROM login_sources WHERE addr = %Q",
-	    ADDR) == 0);
-	CHECK(auth_login(PW_WRONG, ADDR, &delay) == CONN_EDENIED);
-	CHECK(delay == 0);
+	CHECK(sql("INSERT INTO login_sources VALUES (%Q, 3, 7, 5)", other) == 0);
+	CHECK(auth_login(PW_WRONG, ADDR) == CONN_EDENIED);
+	CHECK(auth_login(PW_WRONG, ADDR) == CONN_EDENIED);
+	CHECK(source("consecutive", ADDR) == 2);
+	CHECK(source("consecutive", other) == 3);
+	CHECK(source("total", other) == 7);
+	CHECK(source("last_failure_at", other) == 5);
+	/* A success from one address resets only that address. */
+	CHECK(auth_login(PW, ADDR) == 0);
+	CHECK(source("consecutive", ADDR) == 0);
+	CHECK(source("consecutive", other) == 3);
+	/* A failure from an address with no row creates only its row. */
+	CHECK(auth_login(PW_WRONG, third) == CONN_EDENIED);
+	CHECK(source("consecutive", third) == 1);
+	CHECK(source("total", other) == 7);
+	CHECK(source("total", ADDR) == 2);
+	CHECK(sql_int("SELECT count(*) FROM login_sources") == 3);
 }
 
 /* ---- sessions ---- */
@@ -626,6 +638,48 @@ TEST(token_shape)
 	CHECK(strlen(a) == AUTH_TOKEN_LEN);
 	CHECK(valid_value(VT_TOKEN, a, strlen(a), AUTH_TOKEN_LEN) == 0);
 	CHECK(strcmp(a, b) != 0);
+}
+
+TEST(token_valid_accepts_own_tokens)
+{
+	char a[AUTH_TOKEN_LEN + 1];
+
+	CHECK(auth_token(a) == 0);
+	CHECK(auth_token_valid(a) == 1);
+	/* Any 43 characters of the URL-safe alphabet. */
+	memset(a, '_', AUTH_TOKEN_LEN);
+	a[AUTH_TOKEN_LEN] = '\0';
+	a[0] = 'z';
+	a[1] = '0';
+	a[2] = '-';
+	a[3] = 'Q';
+	CHECK(auth_token_valid(a) == 1);
+}
+
+TEST(token_valid_bad_shapes)
+{
+	char t[AUTH_TOKEN_LEN + 2];
+
+	CHECK(auth_token_valid(NULL) == 0);
+	CHECK(auth_token_valid("") == 0);
+	CHECK(auth_token(t) == 0);
+	t[AUTH_TOKEN_LEN - 1] = '\0';	/* 42 characters */
+	CHECK(auth_token_valid(t) == 0);
+	CHECK(auth_token(t) == 0);
+	t[AUTH_TOKEN_LEN] = 'A';	/* 44 characters */
+	t[AUTH_TOKEN_LEN + 1] = '\0';
+	CHECK(auth_token_valid(t) == 0);
+	CHECK(auth_token(t) == 0);
+	t[5] = '+';
+	CHECK(auth_token_valid(t) == 0);
+	t[5] = '/';
+	CHECK(auth_token_valid(t) == 0);
+	t[5] = '=';
+	CHECK(auth_token_valid(t) == 0);
+	t[5] = ' ';
+	CHECK(auth_token_valid(t) == 0);
+	t[5] = '\xc3';
+	CHECK(auth_token_valid(t) == 0);
 }
 
 TEST(session_create_check_end)
@@ -866,10 +920,12 @@ main(void)
 	RUN(login_locked_other_address_refused);
 	RUN(login_success_resets_count_before_lock);
 	RUN(reset_password_unlocks_and_ends_sessions);
-	RUN(slowdown_grows_for_one_address);
-	RUN(slowdown_per_address);
-	RUN(slowdown_reset_after_success);
+	RUN(source_consecutive_grows_on_failure);
+	RUN(source_success_resets_consecutive_keeps_total);
+	RUN(source_other_addresses_unaffected);
 	RUN(token_shape);
+	RUN(token_valid_accepts_own_tokens);
+	RUN(token_valid_bad_shapes);
 	RUN(session_create_check_end);
 	RUN(session_token_stored_only_as_hash);
 	RUN(session_end_leaves_other_sessions);

@@ -531,6 +531,27 @@ TEST(mkdirs_bad_through_file)
 	CHECK(util_mkdirs("", 0700) == CONN_EINVAL);
 }
 
+TEST(fsync_dir_ok)
+{
+	char dir[128];
+
+	fresh_dir("fs", dir, sizeof dir);
+	CHECK(util_fsync_dir(dir) == 0);
+	CHECK(util_fsync_dir("/") == 0);
+}
+
+TEST(fsync_dir_bad_missing_or_file)
+{
+	char dir[128], path[192];
+
+	fresh_dir("fs2", dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/nothing", dir);
+	CHECK(util_fsync_dir(path) == CONN_EIO);
+	snprintf(path, sizeof path, "%s/file", dir);
+	CHECK(util_write_file_atomic(path, "x", 1, 0600) == 0);
+	CHECK(util_fsync_dir(path) == CONN_EIO);
+}
+
 int
 main(void)
 {
@@ -578,6 +599,8 @@ main(void)
 	RUN(read_file_empty_ok);
 	RUN(mkdirs_nested_with_mode);
 	RUN(mkdirs_bad_through_file);
+	RUN(fsync_dir_ok);
+	RUN(fsync_dir_bad_missing_or_file);
 	rm_rf(tmpdir);
 	UNIT_EXIT();
 }
