@@ -58,8 +58,11 @@ static const struct app_page pages[] = {
 int
 main(int argc, char **argv)
 {
-	static const struct app_program prog = { "login", pages,
-	    sizeof pages / sizeof pages[0] };
+	/* Password hashing is meant to be costly: at a lower priority it
+	 * cannot starve the other console programs of CPU. */
+	static const struct app_program prog = { .name = "login",
+	    .pages = pages, .npages = sizeof pages / sizeof pages[0],
+	    .nice = 5 };
 
 	return app_main(argc, argv, &prog);
 }

@@ -56,8 +56,8 @@ static const struct app_page pages[] = {
 int
 main(int argc, char **argv)
 {
-	static const struct app_program prog = { "setup", pages,
-	    sizeof pages / sizeof pages[0] };
+	static const struct app_program prog = { .name = "setup",
+	    .pages = pages, .npages = sizeof pages / sizeof pages[0] };
 
 	return app_main(argc, argv, &prog);
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -705,6 +706,10 @@ spawn(int fd)
 
 	if (pid == 0) {
 		signal(SIGCHLD, SIG_DFL);
+		if (cfg.prog->nice && setpriority(PRIO_PROCESS, 0,
+		    getpriority(PRIO_PROCESS, 0) + cfg.prog->nice) != 0)
+			log_warn("cannot lower the worker's priority: %s",
+			    strerror(errno));
 		_exit(worker(fd));
 	}
 	if (pid < 0)

@@ -324,6 +324,7 @@ struct app_program {
 	const char *name;
 	const struct app_page *pages;
 	size_t npages;
+	int nice;		/* workers' scheduling niceness (0: as started) */
 };
 
 int app_main(int argc, char **argv, const struct app_program *prog);

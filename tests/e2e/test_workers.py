@@ -29,6 +29,20 @@ def test_each_program_runs_its_workers():
                   "worker %d of %s runs %r", pid, p, cmdline(pid))
 
 
+def nice_of(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(") ", 1)[1].split()[16])
+
+
+@suite.test
+def test_login_workers_run_at_lower_priority():
+    base = nice_of(inst.master_pid("dashboard"))
+    for pid in inst.workers_of("login"):
+        eq(nice_of(pid), min(base + 5, 19), "niceness of login worker")
+    for pid in inst.workers_of("dashboard"):
+        eq(nice_of(pid), base, "niceness of dashboard worker")
+
+
 @suite.test
 def test_killed_worker_replaced():
     before = inst.workers_of("login")
