@@ -18,7 +18,7 @@ WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes \
 ifeq ($(CI),true)
 WARN += -Werror
 endif
-PKGS = sqlite3 libcrypto libargon2 fcgi
+PKGS = sqlite3 libcrypto libssl libcurl jansson libargon2 fcgi
 # Recursively expanded: pkg-config runs when a recipe needs it, after deps.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
@@ -36,6 +36,7 @@ LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o) build/gen/migrations.o
 CGI_PROGS = $(patsubst cgi-bin/%.c,build/cgi-bin/%,$(wildcard cgi-bin/*.c))
 SBIN_PROGS = build/sbin/connector-setup
 UNIT_TESTS = $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test-*.c))
+TEST_TOOLS = $(patsubst tests/tools/%.c,build/tests/%,$(wildcard tests/tools/*.c))
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 SHARE = build/share/templates build/share/static build/share/nginx \
@@ -45,7 +46,8 @@ SHARE = build/share/templates build/share/static build/share/nginx \
 DEPS = build-essential pkg-config nginx libfcgi-dev clearsilver-dev zlib1g-dev \
 	libsqlite3-dev libssl-dev libcurl4-openssl-dev libjansson-dev libargon2-dev \
 	openssl sqlite3
-TEST_DEPS = curl python3 faketime valgrind chromium nodejs wrk procps clang libclang-rt-14-dev
+TEST_DEPS = curl python3 faketime valgrind chromium nodejs wrk procps clang libclang-rt-14-dev \
+	golang-go golang-github-vmware-govmomi-dev python3-pyvmomi
 
 .PHONY: FORCE all deps run-deps run check bench install clean unit fuzz
 all: build/libconnector.a $(CGI_PROGS) $(SBIN_PROGS) $(SHARE)
@@ -101,7 +103,11 @@ build/share/templates build/share/static build/share/nginx build/share/common-pa
 	ln -sfn $(CURDIR)/nginx build/share/nginx
 	ln -sfn $(CURDIR)/share/common-passwords.txt build/share/common-passwords.txt
 
-unit: $(UNIT_TESTS)
+build/tests/%: tests/tools/%.c build/libconnector.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
+
+unit: $(UNIT_TESTS) $(TEST_TOOLS)
 
 # libFuzzer targets: the library's sources built with the sanitizers.
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) lib/connector.h build/gen/migrations.c

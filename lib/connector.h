@@ -299,6 +299,224 @@ struct site_conf {
 
 int site_render_nginx(const char *share, const struct site_conf *c);
 
+/* ---- http.c: outbound HTTPS through libcurl ---- */
+
+enum http_errkind {
+	HTTP_OK,
+	HTTP_EDNS,	/* the name did not resolve */
+	HTTP_ECONNECT,	/* no TCP connection, or it broke */
+	HTTP_ETLS,	/* handshake, certificate, or pin */
+	HTTP_ESTATUS,	/* an HTTP error status (set by callers) */
+	HTTP_ETIMEOUT,
+	HTTP_EPARSE,	/* an answer we could not read (set by callers) */
+	HTTP_ETOOBIG,	/* over the response size cap */
+	HTTP_EPROXY,	/* the proxy did not resolve or refused */
+	HTTP_EOTHER,
+};
+
+struct http_opts {
+	long connect_timeout_ms;	/* 0: 10 s */
+	long total_timeout_ms;		/* 0: 60 s */
+	const char *ca_file;		/* NULL: the system's CA bundle */
+	int insecure;			/* validation switched off (warned) */
+	const char *pin_thumbprint;	/* SHA-256 AA:BB:..; replaces CA checks */
+	const char *proxy_host;		/* NULL: no proxy */
+	int proxy_port;
+	const char *proxy_user;		/* basic authentication, optional */
+	const char *proxy_password;
+	const char *no_proxy;		/* comma-separated hosts */
+	size_t max_response;		/* 0: 8 MiB */
+};
+
+struct http_req {
+	const char *method;		/* NULL: GET, or POST with a body */
+	const char *url;		/* https:// only */
+	const char *const *headers;	/* "Name: value", NULL-terminated */
+	const char *body;
+	size_t body_len;
+	const char *aws_sigv4;		/* "aws:amz:REGION:SERVICE" or NULL */
+	const char *aws_access_key;
+	const char *aws_secret_key;
+};
+
+struct http_timing {
+	double dns, connect, tls, first_byte, total;	/* seconds from start */
+};
+
+struct http_response {
+	long status;
+	struct buf body;
+	struct buf headers;
+	struct http_timing timing;
+	char peer_thumbprint[96];	/* server certificate, SHA-256 */
+	char peer_subject[256];
+};
+
+struct http_error {
+	enum http_errkind kind;
+	char endpoint[512];
+	double elapsed;
+	char detail[512];
+};
+
+struct http_client {
+	void *curl;
+	struct http_opts opts;
+	struct http_response *resp;	/* the one being filled */
+	size_t max_body;
+	int too_big;
+	int pin_mismatch;
+	char peer_thumbprint[96];
+	char peer_subject[256];
+};
+
+int http_client_init(struct http_client *cl, const struct http_opts *opts);
+void http_client_free(struct http_client *cl);
+int http_request(struct http_client *cl, const struct http_req *req,
+    struct http_response *resp, struct http_error *err);
+void http_response_free(struct http_response *r);
+int http_response_header(const struct http_response *r, const char *name,
+    char *out, size_t outlen);
+const char *http_errkind_string(enum http_errkind k);
+int http_error_describe(const struct http_error *e, char *out,
+    size_t outlen);
+
+/* ---- xml.c: libxml2 for outside bytes; escaped document writing ---- */
+
+#define XML_MAX_DOC (8u << 20)
+
+struct _xmlDoc;
+struct _xmlNode;
+struct xml_writer;
+
+int xml_parse(const char *data, size_t len, size_t max, struct _xmlDoc **out);
+void xml_free(struct _xmlDoc *doc);
+struct _xmlNode *xml_root(struct _xmlDoc *doc);
+const char *xml_name(const struct _xmlNode *n);
+struct _xmlNode *xml_child(const struct _xmlNode *parent, const char *local);
+struct _xmlNode *xml_next(const struct _xmlNode *n, const char *local);
+struct _xmlNode *xml_find(const struct _xmlNode *from, const char *local);
+char *xml_text_dup(const struct _xmlNode *n, size_t *len);
+int xml_text(const struct _xmlNode *n, char *out, size_t outlen);
+int xml_attr(const struct _xmlNode *n, const char *local, char *out,
+    size_t outlen);
+struct xml_writer *xml_writer_new(void);
+void xml_writer_free(struct xml_writer *w);
+void xml_start(struct xml_writer *w, const char *name);
+void xml_attr_add(struct xml_writer *w, const char *name, const char *value);
+void xml_end(struct xml_writer *w);
+void xml_text_add(struct xml_writer *w, const char *text);
+void xml_elem(struct xml_writer *w, const char *name, const char *text);
+int xml_writer_finish(struct xml_writer *w, struct buf *out);
+
+/* ---- vsphere.c: the vSphere SOAP client (endpoint /sdk, urn:vim25) ---- */
+
+enum vsphere_fault {
+	VSPHERE_FAULT_NONE,
+	VSPHERE_FAULT_INVALID_LOGIN,
+	VSPHERE_FAULT_NOT_AUTHENTICATED,
+	VSPHERE_FAULT_INVALID_ARGUMENT,
+	VSPHERE_FAULT_NOT_FOUND,
+	VSPHERE_FAULT_NO_PERMISSION,
+	VSPHERE_FAULT_OTHER,
+};
+
+enum vsphere_ekind {
+	VSPHERE_E_NONE,
+	VSPHERE_E_TRANSPORT,	/* http holds the transport error */
+	VSPHERE_E_FAULT,	/* a SOAP fault: fault, fault_type, message */
+	VSPHERE_E_PROTOCOL,	/* an answer we could not read (http.kind
+				   is HTTP_EPARSE or HTTP_ESTATUS) */
+};
+
+struct vsphere_error {
+	enum vsphere_ekind kind;
+	enum vsphere_fault fault;
+	char fault_type[64];	/* the detail's type, e.g. "InvalidLogin" */
+	char message[512];	/* faultstring, or what was wrong */
+	struct http_error http;
+};
+
+struct vsphere_moref {
+	char type[64];
+	char value[128];
+};
+
+struct vsphere {
+	struct http_client http;
+	char url[300];			/* https://HOST:PORT/sdk */
+	char action[64];		/* SOAPAction header line */
+	char cookie[256];		/* vmware_soap_session=...; or "" */
+	char thumbprint[96];		/* server certificate, SHA-256 */
+	char subject[256];
+	char product[128];		/* about.fullName */
+	char api_version[16];		/* about.apiVersion */
+	struct vsphere_moref root_folder, property_collector, view_manager,
+	    session_manager, user_directory, extension_manager;
+};
+
+struct vsphere_vm {
+	char id[128];			/* managed object id, e.g. vm-42 */
+	char name[256];
+	char power_state[32];		/* poweredOn, poweredOff, suspended */
+};
+
+struct vsphere_extension {
+	char key[128];
+	char version[64];
+	char label[128];
+	char summary[256];
+	char company[128];
+	char type[32];			/* server type, e.g. HTTPS */
+	char url[512];
+	char admin_email[128];
+	char server_thumbprint[96];
+	time_t last_heartbeat;		/* 0 when not given */
+};
+
+typedef int (*vsphere_vm_cb)(void *arg, const struct vsphere_vm *vm);
+typedef int (*vsphere_user_cb)(void *arg, const char *user);
+
+int vsphere_init(struct vsphere *vs, const char *host, int port,
+    const struct http_opts *opts);
+void vsphere_free(struct vsphere *vs);
+int vsphere_connect(struct vsphere *vs, struct vsphere_error *err);
+int vsphere_login(struct vsphere *vs, const char *user, const char *password,
+    struct vsphere_error *err);
+int vsphere_logout(struct vsphere *vs, struct vsphere_error *err);
+int vsphere_current_time(struct vsphere *vs, time_t *out,
+    struct vsphere_error *err);
+int vsphere_users(struct vsphere *vs, const char *domain, vsphere_user_cb cb,
+    void *arg, struct vsphere_error *err);
+int vsphere_vms(struct vsphere *vs, int max_objects, vsphere_vm_cb cb,
+    void *arg, struct vsphere_error *err);
+int vsphere_find_extension(struct vsphere *vs, const char *key,
+    struct vsphere_extension *out, int *found, struct vsphere_error *err);
+int vsphere_register_extension(struct vsphere *vs,
+    const struct vsphere_extension *ext, struct vsphere_error *err);
+int vsphere_update_extension(struct vsphere *vs,
+    const struct vsphere_extension *ext, struct vsphere_error *err);
+int vsphere_unregister_extension(struct vsphere *vs, const char *key,
+    struct vsphere_error *err);
+const char *vsphere_fault_string(enum vsphere_fault f);
+int vsphere_error_describe(const struct vsphere_error *e, char *out,
+    size_t outlen);
+
+/* The answer reader, exposed for the fuzz target: */
+int vsphere_answer(const char *body, size_t len, long status,
+    const char *method, struct _xmlDoc **doc, struct _xmlNode **ret,
+    struct vsphere_error *err);
+int vsphere_read_service_content(struct vsphere *vs,
+    const struct _xmlNode *ret);
+int vsphere_read_time(const struct _xmlNode *ret, time_t *out);
+int vsphere_read_users(const struct _xmlNode *ret, vsphere_user_cb cb,
+    void *arg);
+int vsphere_read_vms(const struct _xmlNode *ret, vsphere_vm_cb cb, void *arg,
+    char *token, size_t toklen);
+int vsphere_read_extension(const struct _xmlNode *ret,
+    struct vsphere_extension *out, int *found);
+int vsphere_parse_time(const char *s, time_t *out);
+
 /* ---- app.c: the prefork master and the request lifecycle ---- */
 
 enum app_access {

@@ -53,9 +53,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def _pgid_members(pgid):
-    """Pids of live (not zombie) processes in process group pgid."""
-    out = []
+def _live_procs():
+    """(pid, stat fields after the name) of every live (not zombie)
+    process: fields[0] state, [1] ppid, [2] pgrp."""
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
@@ -65,27 +65,18 @@ def _pgid_members(pgid):
         except OSError:
             continue
         fields = st[st.rfind(")") + 2:].split()
-        # fields[0] state, [1] ppid, [2] pgrp
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            out.append(int(d))
-    return out
+        if fields[0] != "Z":
+            yield int(d), fields
+
+
+def _pgid_members(pgid):
+    """Pids of live (not zombie) processes in process group pgid."""
+    return [pid for pid, fields in _live_procs() if int(fields[2]) == pgid]
 
 
 def children(pid):
     """Pids of the live children of pid."""
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                st = f.read()
-        except OSError:
-            continue
-        fields = st[st.rfind(")") + 2:].split()
-        if fields[0] != "Z" and int(fields[1]) == pid:
-            out.append(int(d))
-    return sorted(out)
+    return sorted(p for p, fields in _live_procs() if int(fields[1]) == pid)
 
 
 def cmdline(pid):
@@ -327,6 +318,12 @@ class Instance:
     # -- clients --
     def client(self, **kw):
         return Client(self, **kw)
+
+    def signed_in_client(self, **kw):
+        """A new client, signed in with PASSWORD (the login must 303)."""
+        c = self.client(**kw)
+        eq(c.login().status, 303, "login")
+        return c
 
     def tls_context(self):
         ctx = ssl.create_default_context(cafile=self.cert)
@@ -621,6 +618,38 @@ class Suite:
                     self.failed += 1
                     print("FAIL teardown: %s" % e, flush=True)
         sys.exit(1 if self.failed else 0)
+
+    def main(self, instance, into, ready=None, before=None, after=None):
+        """Run every test against one instance; exit 0/1.
+
+        before() runs first; then instance() returns the instance (started,
+        or started by ready), which becomes into["inst"] (pass the test
+        module's globals(), so its tests see it as inst); then ready(inst).
+        After the last test (or a failed setup) the instance is stopped,
+        failing the run if a process outlives SIGTERM, and removed; after()
+        runs last of all."""
+        started = []
+
+        def setup():
+            if before:
+                before()
+            inst = instance()
+            started.append(inst)
+            into["inst"] = inst
+            if ready:
+                ready(inst)
+
+        def teardown():
+            try:
+                for inst in started:
+                    try:
+                        inst.stop()
+                    finally:
+                        inst.cleanup()
+            finally:
+                if after:
+                    after()
+        self.run(setup, teardown)
 
 
 def check(cond, msg, *args):

@@ -47,8 +47,7 @@ def test_failed_login_writes_login_failed():
 
 @suite.test
 def test_logout_writes_action_logout():
-    c = inst.client()
-    eq(c.login().status, 303, "login")
+    c = inst.signed_in_client()
     state["cookies"].append(c.session)
     mark = inst.audit_mark()
     eq(c.logout().status, 303, "logout")
@@ -167,14 +166,4 @@ def test_session_tokens_never_in_any_log():
 
 
 if __name__ == "__main__":
-    def setup():
-        global inst
-        inst = claimed_instance()
-
-    def teardown():
-        if inst:
-            try:
-                inst.stop()
-            finally:
-                inst.cleanup()
-    suite.run(setup, teardown)
+    suite.main(claimed_instance, globals())

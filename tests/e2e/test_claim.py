@@ -240,15 +240,11 @@ def test_concurrent_claims_exactly_one_wins():
         fresh.stop()
 
 
-if __name__ == "__main__":
-    def setup():
-        inst.start()
-        state["code_hash"] = inst.admin()["setup_code_hash"]
-        check(state["code_hash"], "no setup code hash stored")
+def start_unclaimed(i):
+    i.start()
+    state["code_hash"] = i.admin()["setup_code_hash"]
+    check(state["code_hash"], "no setup code hash stored")
 
-    def teardown():
-        try:
-            inst.stop()
-        finally:
-            inst.cleanup()
-    suite.run(setup, teardown)
+
+if __name__ == "__main__":
+    suite.main(lambda: inst, globals(), ready=start_unclaimed)

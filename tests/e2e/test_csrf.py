@@ -18,12 +18,6 @@ def counts():
             inst.sql1("SELECT coalesce(sum(total), 0) FROM login_sources")[0])
 
 
-def signed_in_client():
-    c = inst.client()
-    eq(c.login().status, 303, "login")
-    return c
-
-
 def session_alive(c):
     return inst.sql1("SELECT count(*) FROM sessions WHERE token_hash = ?",
                      (token_hash(c.session),))[0] == 1 and c.signed_in()
@@ -32,7 +26,7 @@ def session_alive(c):
 def logout_refused(what, fields=None, **kw):
     """POST /logout as a signed-in client with a forged request: 403,
     the session lives on, nothing else changes."""
-    c = signed_in_client()
+    c = inst.signed_in_client()
     csrf = c.form_csrf("/")
     before = counts()
     mark = inst.audit_mark()
@@ -68,7 +62,7 @@ def login_refused(what, fields=None, **kw):
 
 @suite.test
 def test_logout_with_token_and_origin_works():
-    c = signed_in_client()
+    c = inst.signed_in_client()
     csrf = c.form_csrf("/")
     r = c.post("/logout", [("csrf", csrf)])
     eq(r.status, 303, "status")
@@ -77,7 +71,7 @@ def test_logout_with_token_and_origin_works():
 
 @suite.test
 def test_logout_with_same_origin_referer_works():
-    c = signed_in_client()
+    c = inst.signed_in_client()
     csrf = c.form_csrf("/")
     r = c.post("/logout", [("csrf", csrf)], origin=None,
                referer=inst.origin + "/")
@@ -113,7 +107,7 @@ def test_bad_logout_with_empty_token():
 
 @suite.test
 def test_bad_logout_with_other_sessions_token():
-    other = signed_in_client()
+    other = inst.signed_in_client()
     other_csrf = other.form_csrf("/")
     logout_refused("other session's token",
                    fields=lambda t: [("csrf", other_csrf)])
@@ -124,7 +118,7 @@ def test_bad_logout_with_other_sessions_token():
 def test_bad_logout_with_anonymous_csrf_cookie_token():
     """A signed-in page does not take the double-submit token."""
     anon = inst.client().form_csrf("/login")
-    c = signed_in_client()
+    c = inst.signed_in_client()
     c.jar["__Host-connector-csrf"] = anon
     before = counts()
     r = c.post("/logout", [("csrf", anon)])
@@ -198,7 +192,7 @@ def test_bad_login_with_another_clients_token():
 @suite.test
 def test_bad_login_with_session_token():
     """The csrf of a signed-in session is no anonymous form token."""
-    s = signed_in_client()
+    s = inst.signed_in_client()
     s_csrf = s.form_csrf("/")
     login_refused("a session's token",
                   fields=lambda t: [("csrf", s_csrf),
@@ -247,14 +241,4 @@ def test_refusals_do_not_count_as_failed_logins():
 
 
 if __name__ == "__main__":
-    def setup():
-        global inst
-        inst = claimed_instance()
-
-    def teardown():
-        if inst:
-            try:
-                inst.stop()
-            finally:
-                inst.cleanup()
-    suite.run(setup, teardown)
+    suite.main(claimed_instance, globals())

@@ -26,16 +26,14 @@ def set_offset(seconds):
 
 def program_now():
     """The programs' idea of now: a new session's created_at."""
-    c = inst.client()
-    eq(c.login().status, 303, "login")
+    c = inst.signed_in_client()
     return inst.sql1("SELECT created_at FROM sessions WHERE token_hash = ?",
                      (token_hash(c.session),))[0]
 
 
 def fresh_session(at):
     set_offset(at)
-    c = inst.client()
-    eq(c.login().status, 303, "login")
+    c = inst.signed_in_client()
     check(c.signed_in(), "not signed in right after login")
     return c
 
@@ -135,28 +133,24 @@ def test_bad_session_from_the_future_ends():
     check(ended(c), "session alive when the clock went back 10 min")
 
 
-if __name__ == "__main__":
-    def setup():
-        global inst
-        fd, clock["file"] = tempfile.mkstemp(prefix="connector-e2e-clock-")
-        os.close(fd)
-        set_offset(0)
-        env = {
-            "CONNECTOR_TEST_PRELOAD": FAKETIME_LIB,
-            "FAKETIME_TIMESTAMP_FILE": clock["file"],
-            "FAKETIME_NO_CACHE": "1",
-            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
-        }
-        check(os.path.exists(FAKETIME_LIB), "no %s", FAKETIME_LIB)
-        inst = claimed_instance(env=env)
+def make_clock():
+    fd, clock["file"] = tempfile.mkstemp(prefix="connector-e2e-clock-")
+    os.close(fd)
+    set_offset(0)
 
-    def teardown():
-        try:
-            if inst:
-                try:
-                    inst.stop()
-                finally:
-                    inst.cleanup()
-        finally:
-            os.unlink(clock["file"])
-    suite.run(setup, teardown)
+
+def instance_on_clock():
+    """A claimed instance whose programs read their time from the clock."""
+    env = {
+        "CONNECTOR_TEST_PRELOAD": FAKETIME_LIB,
+        "FAKETIME_TIMESTAMP_FILE": clock["file"],
+        "FAKETIME_NO_CACHE": "1",
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+    }
+    check(os.path.exists(FAKETIME_LIB), "no %s", FAKETIME_LIB)
+    return claimed_instance(env=env)
+
+
+if __name__ == "__main__":
+    suite.main(instance_on_clock, globals(), before=make_clock,
+               after=lambda: os.unlink(clock["file"]))

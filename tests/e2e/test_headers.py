@@ -41,12 +41,6 @@ def check_headers(r, what, console=True):
           leaked)
 
 
-def signed_in():
-    c = inst.client()
-    eq(c.login().status, 303, "login")
-    return c
-
-
 @suite.test
 def test_headers_on_200_login_page():
     r = inst.client().get("/login")
@@ -56,7 +50,7 @@ def test_headers_on_200_login_page():
 
 @suite.test
 def test_headers_on_200_dashboard():
-    r = signed_in().get("/")
+    r = inst.signed_in_client().get("/")
     eq(r.status, 200, "status")
     check_headers(r, "200 /")
 
@@ -169,7 +163,7 @@ def test_headers_on_405_from_program():
 
 @suite.test
 def test_headers_on_405_logout_get():
-    r = signed_in().get("/logout")
+    r = inst.signed_in_client().get("/logout")
     eq(r.status, 405, "status")
     eq(r.header("Allow"), "POST", "Allow")
     check_headers(r, "405 GET /logout")
@@ -232,7 +226,7 @@ def test_body_of_2mib_reaches_program():
 
 @suite.test
 def test_headers_on_500():
-    c = signed_in()
+    c = inst.signed_in_client()
     inst.sql("ALTER TABLE sessions RENAME TO sessions_moved", write=True)
     try:
         r = c.get("/")
@@ -372,14 +366,4 @@ def test_bad_certificate_of_another_name_refused():
 
 
 if __name__ == "__main__":
-    def setup():
-        global inst
-        inst = claimed_instance()
-
-    def teardown():
-        if inst:
-            try:
-                inst.stop()
-            finally:
-                inst.cleanup()
-    suite.run(setup, teardown)
+    suite.main(claimed_instance, globals())

@@ -337,14 +337,4 @@ def test_bad_markup_csrf_cookie_replaced():
 
 
 if __name__ == "__main__":
-    def setup():
-        global inst
-        inst = claimed_instance()
-
-    def teardown():
-        if inst:
-            try:
-                inst.stop()
-            finally:
-                inst.cleanup()
-    suite.run(setup, teardown)
+    suite.main(claimed_instance, globals())

@@ -137,8 +137,7 @@ def test_other_address_answered_during_burst():
 def test_success_resets_only_its_address():
     check(consecutive("127.0.0.1") > 0, "no failure streak to reset")
     check(consecutive("127.0.0.2") > 0, "no failure streak elsewhere")
-    c = inst.client()
-    eq(c.login().status, 303, "login")
+    c = inst.signed_in_client()
     state["admin"] = c
     eq(source_row("127.0.0.1"), (0, BURST_N), "127.0.0.1 consecutive, total "
        "after success")
@@ -344,14 +343,4 @@ def test_bad_old_password_refused_after_reset():
 
 
 if __name__ == "__main__":
-    def setup():
-        global inst
-        inst = claimed_instance(workers=6)
-
-    def teardown():
-        if inst:
-            try:
-                inst.stop()
-            finally:
-                inst.cleanup()
-    suite.run(setup, teardown)
+    suite.main(lambda: claimed_instance(workers=6), globals())

@@ -124,8 +124,7 @@ def test_bad_overlong_password_refused_as_input():
 
 @suite.test
 def test_logout_ends_session_server_side():
-    c = inst.client()
-    eq(c.login().status, 303, "login")
+    c = inst.signed_in_client()
     token = c.session
     r = c.logout()
     eq(r.status, 303, "logout status")
@@ -141,8 +140,7 @@ def test_logout_ends_session_server_side():
 
 @suite.test
 def test_logout_clears_cookie_in_browser():
-    c = inst.client()
-    eq(c.login().status, 303, "login")
+    c = inst.signed_in_client()
     csrf = c.form_csrf("/")
     r = c.post("/logout", [("csrf", csrf)])
     cleared = [parse_set_cookie(v) for v in r.header_all("Set-Cookie")]
@@ -154,8 +152,7 @@ def test_logout_clears_cookie_in_browser():
 
 @suite.test
 def test_bad_logout_by_get_refused():
-    c = inst.client()
-    eq(c.login().status, 303, "login")
+    c = inst.signed_in_client()
     r = c.get("/logout")
     eq(r.status, 405, "status")
     check(c.signed_in(), "GET /logout ended the session")
@@ -197,8 +194,7 @@ def test_csrf_cookie_flags():
 
 @suite.test
 def test_sessions_table_holds_only_hashes():
-    c = inst.client()
-    eq(c.login().status, 303, "login")
+    c = inst.signed_in_client()
     token = c.session
     rows = inst.sql("SELECT token_hash FROM sessions")
     hashes = [r[0] for r in rows]
@@ -215,8 +211,7 @@ def test_sessions_table_holds_only_hashes():
 
 @suite.test
 def test_dashboard_shows_version():
-    c = inst.client()
-    eq(c.login().status, 303, "login")
+    c = inst.signed_in_client()
     r = c.get("/")
     eq(r.status, 200, "status")
     check("Version: %s" % VERSION in r.text, "no 'Version: %s'", VERSION)
@@ -224,8 +219,7 @@ def test_dashboard_shows_version():
 
 @suite.test
 def test_dashboard_shows_address():
-    c = inst.client()
-    eq(c.login().status, 303, "login")
+    c = inst.signed_in_client()
     ip = inst.sql1("SELECT value FROM settings WHERE name = 'ip'")[0]
     eq(ip, "127.0.0.1", "ip setting")
     r = c.get("/")
@@ -234,16 +228,14 @@ def test_dashboard_shows_address():
 
 @suite.test
 def test_dashboard_shows_not_registered():
-    c = inst.client()
-    eq(c.login().status, 303, "login")
+    c = inst.signed_in_client()
     r = c.get("/")
     check("not registered" in r.text.lower(), "no 'not registered'")
 
 
 @suite.test
 def test_dashboard_shows_signed_in_state():
-    c = inst.client()
-    eq(c.login().status, 303, "login")
+    c = inst.signed_in_client()
     r = c.get("/")
     check("Sign out" in r.text and 'action="/logout"' in r.text,
           "no sign-out form")
@@ -252,14 +244,4 @@ def test_dashboard_shows_signed_in_state():
 
 
 if __name__ == "__main__":
-    def setup():
-        global inst
-        inst = claimed_instance()
-
-    def teardown():
-        if inst:
-            try:
-                inst.stop()
-            finally:
-                inst.cleanup()
-    suite.run(setup, teardown)
+    suite.main(claimed_instance, globals())

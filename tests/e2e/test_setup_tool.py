@@ -302,14 +302,4 @@ def test_stale_socket_replaced():
 
 
 if __name__ == "__main__":
-    def setup():
-        global inst
-        inst = Instance().start()
-
-    def teardown():
-        if inst:
-            try:
-                inst.stop()
-            finally:
-                inst.cleanup()
-    suite.run(setup, teardown)
+    suite.main(lambda: Instance().start(), globals())

@@ -174,19 +174,12 @@ def test_static_file_still_served():
     check(len(r.body) > 100, "empty stylesheet")
 
 
-if __name__ == "__main__":
-    def setup():
-        global inst
-        inst = claimed_instance()
-        # A secret where a traversal would find it.
-        for rel in ("etc/connector/setup-code", "var/lib/connector/marker"):
-            with open(inst.path(rel), "w") as f:
-                f.write(MARKER + "\n")
+def plant_markers(i):
+    """A secret where a traversal would find it."""
+    for rel in ("etc/connector/setup-code", "var/lib/connector/marker"):
+        with open(i.path(rel), "w") as f:
+            f.write(MARKER + "\n")
 
-    def teardown():
-        if inst:
-            try:
-                inst.stop()
-            finally:
-                inst.cleanup()
-    suite.run(setup, teardown)
+
+if __name__ == "__main__":
+    suite.main(claimed_instance, globals(), ready=plant_markers)

@@ -146,14 +146,4 @@ def test_restart_after_stop_serves_again():
 
 
 if __name__ == "__main__":
-    def setup():
-        global inst
-        inst = claimed_instance(workers=WORKERS)
-
-    def teardown():
-        if inst:
-            try:
-                inst.stop()
-            finally:
-                inst.cleanup()
-    suite.run(setup, teardown)
+    suite.main(lambda: claimed_instance(workers=WORKERS), globals())

@@ -4,7 +4,6 @@
  * status, each with the version, the status and the instance's address
  * and fingerprint, every setting HTML-escaped.
  */
-#include <ftw.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,23 +26,7 @@ static const struct { int status; const char *reason; } pages[] = {
 };
 #define NPAGES (sizeof pages / sizeof pages[0])
 
-static char tmpdir[64];
 static char errdir[PATH_MAX];
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-static void
-rm_rf(const char *dir)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* Read errdir/<status>.html into b (reset first). */
 static int
@@ -51,9 +34,8 @@ page(int status, struct buf *b)
 {
 	char p[PATH_MAX + 16];
 
-	buf_reset(b);
 	snprintf(p, sizeof p, "%s/%d.html", errdir, status);
-	return util_read_file(p, 1 << 20, b);
+	return unit_read_file(p, b);
 }
 
 static void
@@ -202,21 +184,15 @@ TEST(bad_missing_directory_refused)
 int
 main(void)
 {
-	char share[PATH_MAX], cwd[PATH_MAX - 32];
+	char share[PATH_MAX];
 
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/test-app-XXXXXX");
-	if (mkdtemp(tmpdir) == NULL || getcwd(cwd, sizeof cwd) == NULL) {
-		printf("FAIL setup: temporary root\n");
+	if (unit_tmp_root("test-app", share, sizeof share) != 0)
 		return 1;
-	}
-	snprintf(share, sizeof share, "%s/build/share", cwd);
-	setenv("CONNECTOR_ROOT", tmpdir, 1);
-	setenv("CONNECTOR_SHARE", share, 1);
-	if (paths_init() != 0 || util_mkdirs(paths_get(PATH_LIB), 0700) != 0 ||
+	if (util_mkdirs(paths_get(PATH_LIB), 0700) != 0 ||
 	    util_mkdirs(paths_get(PATH_ERROR_PAGES), 0755) != 0 ||
 	    util_mkdirs(paths_get(PATH_LOG), 0750) != 0) {
 		printf("FAIL setup: paths\n");
-		rm_rf(tmpdir);
+		unit_rm_rf(unit_tmp);
 		return 1;
 	}
 	log_init("test-app");
@@ -224,7 +200,7 @@ main(void)
 	if (db_open(paths_get(PATH_DB)) != 0 || db_migrate() != 0 ||
 	    view_init() != 0) {
 		printf("FAIL setup: database or templates (%s)\n", share);
-		rm_rf(tmpdir);
+		unit_rm_rf(unit_tmp);
 		return 1;
 	}
 	RUN(every_page_written);
@@ -238,6 +214,6 @@ main(void)
 	RUN(bad_missing_directory_refused);
 	view_shutdown();
 	db_close();
-	rm_rf(tmpdir);
+	unit_rm_rf(unit_tmp);
 	UNIT_EXIT();
 }

@@ -6,7 +6,6 @@
  */
 #include <argon2.h>
 #include <ctype.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -21,24 +20,7 @@
 #define PW_WRONG "tidy-orange-kettle-43"
 #define ADDR "192.0.2.7"
 
-static char tmpdir[64];
 static char pw_hash[256];	/* argon2id of PW, made once */
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-/* Remove the test's temporary root and everything in it. */
-static void
-rm_rf(const char *dir)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* Run formatted SQL (sqlite3_mprintf: %q, %lld) on the state database. */
 static int
@@ -103,14 +85,8 @@ sql_text(const char *q, char *out, size_t outlen)
 static int
 fresh_state(void)
 {
-	char p[PATH_MAX];
-
 	db_close();
-	unlink(paths_get(PATH_DB));
-	snprintf(p, sizeof p, "%s-wal", paths_get(PATH_DB));
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", paths_get(PATH_DB));
-	unlink(p);
+	unit_remove_db(paths_get(PATH_DB));
 	if (db_open(paths_get(PATH_DB)) != 0 || db_migrate() != 0)
 		return -1;
 	return 0;
@@ -872,19 +848,13 @@ TEST(session_create_purges_expired)
 int
 main(void)
 {
-	char share[PATH_MAX], cwd[PATH_MAX - 32];
+	char share[PATH_MAX];
 
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/test-auth-XXXXXX");
-	if (mkdtemp(tmpdir) == NULL || getcwd(cwd, sizeof cwd) == NULL) {
-		printf("FAIL setup: temporary root\n");
+	if (unit_tmp_root("test-auth", share, sizeof share) != 0)
 		return 1;
-	}
-	snprintf(share, sizeof share, "%s/build/share", cwd);
-	setenv("CONNECTOR_ROOT", tmpdir, 1);
-	setenv("CONNECTOR_SHARE", share, 1);
-	if (paths_init() != 0 || util_mkdirs(paths_get(PATH_LIB), 0700) != 0) {
+	if (util_mkdirs(paths_get(PATH_LIB), 0700) != 0) {
 		printf("FAIL setup: paths\n");
-		rm_rf(tmpdir);
+		unit_rm_rf(unit_tmp);
 		return 1;
 	}
 	RUN(policy_bad_11_chars);
@@ -940,6 +910,6 @@ main(void)
 	RUN(session_bad_created_in_future);
 	RUN(session_create_purges_expired);
 	db_close();
-	rm_rf(tmpdir);
+	unit_rm_rf(unit_tmp);
 	UNIT_EXIT();
 }

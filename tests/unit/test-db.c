@@ -3,7 +3,6 @@
  * the settings table, in a temporary directory.
  */
 #include <dirent.h>
-#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,24 +11,7 @@
 #include "../../lib/connector.h"
 #include "unit.h"
 
-static char tmpdir[64];
 static char dbpath[128];
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-/* Remove the test's temporary directory and everything in it. */
-static void
-rm_rf(const char *dir)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* The first column of the first row of sql as text into out, or -1. */
 static int
@@ -93,14 +75,8 @@ last_migration_on_disk(void)
 static void
 drop_db(void)
 {
-	char p[160];
-
 	db_close();
-	unlink(dbpath);
-	snprintf(p, sizeof p, "%s-wal", dbpath);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", dbpath);
-	unlink(p);
+	unit_remove_db(dbpath);
 }
 
 /* A fresh, migrated database at dbpath. */
@@ -131,7 +107,7 @@ TEST(open_file_not_readable_by_others)
 	int rc;
 
 	db_close();
-	snprintf(path, sizeof path, "%s/mode.db", tmpdir);
+	snprintf(path, sizeof path, "%s/mode.db", unit_tmp);
 	old = umask(022);	/* as connector-setup runs */
 	rc = db_open(path);
 	umask(old);
@@ -147,7 +123,7 @@ TEST(open_bad_missing_directory)
 	char path[160];
 
 	db_close();
-	snprintf(path, sizeof path, "%s/no/such/dir/state.db", tmpdir);
+	snprintf(path, sizeof path, "%s/no/such/dir/state.db", unit_tmp);
 	CHECK(db_open(path) == CONN_EDB);
 	CHECK(db_handle() == NULL);
 }
@@ -355,12 +331,9 @@ TEST(begin_commit_keeps)
 int
 main(void)
 {
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/test-db-XXXXXX");
-	if (mkdtemp(tmpdir) == NULL) {
-		printf("FAIL setup: mkdtemp\n");
+	if (unit_tmpdir("test-db") != 0)
 		return 1;
-	}
-	snprintf(dbpath, sizeof dbpath, "%s/state.db", tmpdir);
+	snprintf(dbpath, sizeof dbpath, "%s/state.db", unit_tmp);
 	RUN(open_creates_file);
 	RUN(open_file_not_readable_by_others);
 	RUN(open_bad_missing_directory);
@@ -383,6 +356,6 @@ main(void)
 	RUN(begin_rollback_discards);
 	RUN(begin_commit_keeps);
 	db_close();
-	rm_rf(tmpdir);
+	unit_rm_rf(unit_tmp);
 	UNIT_EXIT();
 }

@@ -5,7 +5,6 @@
  * the log file cannot be opened.
  */
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,24 +16,8 @@
 
 #define PROG "test-log"
 
-static char tmpdir[64];
 static char logpath[PATH_MAX];
 static char added[8192];	/* what the last logged() call appended */
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-static void
-rm_rf(const char *dir)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static long
 file_size(const char *path)
@@ -189,9 +172,9 @@ TEST(stderr_when_log_file_cannot_be_opened)
 	int fd, saved;
 
 	/* A root whose log directory does not exist. */
-	snprintf(root, sizeof root, "%s/empty", tmpdir);
+	snprintf(root, sizeof root, "%s/empty", unit_tmp);
 	CHECK(mkdir(root, 0700) == 0);
-	snprintf(errpath, sizeof errpath, "%s/stderr", tmpdir);
+	snprintf(errpath, sizeof errpath, "%s/stderr", unit_tmp);
 	CHECK((fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
 	fflush(stderr);
 	saved = dup(2);
@@ -219,16 +202,12 @@ TEST(stderr_when_log_file_cannot_be_opened)
 int
 main(void)
 {
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/test-log-XXXXXX");
-	if (mkdtemp(tmpdir) == NULL) {
-		printf("FAIL setup: mkdtemp\n");
+	if (unit_tmpdir("test-log") != 0)
 		return 1;
-	}
-	setenv("CONNECTOR_ROOT", tmpdir, 1);
-	setenv("CONNECTOR_SHARE", "/nonexistent-share", 1);
-	if (paths_init() != 0 || util_mkdirs(paths_get(PATH_LOG), 0750) != 0) {
+	if (unit_paths(unit_tmp, "/nonexistent-share") != 0 ||
+	    util_mkdirs(paths_get(PATH_LOG), 0750) != 0) {
 		printf("FAIL setup: paths\n");
-		rm_rf(tmpdir);
+		unit_rm_rf(unit_tmp);
 		return 1;
 	}
 	snprintf(logpath, sizeof logpath, "%s", paths_get(PATH_LOGFILE));
@@ -240,6 +219,6 @@ main(void)
 	RUN(utf8_text_kept);
 	RUN(long_message_cut_to_one_line);
 	RUN(stderr_when_log_file_cannot_be_opened);
-	rm_rf(tmpdir);
+	unit_rm_rf(unit_tmp);
 	UNIT_EXIT();
 }

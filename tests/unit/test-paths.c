@@ -16,12 +16,7 @@
 static int
 init_root(const char *root)
 {
-	if (root)
-		setenv("CONNECTOR_ROOT", root, 1);
-	else
-		unsetenv("CONNECTOR_ROOT");
-	setenv("CONNECTOR_SHARE", SHARE, 1);
-	return paths_init();
+	return unit_paths(root, SHARE);
 }
 
 static int

@@ -4,8 +4,6 @@
  * value; an unknown @NAME@ or an unterminated @ refused without leaving
  * an output (or temporary) file behind.
  */
-#include <dirent.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +13,6 @@
 #include "../../lib/connector.h"
 #include "unit.h"
 
-static char tmpdir[64];
 static char share[PATH_MAX - 64], root[PATH_MAX - 64];
 static char site_path[PATH_MAX], main_path[PATH_MAX];
 
@@ -36,43 +33,11 @@ static const char main_tpl[] =
     "include @SITE@;\n";
 
 static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-static void
-rm_rf(const char *dir)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int
 exists(const char *path)
 {
 	struct stat st;
 
 	return lstat(path, &st) == 0;
-}
-
-/* Number of entries (besides . and ..) in dir, or -1. */
-static int
-count_entries(const char *dir)
-{
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	if ((d = opendir(dir)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* Write the two templates into the share directory. */
@@ -94,13 +59,6 @@ clean_output(void)
 {
 	unlink(site_path);
 	unlink(main_path);
-}
-
-static int
-read_text(const char *path, struct buf *b)
-{
-	buf_reset(b);
-	return util_read_file(path, 1 << 20, b);
 }
 
 /* 1 when b holds the line exactly. */
@@ -130,7 +88,7 @@ TEST(site_variables_substituted)
 	clean_output();
 	CHECK(templates(site_tpl, main_tpl) == 0);
 	CHECK(site_render_nginx(share, &conf) == 0);
-	CHECK(read_text(site_path, &b) == 0);
+	CHECK(unit_read_file(site_path, &b) == 0);
 	CHECK(strchr(b.data, '@') == NULL);
 	CHECK(has_line(&b, "listen 192.0.2.5:8443 ssl;"));
 	snprintf(want, sizeof want, "cert %s/var/lib/connector/tls/current/"
@@ -159,7 +117,7 @@ TEST(main_variables_substituted)
 	clean_output();
 	CHECK(templates(site_tpl, main_tpl) == 0);
 	CHECK(site_render_nginx(share, &conf) == 0);
-	CHECK(read_text(main_path, &b) == 0);
+	CHECK(unit_read_file(main_path, &b) == 0);
 	CHECK(strchr(b.data, '@') == NULL);
 	/* No run user: an empty line. */
 	CHECK(b.data[0] == '\n');
@@ -183,10 +141,10 @@ TEST(user_line_and_default_workers)
 	clean_output();
 	CHECK(templates(site_tpl, main_tpl) == 0);
 	CHECK(site_render_nginx(share, &c) == 0);
-	CHECK(read_text(main_path, &b) == 0);
+	CHECK(unit_read_file(main_path, &b) == 0);
 	CHECK(has_line(&b, "user www-data;"));
 	CHECK(has_line(&b, "worker_processes auto;"));
-	CHECK(read_text(site_path, &b) == 0);
+	CHECK(unit_read_file(site_path, &b) == 0);
 	CHECK(has_line(&b, "listen 0.0.0.0:443 ssl;"));
 	buf_free(&b);
 }
@@ -199,7 +157,7 @@ TEST(text_without_variables_copied)
 	clean_output();
 	CHECK(templates(plain, plain) == 0);
 	CHECK(site_render_nginx(share, &conf) == 0);
-	CHECK(read_text(site_path, &b) == 0);
+	CHECK(unit_read_file(site_path, &b) == 0);
 	CHECK(b.len == strlen(plain) && memcmp(b.data, plain, b.len) == 0);
 	buf_free(&b);
 }
@@ -212,7 +170,7 @@ TEST(bad_unknown_name_refused_no_output)
 	CHECK(!exists(site_path));
 	CHECK(!exists(main_path));
 	/* Nothing at all: no temporary file either. */
-	CHECK(count_entries(paths_get(PATH_ETC)) == 1);	/* errors/ */
+	CHECK(unit_count_entries(paths_get(PATH_ETC)) == 1);	/* errors/ */
 }
 
 TEST(bad_lower_case_name_refused)
@@ -231,7 +189,7 @@ TEST(bad_unterminated_at_refused_no_output)
 	CHECK(site_render_nginx(share, &conf) == CONN_EINVAL);
 	CHECK(!exists(site_path));
 	CHECK(!exists(main_path));
-	CHECK(count_entries(paths_get(PATH_ETC)) == 1);
+	CHECK(unit_count_entries(paths_get(PATH_ETC)) == 1);
 }
 
 TEST(bad_main_template_refused_no_output)
@@ -255,10 +213,10 @@ TEST(bad_template_keeps_previous_output)
 	clean_output();
 	CHECK(templates(site_tpl, main_tpl) == 0);
 	CHECK(site_render_nginx(share, &conf) == 0);
-	CHECK(read_text(site_path, &before) == 0);
+	CHECK(unit_read_file(site_path, &before) == 0);
 	CHECK(templates("listen @LISTEN@;\n@BROKEN", main_tpl) == 0);
 	CHECK(site_render_nginx(share, &conf) == CONN_EINVAL);
-	CHECK(read_text(site_path, &after) == 0);
+	CHECK(unit_read_file(site_path, &after) == 0);
 	CHECK(after.len == before.len &&
 	    memcmp(after.data, before.data, after.len) == 0);
 	buf_free(&before);
@@ -283,21 +241,16 @@ main(void)
 {
 	char p[PATH_MAX];
 
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/test-site-XXXXXX");
-	if (mkdtemp(tmpdir) == NULL) {
-		printf("FAIL setup: mkdtemp\n");
+	if (unit_tmpdir("test-site") != 0)
 		return 1;
-	}
-	snprintf(share, sizeof share, "%s/share", tmpdir);
-	snprintf(root, sizeof root, "%s/root", tmpdir);
+	snprintf(share, sizeof share, "%s/share", unit_tmp);
+	snprintf(root, sizeof root, "%s/root", unit_tmp);
 	snprintf(p, sizeof p, "%s/nginx", share);
-	setenv("CONNECTOR_ROOT", root, 1);
-	setenv("CONNECTOR_SHARE", share, 1);
-	if (paths_init() != 0 || util_mkdirs(p, 0755) != 0 ||
+	if (unit_paths(root, share) != 0 || util_mkdirs(p, 0755) != 0 ||
 	    util_mkdirs(paths_get(PATH_ERROR_PAGES), 0755) != 0 ||
 	    util_mkdirs(paths_get(PATH_LOG), 0755) != 0) {
 		printf("FAIL setup: directories\n");
-		rm_rf(tmpdir);
+		unit_rm_rf(unit_tmp);
 		return 1;
 	}
 	log_init("test-site");
@@ -314,6 +267,6 @@ main(void)
 	RUN(bad_main_template_refused_no_output);
 	RUN(bad_template_keeps_previous_output);
 	RUN(bad_missing_template_refused);
-	rm_rf(tmpdir);
+	unit_rm_rf(unit_tmp);
 	UNIT_EXIT();
 }

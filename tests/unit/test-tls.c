@@ -3,7 +3,6 @@
  * names, validity, key type, fingerprint, and the switch of "current".
  */
 #include <ctype.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,31 +17,13 @@
 #include "../../lib/connector.h"
 #include "unit.h"
 
-static char tmpdir[64];
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-/* Remove the test's temporary directory and everything in it. */
-static void
-rm_rf(const char *dir)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A new directory under tmpdir with a certificate for names. */
+/* A new directory under unit_tmp with a certificate for names. */
 static int
 make_cert(const char *sub, const char *const *names, size_t n, char *dir,
     size_t dirlen)
 {
-	snprintf(dir, dirlen, "%s/%s", tmpdir, sub);
-	if (mkdir(dir, 0700) != 0)
+	if (unit_fresh_dir(sub, dir, dirlen) != 0)
 		return -1;
 	return tls_generate_self_signed(dir, names, n);
 }
@@ -311,7 +292,7 @@ TEST(fingerprint_bad_missing_file)
 {
 	char path[PATH_MAX], fp[96];
 
-	snprintf(path, sizeof path, "%s/no-such-cert.pem", tmpdir);
+	snprintf(path, sizeof path, "%s/no-such-cert.pem", unit_tmp);
 	CHECK(tls_fingerprint_file(path, fp, sizeof fp) == CONN_ENOTFOUND);
 }
 
@@ -319,7 +300,7 @@ TEST(fingerprint_bad_not_pem)
 {
 	char path[PATH_MAX], fp[96];
 
-	snprintf(path, sizeof path, "%s/junk.pem", tmpdir);
+	snprintf(path, sizeof path, "%s/junk.pem", unit_tmp);
 	CHECK(util_write_file_atomic(path, "not a certificate\n", 18,
 	    0600) == 0);
 	CHECK(tls_fingerprint_file(path, fp, sizeof fp) == CONN_ECRYPTO);
@@ -373,11 +354,8 @@ TEST(generate_bad_no_names)
 int
 main(void)
 {
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/test-tls-XXXXXX");
-	if (mkdtemp(tmpdir) == NULL) {
-		printf("FAIL setup: mkdtemp\n");
+	if (unit_tmpdir("test-tls") != 0)
 		return 1;
-	}
 	RUN(generate_creates_cert_and_key);
 	RUN(generate_key_mode_0600);
 	RUN(generate_no_temp_files_left);
@@ -392,6 +370,6 @@ main(void)
 	RUN(fingerprint_bad_short_buffer);
 	RUN(regenerate_switches_current);
 	RUN(generate_bad_no_names);
-	rm_rf(tmpdir);
+	unit_rm_rf(unit_tmp);
 	UNIT_EXIT();
 }

@@ -2,8 +2,6 @@
  * test-util.c — buffers, encodings, SHA-256, constant-time compare, UTF-8
  * validation and the file helpers.
  */
-#include <dirent.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,48 +11,6 @@
 #include "../../lib/connector.h"
 #include "unit.h"
 
-static char tmpdir[64];
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-/* Remove the test's temporary directory and everything in it. */
-static void
-rm_rf(const char *dir)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Number of entries (besides . and ..) in dir, or -1. */
-static int
-count_entries(const char *dir)
-{
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	if ((d = opendir(dir)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
-
-/* A path under a fresh sub-directory of tmpdir, into out. */
-static void
-fresh_dir(const char *sub, char *out, size_t outlen)
-{
-	snprintf(out, outlen, "%s/%s", tmpdir, sub);
-	mkdir(out, 0700);
-}
 
 /* ---- buffers ---- */
 
@@ -345,7 +301,7 @@ TEST(write_file_atomic_content_and_mode)
 	struct buf b = { 0 };
 	struct stat st;
 
-	fresh_dir("w1", dir, sizeof dir);
+	unit_fresh_dir("w1", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/file", dir);
 	CHECK(util_write_file_atomic(path, "hello\0world", 11, 0600) == 0);
 	CHECK(stat(path, &st) == 0);
@@ -363,7 +319,7 @@ TEST(write_file_atomic_mode_ignores_umask)
 	mode_t old = umask(077);
 	int rc;
 
-	fresh_dir("w2", dir, sizeof dir);
+	unit_fresh_dir("w2", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/file", dir);
 	rc = util_write_file_atomic(path, "x", 1, 0644);
 	umask(old);
@@ -378,7 +334,7 @@ TEST(write_file_atomic_replaces)
 	struct buf b = { 0 };
 	struct stat st;
 
-	fresh_dir("w3", dir, sizeof dir);
+	unit_fresh_dir("w3", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/file", dir);
 	CHECK(util_write_file_atomic(path, "old content", 11, 0644) == 0);
 	CHECK(util_write_file_atomic(path, "new", 3, 0600) == 0);
@@ -392,11 +348,11 @@ TEST(write_file_atomic_leaves_no_temp_file)
 {
 	char dir[128], path[160];
 
-	fresh_dir("w4", dir, sizeof dir);
+	unit_fresh_dir("w4", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/file", dir);
 	CHECK(util_write_file_atomic(path, "a", 1, 0600) == 0);
 	CHECK(util_write_file_atomic(path, "b", 1, 0600) == 0);
-	CHECK(count_entries(dir) == 1);
+	CHECK(unit_count_entries(dir) == 1);
 }
 
 TEST(write_file_atomic_empty_file)
@@ -404,7 +360,7 @@ TEST(write_file_atomic_empty_file)
 	char dir[128], path[160];
 	struct stat st;
 
-	fresh_dir("w5", dir, sizeof dir);
+	unit_fresh_dir("w5", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/file", dir);
 	CHECK(util_write_file_atomic(path, "", 0, 0600) == 0);
 	CHECK(stat(path, &st) == 0 && st.st_size == 0);
@@ -416,7 +372,7 @@ TEST(write_file_atomic_relative_path)
 	struct buf b = { 0 };
 	int rc;
 
-	fresh_dir("w6", dir, sizeof dir);
+	unit_fresh_dir("w6", dir, sizeof dir);
 	CHECK(getcwd(cwd, sizeof cwd) != NULL);
 	CHECK(chdir(dir) == 0);
 	rc = util_write_file_atomic("rel", "data", 4, 0600);
@@ -426,14 +382,14 @@ TEST(write_file_atomic_relative_path)
 	CHECK(rc == 0);
 	CHECK(b.len == 4 && strcmp(b.data, "data") == 0);
 	buf_free(&b);
-	CHECK(count_entries(dir) == 1);
+	CHECK(unit_count_entries(dir) == 1);
 }
 
 TEST(write_file_atomic_bad_missing_dir)
 {
 	char path[160];
 
-	snprintf(path, sizeof path, "%s/no/such/dir/file", tmpdir);
+	snprintf(path, sizeof path, "%s/no/such/dir/file", unit_tmp);
 	CHECK(util_write_file_atomic(path, "x", 1, 0600) == CONN_EIO);
 }
 
@@ -442,7 +398,7 @@ TEST(read_file_bad_missing)
 	char path[160];
 	struct buf b = { 0 };
 
-	snprintf(path, sizeof path, "%s/does-not-exist", tmpdir);
+	snprintf(path, sizeof path, "%s/does-not-exist", unit_tmp);
 	CHECK(util_read_file(path, 100, &b) == CONN_ENOTFOUND);
 	CHECK(b.len == 0);
 	buf_free(&b);
@@ -454,7 +410,7 @@ TEST(read_file_at_cap_ok)
 	struct buf b = { 0 };
 
 	memset(data, 'q', sizeof data);
-	fresh_dir("r1", dir, sizeof dir);
+	unit_fresh_dir("r1", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/file", dir);
 	CHECK(util_write_file_atomic(path, data, sizeof data, 0600) == 0);
 	CHECK(util_read_file(path, sizeof data, &b) == 0);
@@ -470,7 +426,7 @@ TEST(read_file_bad_over_cap)
 	int rc;
 
 	memset(data, 'q', sizeof data);
-	fresh_dir("r2", dir, sizeof dir);
+	unit_fresh_dir("r2", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/file", dir);
 	CHECK(util_write_file_atomic(path, data, sizeof data, 0600) == 0);
 	rc = util_read_file(path, sizeof data - 1, &b);
@@ -486,7 +442,7 @@ TEST(read_file_appends)
 	char dir[128], path[160];
 	struct buf b = { 0 };
 
-	fresh_dir("r3", dir, sizeof dir);
+	unit_fresh_dir("r3", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/file", dir);
 	CHECK(util_write_file_atomic(path, "tail", 4, 0600) == 0);
 	CHECK(buf_adds(&b, "head-") == 0);
@@ -500,7 +456,7 @@ TEST(read_file_empty_ok)
 	char dir[128], path[160];
 	struct buf b = { 0 };
 
-	fresh_dir("r4", dir, sizeof dir);
+	unit_fresh_dir("r4", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/file", dir);
 	CHECK(util_write_file_atomic(path, "", 0, 0600) == 0);
 	CHECK(util_read_file(path, 0, &b) == 0);
@@ -513,7 +469,7 @@ TEST(mkdirs_nested_with_mode)
 	char path[160];
 	struct stat st;
 
-	snprintf(path, sizeof path, "%s/m/a/b/c", tmpdir);
+	snprintf(path, sizeof path, "%s/m/a/b/c", unit_tmp);
 	CHECK(util_mkdirs(path, 0750) == 0);
 	CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
 	CHECK(util_mkdirs(path, 0750) == 0);
@@ -523,7 +479,7 @@ TEST(mkdirs_bad_through_file)
 {
 	char dir[128], path[192];
 
-	fresh_dir("m2", dir, sizeof dir);
+	unit_fresh_dir("m2", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/file", dir);
 	CHECK(util_write_file_atomic(path, "x", 1, 0600) == 0);
 	snprintf(path, sizeof path, "%s/file/sub", dir);
@@ -535,7 +491,7 @@ TEST(fsync_dir_ok)
 {
 	char dir[128];
 
-	fresh_dir("fs", dir, sizeof dir);
+	unit_fresh_dir("fs", dir, sizeof dir);
 	CHECK(util_fsync_dir(dir) == 0);
 	CHECK(util_fsync_dir("/") == 0);
 }
@@ -544,7 +500,7 @@ TEST(fsync_dir_bad_missing_or_file)
 {
 	char dir[128], path[192];
 
-	fresh_dir("fs2", dir, sizeof dir);
+	unit_fresh_dir("fs2", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/nothing", dir);
 	CHECK(util_fsync_dir(path) == CONN_EIO);
 	snprintf(path, sizeof path, "%s/file", dir);
@@ -555,11 +511,8 @@ TEST(fsync_dir_bad_missing_or_file)
 int
 main(void)
 {
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/test-util-XXXXXX");
-	if (mkdtemp(tmpdir) == NULL) {
-		printf("FAIL setup: mkdtemp\n");
+	if (unit_tmpdir("test-util") != 0)
 		return 1;
-	}
 	RUN(buf_add_grows_and_terminates);
 	RUN(buf_add_embedded_nul_kept);
 	RUN(buf_add_empty_gives_empty_string);
@@ -601,6 +554,6 @@ main(void)
 	RUN(mkdirs_bad_through_file);
 	RUN(fsync_dir_ok);
 	RUN(fsync_dir_bad_missing_or_file);
-	rm_rf(tmpdir);
+	unit_rm_rf(unit_tmp);
 	UNIT_EXIT();
 }

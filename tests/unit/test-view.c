@@ -188,16 +188,13 @@ TEST(render_bad_unknown_template)
 int
 main(void)
 {
-	char share[PATH_MAX], cwd[PATH_MAX - 32];
+	char share[PATH_MAX];
 
-	if (getcwd(cwd, sizeof cwd) == NULL) {
+	if (unit_build_share(share, sizeof share) != 0) {
 		printf("FAIL setup: getcwd\n");
 		return 1;
 	}
-	snprintf(share, sizeof share, "%s/build/share", cwd);
-	setenv("CONNECTOR_ROOT", "/nonexistent", 1);
-	setenv("CONNECTOR_SHARE", share, 1);
-	if (paths_init() != 0 || view_init() != 0) {
+	if (unit_paths("/nonexistent", share) != 0 || view_init() != 0) {
 		printf("FAIL setup: view_init over %s/templates\n", share);
 		return 1;
 	}

@@ -3,13 +3,23 @@
  * test functions and lists them in main() with RUN(); each prints one line
  * "PASS name" or "FAIL name: file:line: expression", which tests/run
  * counts.  The program exits 1 when any test failed.
+ *
+ * Below the harness, the helpers several tests share: a temporary
+ * directory (unit_tmp) and the files in it, and paths_init over a root.
  */
 #ifndef UNIT_H
 #define UNIT_H
 
+#include <dirent.h>
+#include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../lib/connector.h"
 
 static int unit_failed_total;
 static int unit_failed_now;
@@ -36,5 +46,136 @@ static int unit_failed_now;
 #define TEST(fn) static void fn(const char *unit_name)
 
 #define UNIT_EXIT() return unit_failed_total ? 1 : 0
+
+/* A helper a test file may leave unused. */
+#define UNIT_HELPER static __attribute__((unused))
+
+/* The test's temporary directory, made by unit_tmpdir(). */
+UNIT_HELPER char unit_tmp[64];
+
+UNIT_HELPER int
+unit_rm_one(const char *path, const struct stat *st, int flag,
+    struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(path);
+}
+
+/* Remove dir and everything in it. */
+UNIT_HELPER void
+unit_rm_rf(const char *dir)
+{
+	nftw(dir, unit_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * Make unit_tmp, a new directory /tmp/<name>-XXXXXX; on failure print a
+ * "FAIL setup" line and return -1.
+ */
+UNIT_HELPER int
+unit_tmpdir(const char *name)
+{
+	snprintf(unit_tmp, sizeof unit_tmp, "/tmp/%s-XXXXXX", name);
+	if (mkdtemp(unit_tmp) == NULL) {
+		printf("FAIL setup: mkdtemp\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* unit_tmp/<sub> into out, made as a new directory: 0 or -1 (mkdir). */
+UNIT_HELPER int
+unit_fresh_dir(const char *sub, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s/%s", unit_tmp, sub);
+	return mkdir(out, 0700);
+}
+
+/* Number of entries (besides . and ..) in dir, or -1. */
+UNIT_HELPER int
+unit_count_entries(const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* The whole file at path (up to 1 MiB) into b, reset first. */
+UNIT_HELPER int
+unit_read_file(const char *path, struct buf *b)
+{
+	buf_reset(b);
+	return util_read_file(path, 1 << 20, b);
+}
+
+/* Remove the database file at path with its -wal and -shm files. */
+UNIT_HELPER void
+unit_remove_db(const char *path)
+{
+	char p[PATH_MAX];
+
+	unlink(path);
+	snprintf(p, sizeof p, "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", path);
+	unlink(p);
+}
+
+/*
+ * The share directory of the build, <cwd>/build/share (tests run from the
+ * top directory), into out: 0 or -1.
+ */
+UNIT_HELPER int
+unit_build_share(char *out, size_t outlen)
+{
+	char cwd[PATH_MAX - 32];
+
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		return -1;
+	snprintf(out, outlen, "%s/build/share", cwd);
+	return 0;
+}
+
+/* paths_init with CONNECTOR_ROOT root (NULL: unset), CONNECTOR_SHARE share. */
+UNIT_HELPER int
+unit_paths(const char *root, const char *share)
+{
+	if (root)
+		setenv("CONNECTOR_ROOT", root, 1);
+	else
+		unsetenv("CONNECTOR_ROOT");
+	setenv("CONNECTOR_SHARE", share, 1);
+	return paths_init();
+}
+
+/*
+ * A temporary root over the build's share directory (its path into
+ * share): unit_tmpdir(name), then paths_init with CONNECTOR_ROOT unit_tmp.
+ * On failure a "FAIL setup" line is printed, unit_tmp removed, and -1
+ * returned.
+ */
+UNIT_HELPER int
+unit_tmp_root(const char *name, char *share, size_t sharelen)
+{
+	if (unit_tmpdir(name) != 0)
+		return -1;
+	if (unit_build_share(share, sharelen) != 0 ||
+	    unit_paths(unit_tmp, share) != 0) {
+		printf("FAIL setup: paths\n");
+		unit_rm_rf(unit_tmp);
+		return -1;
+	}
+	return 0;
+}
 
 #endif
