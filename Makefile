@@ -18,7 +18,7 @@ WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes \
 ifeq ($(CI),true)
 WARN += -Werror
 endif
-PKGS = sqlite3 libcrypto libssl libcurl jansson libargon2 fcgi
+PKGS = sqlite3 libcrypto libssl libcurl jansson libargon2 fcgi libxml-2.0
 # Recursively expanded: pkg-config runs when a recipe needs it, after deps.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
@@ -45,9 +45,9 @@ SHARE = build/share/templates build/share/static build/share/nginx \
 # Debian packages: to build and run, and in addition to test and measure.
 DEPS = build-essential pkg-config nginx libfcgi-dev clearsilver-dev zlib1g-dev \
 	libsqlite3-dev libssl-dev libcurl4-openssl-dev libjansson-dev libargon2-dev \
-	openssl sqlite3
+	libxml2-dev openssl sqlite3
 TEST_DEPS = curl python3 faketime valgrind chromium nodejs wrk procps clang libclang-rt-14-dev \
-	golang-go golang-github-vmware-govmomi-dev python3-pyvmomi
+	golang-go golang-github-vmware-govmomi-dev python3-pyvmomi awscli
 
 .PHONY: FORCE all deps run-deps run check bench install clean unit fuzz
 all: build/libconnector.a $(CGI_PROGS) $(SBIN_PROGS) $(SHARE)
@@ -57,6 +57,7 @@ all: build/libconnector.a $(CGI_PROGS) $(SBIN_PROGS) $(SHARE)
 deps: run-deps
 	@scripts/install-deps $(TEST_DEPS)
 	@scripts/install-node-deps
+	@tests/peers/aws/run --install-only
 
 run-deps:
 	@scripts/install-deps $(DEPS)
