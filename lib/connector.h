@@ -517,6 +517,148 @@ int vsphere_read_extension(const struct _xmlNode *ret,
     struct vsphere_extension *out, int *found);
 int vsphere_parse_time(const char *s, time_t *out);
 
+/* ---- aws.c: the AWS client (STS, EC2, S3), signed with SigV4 ---- */
+
+enum aws_service { AWS_STS, AWS_EC2, AWS_S3, AWS__NSERVICES };
+
+/* Where an endpoint came from, strongest first. */
+enum aws_endpoint_source {
+	AWS_EP_ENV_SERVICE,	/* AWS_ENDPOINT_URL_<SERVICE> */
+	AWS_EP_ENV,		/* AWS_ENDPOINT_URL */
+	AWS_EP_SETTING,		/* the caller's setting */
+	AWS_EP_DEFAULT,		/* derived from the region */
+};
+
+enum aws_code {
+	AWS_C_NONE,
+	AWS_C_SIGNATURE,	/* SignatureDoesNotMatch */
+	AWS_C_INVALID_TOKEN,	/* InvalidClientTokenId, InvalidAccessKeyId */
+	AWS_C_AUTH_FAILURE,	/* AuthFailure */
+	AWS_C_REQUEST_EXPIRED,	/* RequestExpired, RequestTimeTooSkewed */
+	AWS_C_EXPIRED_TOKEN,	/* ExpiredToken */
+	AWS_C_THROTTLING,	/* Throttling, RequestLimitExceeded, SlowDown */
+	AWS_C_ACCESS_DENIED,	/* AccessDenied */
+	AWS_C_INVALID_PARAMETER, /* InvalidParameterValue, ValidationError */
+	AWS_C_OTHER,
+};
+
+enum aws_ekind {
+	AWS_E_NONE,
+	AWS_E_TRANSPORT,	/* http holds the transport error */
+	AWS_E_SERVICE,		/* the service said no: code, code_name, message */
+	AWS_E_PROTOCOL,		/* an answer we could not read */
+};
+
+struct aws_error {
+	enum aws_ekind kind;
+	enum aws_code code;
+	char code_name[64];	/* as the service spelled it */
+	char message[512];
+	long status;		/* HTTP status of the last answer, or 0 */
+	int attempts;		/* requests sent for the call */
+	struct http_error http;
+};
+
+struct aws_credentials {
+	char access_key[128];
+	char secret_key[128];
+	char session_token[2048];	/* "" for long-term keys */
+	char expiration[32];		/* temporary ones: ISO 8601, else "" */
+};
+
+struct aws_identity {
+	char account[32];
+	char arn[512];
+	char user_id[256];
+};
+
+struct aws_region {
+	char name[64];
+	char endpoint[256];
+	char opt_in[64];
+};
+
+struct aws_import_task {
+	char id[64];
+	char status[32];
+	char status_message[256];
+	char progress[16];
+	char image_id[64];
+	char description[256];
+};
+
+struct aws_retry {
+	int max_attempts;	/* 0: 5 */
+	long base_ms;		/* first delay, doubled each time; 0: 100 */
+	long cap_ms;		/* largest delay; 0: 5000 */
+};
+
+struct aws {
+	struct http_client http;
+	struct http_opts opts;
+	struct aws_credentials cred;
+	struct aws_retry retry;
+	char region[32];
+	char endpoint[AWS__NSERVICES][300];	/* no trailing slash */
+	enum aws_endpoint_source source[AWS__NSERVICES];
+	char server_date[64];	/* Date header of the last answer, or "" */
+	time_t server_time;	/* server_date parsed; 0 when none */
+	time_t local_time;	/* our clock when that answer came */
+	int last_requests;	/* requests the last call sent */
+};
+
+typedef int (*aws_region_cb)(void *arg, const struct aws_region *r);
+typedef int (*aws_task_cb)(void *arg, const struct aws_import_task *t);
+typedef int (*aws_page_cb)(void *arg, int page, int count, int last);
+
+int aws_resolve_endpoint(enum aws_service svc, const char *region,
+    const char *setting, char *out, size_t outlen,
+    enum aws_endpoint_source *source);
+int aws_init(struct aws *a, const char *region,
+    const char *const settings[AWS__NSERVICES], const struct http_opts *opts);
+int aws_set_credentials(struct aws *a, const char *access_key,
+    const char *secret_key, const char *session_token);
+int aws_reconnect(struct aws *a);
+void aws_free(struct aws *a);
+int aws_get_caller_identity(struct aws *a, struct aws_identity *out,
+    struct aws_error *err);
+int aws_describe_regions(struct aws *a, aws_region_cb cb, void *arg,
+    struct aws_error *err);
+int aws_describe_import_image_tasks_page(struct aws *a, int max_results,
+    const char *token, aws_task_cb cb, void *arg, char *next, size_t nextlen,
+    int *count, struct aws_error *err);
+int aws_describe_import_image_tasks(struct aws *a, int max_results,
+    aws_task_cb task_cb, aws_page_cb page_cb, void *arg,
+    struct aws_error *err);
+int aws_get_federation_token(struct aws *a, const char *name,
+    int duration_seconds, struct aws_credentials *out,
+    struct aws_error *err);
+int aws_assume_role(struct aws *a, const char *role_arn,
+    const char *session_name, int duration_seconds,
+    struct aws_credentials *out, struct aws_error *err);
+int aws_put_object(struct aws *a, const char *bucket, const char *key,
+    const void *data, size_t len, const char *content_type, char *etag,
+    size_t etaglen, struct aws_error *err);
+long aws_clock_skew(const struct aws *a);
+const char *aws_service_name(enum aws_service svc);
+const char *aws_code_string(enum aws_code c);
+const char *aws_endpoint_source_string(enum aws_endpoint_source s);
+int aws_error_describe(const struct aws_error *e, char *out, size_t outlen);
+
+/* The answer readers, exposed for the fuzz target: */
+int aws_answer(const char *body, size_t len, long status, const char *action,
+    struct _xmlDoc **doc, struct _xmlNode **root, struct aws_error *err);
+int aws_read_error(const char *body, size_t len, long status,
+    struct aws_error *err);
+int aws_read_identity(const struct _xmlNode *root, struct aws_identity *out);
+int aws_read_regions(const struct _xmlNode *root, aws_region_cb cb,
+    void *arg);
+int aws_read_import_tasks(const struct _xmlNode *root, aws_task_cb cb,
+    void *arg, char *next, size_t nextlen, int *count);
+int aws_read_credentials(const struct _xmlNode *root,
+    struct aws_credentials *out);
+int aws_parse_http_date(const char *s, time_t *out);
+
 /* ---- app.c: the prefork master and the request lifecycle ---- */
 
 enum app_access {

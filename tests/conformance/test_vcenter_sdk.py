@@ -3,7 +3,8 @@
 
 Starts tests/peers/vcenter (built if its source changed) on a free port and
 drives it with pyVmomi: TLS trust and thumbprints, login, CurrentTime and its
-offset, VM inventory through a container view and the PropertyCollector,
+offset, VM inventory through a container view and the PropertyCollector
+(paged by maxObjects with Continue/CancelRetrievePropertiesEx),
 directory users, the extension (plugin) registration cycle, logout.
 Prints "PASS name" / "FAIL name: why" lines; exits 1 if any failed.
 """
@@ -24,7 +25,7 @@ import urllib.request
 try:
     from pyVim.connect import SmartConnect, Disconnect
     from pyVmomi import vim, vmodl
-    from pyVmomi.SoapAdapter import ThumbprintMismatchException
+    from pyVmomi.SoapAdapter import SoapStubAdapter, ThumbprintMismatchException
 except ImportError:
     # The SDK is the distribution's package: use the distribution's Python
     # when another one comes first on PATH.
@@ -122,24 +123,48 @@ def skew(si):
     return t.timestamp() - (before + after) / 2
 
 
-def all_vms(si):
+def vm_spec(view):
+    Q = vmodl.query.PropertyCollector
+    return Q.FilterSpec(
+        objectSet=[Q.ObjectSpec(
+            obj=view, skip=True,
+            selectSet=[Q.TraversalSpec(
+                name="view", type=vim.view.ContainerView, path="view", skip=False)])],
+        propSet=[Q.PropertySpec(type=vim.VirtualMachine, pathSet=["name", "runtime.powerState"])])
+
+
+def vm_pages(si, page=3):
+    """Every VM, read with RetrievePropertiesEx(maxObjects=page) and
+    ContinueRetrievePropertiesEx: a list of (objects, token) per answer."""
     content = si.RetrieveContent()
     view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
     try:
         pc = content.propertyCollector
-        spec = vmodl.query.PropertyCollector.FilterSpec(
-            objectSet=[vmodl.query.PropertyCollector.ObjectSpec(
-                obj=view, skip=True,
-                selectSet=[vmodl.query.PropertyCollector.TraversalSpec(
-                    name="view", type=vim.view.ContainerView, path="view", skip=False)])],
-            propSet=[vmodl.query.PropertyCollector.PropertySpec(
-                type=vim.VirtualMachine, pathSet=["name", "runtime.powerState"])])
-        objs = []
-        res = pc.RetrievePropertiesEx([spec], vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=3))
+        pages = []
+        res = pc.RetrievePropertiesEx([vm_spec(view)],
+                                      vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=page))
         while res is not None:
-            objs.extend(res.objects)
+            pages.append((list(res.objects), res.token))
+            if len(pages) > VMS + 1:
+                raise RuntimeError("the tokens never end")
             res = pc.ContinueRetrievePropertiesEx(res.token) if res.token else None
-        return objs
+        return pages
+    finally:
+        view.Destroy()
+
+
+def all_vms(si):
+    return [o for objs, _ in vm_pages(si) for o in objs]
+
+
+def first_page_token(si, page=2):
+    """Starts a paged VM read and gives its token (the rest left pending)."""
+    content = si.RetrieveContent()
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+    try:
+        res = content.propertyCollector.RetrievePropertiesEx(
+            [vm_spec(view)], vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=page))
+        return res.token
     finally:
         view.Destroy()
 
@@ -273,6 +298,77 @@ def main():
             if len(objs) != VMS or len(names) != VMS:
                 return "%d objects, %d names, wanted %d" % (len(objs), len(names), VMS)
 
+        @test("vcenter_vms_paged_by_max_objects")
+        def _():
+            pages = vm_pages(si, 3)
+            sizes = [len(objs) for objs, _ in pages]
+            want = [3] * (VMS // 3) + ([VMS % 3] if VMS % 3 else [])
+            if sizes != want:
+                return "page sizes %r, wanted %r" % (sizes, want)
+            tokens = [t for _, t in pages]
+            if not all(tokens[:-1]) or tokens[-1] or len(set(tokens[:-1])) != len(tokens) - 1:
+                return "tokens %r: wanted a new one on every page but the last" % (tokens,)
+            ids = {o.obj._moId for objs, _ in pages for o in objs}
+            if len(ids) != VMS:
+                return "%d distinct machines, wanted %d" % (len(ids), VMS)
+
+        @test("vcenter_vms_unpaged_without_max_objects")
+        def _():
+            content = si.RetrieveContent()
+            view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+            try:
+                res = content.propertyCollector.RetrievePropertiesEx(
+                    [vm_spec(view)], vmodl.query.PropertyCollector.RetrieveOptions())
+            finally:
+                view.Destroy()
+            if len(res.objects) != VMS or res.token:
+                return "%d objects, token %r" % (len(res.objects), res.token)
+
+        @test("vcenter_continue_bad_unknown_token")
+        def _():
+            try:
+                si.RetrieveContent().propertyCollector.ContinueRetrievePropertiesEx("no-such-token")
+            except vmodl.fault.InvalidArgument:
+                return None
+            return "an unknown token was answered"
+
+        @test("vcenter_cancel_drops_token")
+        def _():
+            pc = si.RetrieveContent().propertyCollector
+            token = first_page_token(si)
+            if not token:
+                return "no token for a partial answer"
+            pc.CancelRetrievePropertiesEx(token)
+            try:
+                pc.ContinueRetrievePropertiesEx(token)
+            except vmodl.fault.InvalidArgument:
+                return None
+            return "a cancelled token was answered"
+
+        @test("vcenter_continue_bad_token_of_other_session")
+        def _():
+            token = first_page_token(si)
+            other = connect(info)
+            try:
+                other.RetrieveContent().propertyCollector.ContinueRetrievePropertiesEx(token)
+            except vmodl.fault.InvalidArgument:
+                return None
+            finally:
+                Disconnect(other)
+            return "another session's token was answered"
+
+        @test("vcenter_continue_bad_before_login")
+        def _():
+            host, port = host_port(info)
+            stub = SoapStubAdapter(host=host, port=port, version=si._stub.version,
+                                   sslContext=trusting(info))
+            pc = vim.ServiceInstance("ServiceInstance", stub).RetrieveContent().propertyCollector
+            try:
+                pc.ContinueRetrievePropertiesEx(first_page_token(si))
+            except vim.fault.NotAuthenticated:
+                return None
+            return "ContinueRetrievePropertiesEx answered without a session"
+
         @test("vcenter_directory_users_listed")
         def _():
             ud = si.RetrieveContent().userDirectory
@@ -358,12 +454,20 @@ def main():
         def _():
             nonlocal si
             s, si = si, None
+            token = first_page_token(s)
+            pc = s.content.propertyCollector
             s.content.sessionManager.Logout()
             try:
                 s.CurrentTime()
             except vim.fault.NotAuthenticated:
+                pass
+            else:
+                return "CurrentTime still answered after logout"
+            try:
+                pc.ContinueRetrievePropertiesEx(token)
+            except vim.fault.NotAuthenticated:
                 return None
-            return "CurrentTime still answered after logout"
+            return "a paging token still answered after logout"
     finally:
         if si is not None:
             try:

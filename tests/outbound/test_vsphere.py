@@ -1,7 +1,8 @@
 """lib/vsphere against the vCenter double (tests/peers/vcenter), through
 build/tests/vsphere-probe, which runs calls on one session and prints JSON.
-A small canned SOAP peer in this file covers what the double cannot show:
-paging over several RetrievePropertiesEx pages, a quoted session cookie,
+The double pages RetrievePropertiesEx answers by maxObjects like vCenter;
+a small canned SOAP peer in this file covers what the double cannot show:
+the exact calls and escaped names on a paged read, a quoted session cookie,
 and answers that are not SOAP at all."""
 import http.server
 import json
@@ -147,6 +148,47 @@ def test_vms_listed_in_small_pages():
     check(all(v["name"] for v in vms), "every VM has a name: %r", vms)
     check(all(v["power"] in ("poweredOn", "poweredOff", "suspended")
               for v in vms), "power states: %r", vms)
+
+
+def double_get(hostport, cert, path):
+    ctx = ssl.create_default_context(cafile=cert)
+    with urllib.request.urlopen("https://%s%s" % (hostport, path),
+                                context=ctx, timeout=30) as f:
+        return json.loads(f.read())
+
+
+@suite.test
+def test_vms_read_in_seven_pages_from_double():
+    many, size = 25, 4
+    d = tempfile.mkdtemp(prefix="vsphere-pages-")
+    proc = subprocess.Popen(
+        [S["binary"], "--port", "0", "--user", USER, "--password", PASSWORD,
+         "--vms", str(many), "--cert-out", d + "/cert.pem"],
+        stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    try:
+        info = json.loads(proc.stdout.readline())
+        hostport = info["url"].split("/")[2]
+        before = double_get(hostport, info["cert"], "/control/paging")
+        steps, _, _ = probe("connect", "login", "vms", "logout", page=size,
+                            trust=["--ca", info["cert"]], target=hostport)
+        after = double_get(hostport, info["cert"], "/control/paging")
+        vms = ok(steps[2])["vms"]
+        eq(len(vms), many, "VM count")
+        eq(len({v["name"] for v in vms}), many, "distinct VM names")
+        eq(len({v["id"] for v in vms}), many, "distinct VM ids")
+        calls = {k: after[k] - before[k] for k in after}
+        eq((calls["RetrievePropertiesEx"], calls["paged"],
+            calls["ContinueRetrievePropertiesEx"],
+            calls["CancelRetrievePropertiesEx"]), (1, 1, 6, 0),
+           "first page, paged answers, continuations, cancels")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(d, ignore_errors=True)
 
 
 @suite.test
@@ -367,6 +409,7 @@ def setup():
                                           "build")], capture_output=True,
                             text=True, check=True,
                             timeout=900).stdout.strip().splitlines()[-1]
+    S["binary"] = binary
     S["proc"] = subprocess.Popen(
         [binary, "--port", "0", "--user", USER, "--password", PASSWORD,
          "--vms", str(VMS), "--users", str(USERS), "--cert-out",

@@ -4,10 +4,13 @@
 // port, with one user account, a given number of virtual machines and of
 // directory users, an ExtensionManager for plugin registration, and a
 // clock offset for ServiceInstance.CurrentTime that can be changed while it
-// runs:
+// runs, and a PropertyCollector that pages RetrievePropertiesEx answers by
+// RetrieveOptions.maxObjects (ContinueRetrievePropertiesEx,
+// CancelRetrievePropertiesEx):
 //
 //	POST /control/clock?offset=SECONDS   set the offset (may be negative)
 //	GET  /control/clock                  {"offset":SECONDS}
+//	GET  /control/paging                 calls answered by the collectors
 //
 // On start it prints one JSON line to stdout (url, certificate thumbprints,
 // user, password, certificate file), then serves until SIGTERM or SIGINT.
@@ -156,6 +159,7 @@ func main() {
 
 	front := http.NewServeMux()
 	front.HandleFunc("/control/clock", controlClock)
+	front.HandleFunc("/control/paging", controlPaging)
 	front.Handle(simulator.Map.Path, currentTime(service.ServeMux))
 	front.Handle("/", service.ServeMux)
 
@@ -232,6 +236,10 @@ func createModel(vms, users, groups int, tmp string) (*simulator.Model, error) {
 		model.Remove()
 		return nil, err
 	}
+	if err := installPagingCollector(); err != nil {
+		model.Remove()
+		return nil, err
+	}
 	if n := model.Count().Machine; n != vms {
 		model.Remove()
 		return nil, fmt.Errorf("created %d machines, not %d", n, vms)
@@ -264,6 +272,17 @@ func controlClock(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintf(w, "{\"offset\":%s}\n", strconv.FormatFloat(clockOffset().Seconds(), 'f', -1, 64))
+}
+
+// controlPaging shows the paging counters (pagingCounts).
+func controlPaging(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(pagingCounts())
 }
 
 // currentTime passes SOAP requests to the simulator; a successful
