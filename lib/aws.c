@@ -622,8 +622,10 @@ send_signed(struct aws *a, enum aws_service svc, const char *method,
 		err->http.elapsed = resp->timing.total;
 		err->attempts = attempt;
 		http_response_free(resp);
-		if ((err->code != AWS_C_THROTTLING && err->status < 500) ||
-		    attempt >= max) {
+		/* Only throttling and the transient server errors are retried. */
+		if ((err->code != AWS_C_THROTTLING && err->status != 500 &&
+		    err->status != 502 && err->status != 503 &&
+		    err->status != 504) || attempt >= max) {
 			log_warn("AWS %s at %s: %s: %s (after %d request%s)",
 			    what, a->endpoint[svc], err->code_name[0] ?
 			    err->code_name : "error", err->message, attempt,
@@ -945,6 +947,30 @@ valid_bucket(const char *s)
 }
 
 /*
+ * 1 when key is an S3 object key we send: 1..1024 bytes, not starting
+ * with '/', without "." or ".." path segments (the HTTP layer would fold
+ * them and the object would land outside the bucket's prefix, or in
+ * another bucket).
+ */
+static int
+valid_key(const char *key)
+{
+	size_t n;
+
+	if (key == NULL || (n = strlen(key)) == 0 || n > 1024 || key[0] == '/')
+		return 0;
+	for (const char *seg = key; seg != NULL;) {
+		const char *end = strchr(seg, '/');
+		size_t sl = end ? (size_t)(end - seg) : strlen(seg);
+		if ((sl == 1 && seg[0] == '.') ||
+		    (sl == 2 && seg[0] == '.' && seg[1] == '.'))
+			return 0;
+		seg = end ? end + 1 : NULL;
+	}
+	return 1;
+}
+
+/*
  * Store len bytes at data as bucket/key (S3 PutObject, path style, the
  * body's SHA-256 in x-amz-content-sha256).  content_type NULL:
  * application/octet-stream.  etag (optional) gets the object's ETag.
@@ -965,8 +991,7 @@ aws_put_object(struct aws *a, const char *bucket, const char *key,
 	memset(err, 0, sizeof *err);
 	if (etaglen)
 		etag[0] = '\0';
-	if (!valid_bucket(bucket) || key == NULL || !key[0] ||
-	    strlen(key) > 1024 || key[0] == '/')
+	if (!valid_bucket(bucket) || !valid_key(key))
 		return CONN_EINVAL;
 	for (const char *p = content_type ? content_type : ""; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)

@@ -325,8 +325,16 @@ http_request(struct http_client *cl, const struct http_req *req,
 	/* Every new connection goes through verify_cb (no TLS resumption),
 	 * so the peer's thumbprint is always known. */
 	curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
-	curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
-	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, cl);
+	/* Without this hook a pin would not be checked: refuse to go on. */
+	if (curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb) !=
+	    CURLE_OK || curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, cl) !=
+	    CURLE_OK) {
+		cl->resp = NULL;
+		err->kind = HTTP_ETLS;
+		snprintf(err->detail, sizeof err->detail, "this TLS library "
+		    "cannot check certificates the connector's way");
+		return CONN_EIO;
+	}
 	if (o->ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
 	if (o->insecure) {
@@ -343,6 +351,15 @@ http_request(struct http_client *cl, const struct http_req *req,
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	}
 	if (o->proxy_host) {
+		if ((!valid_hostname(o->proxy_host) &&
+		    !valid_ipv4(o->proxy_host)) || o->proxy_port < 1 ||
+		    o->proxy_port > 65535) {
+			cl->resp = NULL;
+			err->kind = HTTP_EPROXY;
+			snprintf(err->detail, sizeof err->detail, "the proxy "
+			    "setting is not a host name and port");
+			return CONN_EINVAL;
+		}
 		snprintf(proxy, sizeof proxy, "http://%s:%d", o->proxy_host,
 		    o->proxy_port);
 		curl_easy_setopt(c, CURLOPT_PROXY, proxy);
@@ -358,11 +375,16 @@ http_request(struct http_client *cl, const struct http_req *req,
 			curl_easy_setopt(c, CURLOPT_NOPROXY, o->no_proxy);
 	} else
 		curl_easy_setopt(c, CURLOPT_PROXY, "");	/* no env proxy */
-	for (const char *const *h = req->headers; h && *h; h++)
-		if ((hdrs = curl_slist_append(hdrs, *h)) == NULL) {
+	for (const char *const *h = req->headers; h && *h; h++) {
+		struct curl_slist *n = curl_slist_append(hdrs, *h);
+		if (n == NULL) {
+			curl_slist_free_all(hdrs);
+			cl->resp = NULL;
 			err->kind = HTTP_EOTHER;
 			return CONN_ENOMEM;
 		}
+		hdrs = n;
+	}
 	if (hdrs)
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	if (req->aws_sigv4) {

@@ -32,8 +32,14 @@ buf_grow(struct buf *b, size_t need)
 	cap = b->cap ? b->cap : 256;
 	while (cap < b->len + need + 1)
 		cap *= 2;
-	if ((p = realloc(b->data, cap)) == NULL)
+	/* Not realloc: the old block may hold a secret and is wiped first. */
+	if ((p = malloc(cap)) == NULL)
 		return CONN_ENOMEM;
+	if (b->data) {
+		memcpy(p, b->data, b->len + 1);
+		OPENSSL_cleanse(b->data, b->cap);
+		free(b->data);
+	}
 	b->data = p;
 	b->cap = cap;
 	return 0;

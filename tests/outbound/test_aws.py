@@ -182,6 +182,32 @@ def test_bad_put_object_missing_bucket_not_found():
 
 
 @suite.test
+def test_bad_put_object_dot_segments_refused():
+    control({"reset": True})
+    seq = last_seq()
+    for key in ("a/../../etc.txt", "../other-bucket/x", "a/./b", "..", "."):
+        steps, _, _, _ = probe("put:connector-imports/" + key,
+                               opts=["--body", "x"])
+        check(not steps[0]["ok"], "key %r was sent", key)
+    eq(len(seen_since(seq)), 0, "requests the double saw")
+    eq(control()["objects"], [], "objects stored")
+
+
+@suite.test
+def test_bad_not_implemented_not_retried():
+    control({"reset": True, "faults": {"sts": {"error": {
+        "code": "NotImplemented", "status": 501, "times": 3}}}})
+    seq = last_seq()
+    try:
+        steps, _, _, _ = probe("identity")
+        seen = len(seen_since(seq))
+    finally:
+        control({"reset": True})
+    eq((steps[0]["ok"], steps[0]["requests"]), (False, 1), "501 answer")
+    eq(seen, 1, "requests the double saw")
+
+
+@suite.test
 def test_bad_wrong_secret_signature_does_not_match():
     control({"reset": True})
     seq = last_seq()
