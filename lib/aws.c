@@ -292,8 +292,10 @@ aws_read_import_tasks(const struct _xmlNode *root, aws_task_cb cb,
 	if (nextlen)
 		next[0] = '\0';
 	if ((tok = xml_child(root, "nextToken")) != NULL) {
-		if (xml_text(tok, next, nextlen) != 0)
+		if (xml_text(tok, next, nextlen) != 0) {
+			next[0] = '\0';	/* a cut token must not be sent */
 			return CONN_EINVAL;
+		}
 		clean(next);
 	}
 	for (struct _xmlNode *i = xml_child(xml_child(root,

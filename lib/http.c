@@ -339,7 +339,8 @@ http_request(struct http_client *cl, const struct http_req *req,
 		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
 	if (o->insecure) {
 		log_warn("SSL certificate validation is off: %s is not "
-		    "verified", req->url);
+		    "verified%s", req->url, o->pin_thumbprint ? " (nor is its "
+		    "pinned certificate)" : "");
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	} else if (o->pin_thumbprint) {

@@ -174,6 +174,15 @@ def test_validation_off_passes_and_warns():
 
 
 @suite.test
+def test_validation_off_says_the_pin_is_not_checked():
+    runs, err = probe("--insecure", "--pin", "AA:" + "00:" * 30 + "00",
+                      url=url("/ok"))
+    check(runs[0]["ok"], "request failed: %r", runs[0])
+    check("nor is its pinned certificate" in err,
+          "no word that the pin is not checked: %r", err)
+
+
+@suite.test
 def test_pinned_thumbprint_passes_without_ca():
     tp = thumbprint(S["dir"] + "/other.pem")
     r = probe("--pin", tp, url=url("/ok", S["other_port"]))[0][0]
