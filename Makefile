@@ -111,7 +111,7 @@ build/tests/%: tests/tools/%.c build/libconnector.a
 unit: $(UNIT_TESTS) $(TEST_TOOLS)
 
 # libFuzzer targets: the library's sources built with the sanitizers.
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) lib/connector.h build/gen/migrations.c
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB_SRC) lib/connector.h build/gen/migrations.c
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) $(PKG_CFLAGS) $(CS_CFLAGS) $(FUZZ_CFLAGS) -o $@ $< \
 		$(LIB_SRC) build/gen/migrations.c $(CS_LIBS) $(PKG_LIBS)

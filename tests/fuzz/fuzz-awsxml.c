@@ -11,16 +11,7 @@
 #include <string.h>
 
 #include "../../lib/connector.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-#define INV(expr) do { \
-	if (!(expr)) { \
-		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #expr, \
-		    __FILE__, __LINE__); \
-		abort(); \
-	} \
-} while (0)
+#include "fuzz.h"
 
 static const char *const actions[] = {
 	"GetCallerIdentity", "DescribeRegions", "DescribeImportImageTasks",
