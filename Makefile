@@ -1,6 +1,7 @@
 # Connector — the management plane of the connector appliance.
 #
 #   make run      install what is missing, build, start a local console under ./run/
+#   make demo     the same, registered against the vCenter and AWS doubles
 #   make check    install test dependencies, build, run every test
 #   make bench    figures against a baseline measured in the same run
 #   make install DESTDIR= PREFIX=
@@ -36,7 +37,7 @@ LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o) build/gen/migrations.o
 CGI_PROGS = $(patsubst cgi-bin/%.c,build/cgi-bin/%,$(wildcard cgi-bin/*.c))
 SBIN_PROGS = build/sbin/connector-setup
 UNIT_TESTS = $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test-*.c))
-TEST_TOOLS = $(patsubst tests/tools/%.c,build/tests/%,$(wildcard tests/tools/*.c))
+TEST_TOOLS = $(patsubst tests/tools/%.c,build/tests/%,$(filter-out tests/tools/crashpoint.c,$(wildcard tests/tools/*.c)))
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 SHARE = build/share/templates build/share/static build/share/nginx \
@@ -49,7 +50,7 @@ DEPS = build-essential pkg-config nginx libfcgi-dev clearsilver-dev zlib1g-dev \
 TEST_DEPS = curl python3 faketime valgrind chromium nodejs wrk procps clang libclang-rt-14-dev \
 	golang-go golang-github-vmware-govmomi-dev python3-pyvmomi awscli
 
-.PHONY: FORCE all deps run-deps run check bench install clean unit fuzz
+.PHONY: FORCE all deps run-deps run demo check bench install clean unit fuzz
 all: build/libconnector.a $(CGI_PROGS) $(SBIN_PROGS) $(SHARE)
 
 # deps: everything, to build, run, test and measure; run-deps: only what
@@ -108,7 +109,12 @@ build/tests/%: tests/tools/%.c build/libconnector.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
 
-unit: $(UNIT_TESTS) $(TEST_TOOLS)
+# The crash-point library the crash tests preload: a shared object, not a program.
+build/tests/crashpoint.so: tests/tools/crashpoint.c
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC $(WARN) $(CFLAGS) -o $@ $< -ldl
+
+unit: $(UNIT_TESTS) $(TEST_TOOLS) build/tests/crashpoint.so
 
 # libFuzzer targets: the library's sources built with the sanitizers.
 build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB_SRC) lib/connector.h build/gen/migrations.c
@@ -123,6 +129,11 @@ fuzz: deps
 run: run-deps
 	@$(MAKE) --no-print-directory all
 	@scripts/connector-run --root $(CURDIR)/run --port $(PORT) --workers $(WORKERS)
+
+# The doubles of vCenter and AWS and a console registered against them.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/connector-demo --port $(PORT)
 
 check: deps
 	@$(MAKE) --no-print-directory all unit $(FUZZERS)

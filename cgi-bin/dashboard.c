@@ -3,21 +3,37 @@
  * registration state and recent sign-in activity.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "../lib/connector.h"
 
+/* The registration's state for the page; see lib/registration.c. */
 static void
-set_time(struct app_ctx *c, const char *name, time_t t)
+registration(struct app_ctx *c)
 {
-	char s[32];
-	struct tm tm;
+	char v[600], ip[64];
 
-	if (t <= 0)
+	app_set(c, "reg.draft", reg_draft_exists() ? "1" : "");
+	app_set(c, "reg.test_mode", reg_allow_loopback() ? "1" : "");
+	if (!reg_registered())
 		return;
-	gmtime_r(&t, &tm);
-	strftime(s, sizeof s, "%Y-%m-%d %H:%M UTC", &tm);
-	app_set(c, name, s);
+	app_set(c, "reg.registered", "1");
+	reg_value(REG_VC_HOST, 0, v, sizeof v);
+	app_set(c, "reg.vcenter", v);
+	reg_value(REG_AWS_REGION, 0, v, sizeof v);
+	app_set(c, "reg.region", v);
+	reg_value(REG_AWS_ACCOUNT, 0, v, sizeof v);
+	app_set(c, "reg.account", v);
+	reg_value(REG_PROXY_HOST, 0, v, sizeof v);
+	app_set(c, "reg.proxy", v);
+	reg_value(REG_AT, 0, v, sizeof v);
+	app_set_time(c, "reg.at", (time_t)strtoll(v, NULL, 10));
+	reg_value(REG_IP, 0, v, sizeof v);
+	app_set(c, "reg.ip", v);
+	reg_value("ip", 0, ip, sizeof ip);
+	app_set(c, "reg.ip_current", strcmp(ip, v) == 0 ? "1" : "");
 }
 
 static int
@@ -35,12 +51,12 @@ page_dashboard(struct app_ctx *c)
 		app_set(c, "ip", b.data);
 	buf_free(&b);
 	app_set(c, "version", CONNECTOR_VERSION);
-	app_set(c, "registration", "not registered");
+	registration(c);
 	if (auth_admin_get(&a) != 0)
 		return 500;
 	app_set_int(c, "login.failed", a.failed_count);
 	app_set_int(c, "login.limit", AUTH_LOCK_AFTER);
-	set_time(c, "login.last_failure", a.last_failure_at);
+	app_set_time(c, "login.last_failure", a.last_failure_at);
 	if ((st = db_stmt(DB_SOURCES_RECENT)) == NULL)
 		return 500;
 	sqlite3_bind_int(st, 1, 3);
@@ -51,7 +67,7 @@ page_dashboard(struct app_ctx *c)
 		snprintf(k, sizeof k, "login.sources.%d.total", i);
 		app_set_int(c, k, sqlite3_column_int(st, 1));
 		snprintf(k, sizeof k, "login.sources.%d.when", i);
-		set_time(c, k, sqlite3_column_int64(st, 2));
+		app_set_time(c, k, sqlite3_column_int64(st, 2));
 	}
 	sqlite3_reset(st);
 	return 200;

@@ -9,6 +9,7 @@
  *
  * A handler only sees validated fields and returns an HTTP status.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -40,6 +41,9 @@ struct app_ctx {
 	char addr[64];
 	char ctype[256];
 	const char *valid[F__MAX];	/* validated field values */
+	size_t valid_len[F__MAX];
+	const char *raw[F__MAX];	/* soft fields as sent, valid or not */
+	char *field_err[F__MAX];	/* soft fields' problems */
 	struct req_fields fields;
 	char *body;
 	size_t body_len;	/* bytes allocated for body, for wiping */
@@ -96,6 +100,58 @@ app_field(struct app_ctx *c, enum field_id f)
 	return c->valid[f];
 }
 
+/* The length of field f's value (files may hold NUL bytes), or 0. */
+size_t
+app_field_len(struct app_ctx *c, enum field_id f)
+{
+	return c->valid[f] ? c->valid_len[f] : 0;
+}
+
+/*
+ * A soft field as it was sent, valid or not (valid UTF-8 without NUL, to
+ * show again escaped beside its error), or NULL.  Never for secrets.
+ */
+const char *
+app_field_raw(struct app_ctx *c, enum field_id f)
+{
+	return c->raw[f];
+}
+
+/* The sentence saying what is wrong with soft field f, or NULL. */
+const char *
+app_field_error(struct app_ctx *c, enum field_id f)
+{
+	return c->field_err[f];
+}
+
+/*
+ * Mark field f as wrong with a sentence (copied) saying what to do; the
+ * template finds it under Errors.<field name>.  Returns 400, the status of
+ * a form shown again with its errors.
+ */
+int
+app_set_field_error(struct app_ctx *c, enum field_id f, const char *msg)
+{
+	char key[128];
+
+	if (c->field_err[f] == NULL)
+		c->field_err[f] = strdup(msg);
+	snprintf(key, sizeof key, "Errors.%s", valid_fields[f].name);
+	hdf_set_value(c->hdf, key, c->field_err[f] ? c->field_err[f] : msg);
+	hdf_set_value(c->hdf, "Errors.any", "1");
+	return 400;
+}
+
+/* 1 when some soft field failed its validation. */
+int
+app_has_field_errors(struct app_ctx *c)
+{
+	for (int i = 0; i < F__MAX; i++)
+		if (c->field_err[i])
+			return 1;
+	return 0;
+}
+
 int
 app_is_post(struct app_ctx *c)
 {
@@ -124,6 +180,20 @@ app_set_int(struct app_ctx *c, const char *name, long long value)
 	char v[32];
 
 	snprintf(v, sizeof v, "%lld", value);
+	app_set(c, name, v);
+}
+
+/* Set Page.<name> to time t as "YYYY-MM-DD HH:MM UTC"; nothing for t <= 0. */
+void
+app_set_time(struct app_ctx *c, const char *name, time_t t)
+{
+	char v[32];
+	struct tm tm;
+
+	if (t <= 0)
+		return;
+	gmtime_r(&t, &tm);
+	strftime(v, sizeof v, "%Y-%m-%d %H:%M UTC", &tm);
 	app_set(c, name, v);
 }
 
@@ -270,13 +340,34 @@ validate_fields(struct app_ctx *c)
 		int rc;
 
 		if (id < 0 || !(c->page->fields & FIELD(id)) ||
-		    f->filename != NULL) {
+		    (f->filename != NULL) != (valid_fields[id].type ==
+		    VT_FILE)) {
 			app_error_message(c, "The form sent a field this page "
 			    "does not accept.");
 			return 400;
 		}
 		vf = &valid_fields[id];
 		rc = valid_value(vf->type, f->value, f->value_len, vf->maxlen);
+		if (vf->soft && vf->type != VT_FILE)
+			c->raw[id] = f->value;
+		if (rc != 0 && vf->soft) {
+			char msg[512];
+			if (rc == CONN_ETOOBIG)
+				snprintf(msg, sizeof msg, vf->type == VT_FILE ?
+				    "This is too long: at most %zu bytes." :
+				    "This is too long: at most %zu bytes, "
+				    "where a letter outside plain ASCII takes "
+				    "two or more.", vf->maxlen);
+			else
+				snprintf(msg, sizeof msg, "%s",
+				    valid_type_hint(vf->type));
+			if (rc != CONN_ETOOBIG && msg[0])
+				msg[0] = (char)toupper((unsigned char)msg[0]);
+			if (rc != CONN_ETOOBIG)
+				strncat(msg, ".", sizeof msg - strlen(msg) - 1);
+			app_set_field_error(c, (enum field_id)id, msg);
+			continue;
+		}
 		if (rc != 0) {
 			snprintf(c->errmsg, sizeof c->errmsg, "%s: %s.",
 			    vf->label, rc == CONN_ETOOBIG ?
@@ -284,6 +375,7 @@ validate_fields(struct app_ctx *c)
 			return 400;
 		}
 		c->valid[id] = f->value;
+		c->valid_len[id] = f->value_len;
 	}
 	return 0;
 }
@@ -547,6 +639,8 @@ handle(FCGX_Request *r)
 	buf_free(&out);
 	buf_free(&c.cookies);
 	req_fields_free(&c.fields);
+	for (int i = 0; i < F__MAX; i++)
+		free(c.field_err[i]);
 	if (c.body) {
 		util_wipe(c.body, c.body_len);
 		free(c.body);

@@ -1,6 +1,7 @@
 /*
  * aws.c — the AWS client: STS (GetCallerIdentity, GetFederationToken,
- * AssumeRole), EC2 (DescribeRegions, DescribeImportImageTasks, paged) and
+ * AssumeRole), EC2 (DescribeRegions; DescribeImportImageTasks,
+ * DescribeConversionTasks and DescribeInstances, paged; ImportImage) and
  * S3 (PutObject, path style).  Query calls are form-encoded POST bodies
  * with their parameters sorted, signed by libcurl's SigV4 (which hashes
  * the body it is given as POSTFIELDS); S3 bodies carry their own
@@ -8,6 +9,8 @@
  * X-Amz-Security-Token.  Answers are read with the hardened parser of
  * xml.c and service errors are mapped to codes.  Throttling and 5xx
  * answers are retried with a capped exponential backoff; nothing else is.
+ * A paged walk remembers every token it was given and stops when one
+ * comes back.
  * The Date header of every answer is kept so callers can measure clock
  * skew.  Endpoints follow the SDKs' convention: AWS_ENDPOINT_URL_<SERVICE>
  * beats AWS_ENDPOINT_URL beats the caller's setting beats the region's
@@ -15,17 +18,20 @@
  * wiped when freed.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "connector.h"
 
 #define STS_VERSION "2011-06-15"
 #define EC2_VERSION "2016-11-15"
-#define AWS_MAX_PARAMS 16
+#define AWS_MAX_PARAMS (AWS_MAX_IDS + 16)
 #define AWS_MAX_PAGES 100000
 #define AWS_TOKEN_MAX 4096
 
@@ -56,6 +62,8 @@ aws_code_string(enum aws_code c)
 	case AWS_C_THROTTLING: return "Throttling";
 	case AWS_C_ACCESS_DENIED: return "AccessDenied";
 	case AWS_C_INVALID_PARAMETER: return "InvalidParameterValue";
+	case AWS_C_LIMIT_EXCEEDED: return "ResourceCountLimitExceeded";
+	case AWS_C_NOT_FOUND: return "NotFound";
 	case AWS_C_OTHER: break;
 	}
 	return "other";
@@ -97,6 +105,15 @@ code_of(const char *name)
 		{ "InvalidParameterValue", AWS_C_INVALID_PARAMETER },
 		{ "InvalidParameter", AWS_C_INVALID_PARAMETER },
 		{ "ValidationError", AWS_C_INVALID_PARAMETER },
+		{ "MissingParameter", AWS_C_INVALID_PARAMETER },
+		{ "InvalidParameterCombination", AWS_C_INVALID_PARAMETER },
+		{ "InvalidConversionTaskId.Malformed",
+		    AWS_C_INVALID_PARAMETER },
+		{ "InvalidInstanceID.Malformed", AWS_C_INVALID_PARAMETER },
+		{ "ResourceCountLimitExceeded", AWS_C_LIMIT_EXCEEDED },
+		{ "InvalidConversionTaskId", AWS_C_NOT_FOUND },
+		{ "InvalidInstanceID.NotFound", AWS_C_NOT_FOUND },
+		{ "NotRegistered", AWS_C_NOT_FOUND },	/* the portal */
 	};
 
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -119,6 +136,10 @@ error_rc(enum aws_code c)
 		return CONN_EDENIED;
 	case AWS_C_INVALID_PARAMETER:
 		return CONN_EINVAL;
+	case AWS_C_LIMIT_EXCEEDED:
+		return CONN_ECONFLICT;
+	case AWS_C_NOT_FOUND:
+		return CONN_ENOTFOUND;
 	default:
 		return CONN_EIO;
 	}
@@ -133,9 +154,54 @@ clean(char *s)
 			*s = ' ';
 }
 
-/* Fill err for an answer that could not be read.  Returns CONN_EIO. */
-static int
-protocol_error(struct aws_error *err, long status, const char *msg)
+/*
+ * Copy outside text src (valid UTF-8 or not) into out, cut at a character
+ * boundary, control bytes turned into spaces.
+ */
+static void
+copy_text(char *out, size_t outlen, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= outlen) {
+		n = outlen - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(out, src, n);
+	out[n] = '\0';
+	clean(out);
+}
+
+/*
+ * Fill err for a service's error answer with HTTP status: its code name
+ * and message (outside text: cut and cleaned; an empty message becomes the
+ * code name) and the mapped code.  Shared with lib/portal.  Returns the
+ * call's return code: CONN_EDENIED (credentials refused), CONN_EINVAL,
+ * CONN_ECONFLICT (a limit reached), CONN_ENOTFOUND or CONN_EIO.
+ */
+int
+aws_error_service(struct aws_error *err, long status, const char *code_name,
+    const char *message)
+{
+	copy_text(err->code_name, sizeof err->code_name, code_name);
+	copy_text(err->message, sizeof err->message, message ? message : "");
+	if (!err->message[0])
+		snprintf(err->message, sizeof err->message, "%s",
+		    err->code_name);
+	err->kind = AWS_E_SERVICE;
+	err->status = status;
+	err->code = code_of(err->code_name);
+	err->http.kind = HTTP_ESTATUS;
+	snprintf(err->http.detail, sizeof err->http.detail, "%s (%ld)",
+	    err->code_name, status);
+	return error_rc(err->code);
+}
+
+/* Fill err for an answer that could not be read (shared with lib/portal).
+ * Returns CONN_EIO. */
+int
+aws_error_protocol(struct aws_error *err, long status, const char *msg)
 {
 	err->kind = AWS_E_PROTOCOL;
 	err->code = AWS_C_NONE;
@@ -151,8 +217,10 @@ protocol_error(struct aws_error *err, long status, const char *msg)
 /*
  * Read the error answer of a service (STS <ErrorResponse><Error>, EC2
  * <Response><Errors><Error>, S3 <Error>) into err.  Returns the error's
- * code (never 0): CONN_EDENIED, CONN_EINVAL or CONN_EIO; an answer that is
- * not such an error gives CONN_EIO with kind AWS_E_PROTOCOL.
+ * code (never 0): CONN_EDENIED, CONN_EINVAL, CONN_ECONFLICT (a limit is
+ * reached), CONN_ENOTFOUND (a named task or instance does not exist) or
+ * CONN_EIO; an answer that is not such an error gives CONN_EIO with kind
+ * AWS_E_PROTOCOL.
  */
 int
 aws_read_error(const char *body, size_t len, long status,
@@ -160,35 +228,24 @@ aws_read_error(const char *body, size_t len, long status,
 {
 	struct _xmlDoc *doc;
 	struct _xmlNode *root, *e;
-	char msg[64];
-	int rc;
+	char msg[64], code[sizeof err->code_name];
+	char text[sizeof err->message];
 
 	snprintf(msg, sizeof msg, "HTTP status %ld", status);
 	if (xml_parse(body, len, 0, &doc) != 0)
-		return protocol_error(err, status, msg);
+		return aws_error_protocol(err, status, msg);
 	root = xml_root(doc);
 	e = strcmp(xml_name(root), "Error") == 0 ? root :
 	    xml_find(root, "Error");
-	if (e == NULL || xml_text(xml_child(e, "Code"), err->code_name,
-	    sizeof err->code_name) != 0 || !err->code_name[0]) {
+	if (e == NULL || xml_text(xml_child(e, "Code"), code,
+	    sizeof code) != 0 || !code[0]) {
 		xml_free(doc);
-		return protocol_error(err, status, msg);
+		return aws_error_protocol(err, status, msg);
 	}
-	xml_text(xml_child(e, "Message"), err->message, sizeof err->message);
+	text[0] = '\0';
+	xml_text(xml_child(e, "Message"), text, sizeof text);
 	xml_free(doc);
-	clean(err->code_name);
-	clean(err->message);
-	if (!err->message[0])
-		snprintf(err->message, sizeof err->message, "%s",
-		    err->code_name);
-	err->kind = AWS_E_SERVICE;
-	err->status = status;
-	err->code = code_of(err->code_name);
-	err->http.kind = HTTP_ESTATUS;
-	snprintf(err->http.detail, sizeof err->http.detail, "%s (%ld)",
-	    err->code_name, status);
-	rc = error_rc(err->code);
-	return rc;
+	return aws_error_service(err, status, code, text);
 }
 
 /*
@@ -208,12 +265,12 @@ aws_answer(const char *body, size_t len, long status, const char *action,
 	if (status < 200 || status > 299)
 		return aws_read_error(body, len, status, err);
 	if (xml_parse(body, len, 0, doc) != 0)
-		return protocol_error(err, status, "the answer is not XML");
+		return aws_error_protocol(err, status, "the answer is not XML");
 	snprintf(want, sizeof want, "%sResponse", action);
 	if (strcmp(xml_name(xml_root(*doc)), want) != 0) {
 		xml_free(*doc);
 		*doc = NULL;
-		return protocol_error(err, status, "the answer is not the "
+		return aws_error_protocol(err, status, "the answer is not the "
 		    "expected response");
 	}
 	*root = xml_root(*doc);
@@ -274,6 +331,30 @@ aws_read_regions(const struct _xmlNode *root, aws_region_cb cb, void *arg)
 }
 
 /*
+ * Copy the nextToken of a paged answer into next ("" when there is none).
+ * Returns 0, or CONN_EINVAL (next "") when it does not fit: a cut token
+ * must never be sent.
+ */
+static int
+read_next(const struct _xmlNode *root, char *next, size_t nextlen)
+{
+	struct _xmlNode *tok;
+
+	if (nextlen)
+		next[0] = '\0';
+	if ((tok = xml_child(root, "nextToken")) == NULL)
+		return 0;
+	if (nextlen == 0)
+		return xml_text(tok, next, 0) == 0 ? 0 : CONN_EINVAL;
+	if (xml_text(tok, next, nextlen) != 0) {
+		next[0] = '\0';
+		return CONN_EINVAL;
+	}
+	clean(next);
+	return 0;
+}
+
+/*
  * Call cb for each task of a DescribeImportImageTasks answer and copy its
  * nextToken into next ("" on the last page).  *count (optional) gets the
  * number of tasks.  Returns 0, CONN_EINVAL for a task without an id or a
@@ -284,20 +365,12 @@ aws_read_import_tasks(const struct _xmlNode *root, aws_task_cb cb,
     void *arg, char *next, size_t nextlen, int *count)
 {
 	struct aws_import_task t;
-	struct _xmlNode *tok;
 	int rc, n = 0;
 
 	if (count)
 		*count = 0;
-	if (nextlen)
-		next[0] = '\0';
-	if ((tok = xml_child(root, "nextToken")) != NULL) {
-		if (xml_text(tok, next, nextlen) != 0) {
-			next[0] = '\0';	/* a cut token must not be sent */
-			return CONN_EINVAL;
-		}
-		clean(next);
-	}
+	if ((rc = read_next(root, next, nextlen)) != 0)
+		return rc;
 	for (struct _xmlNode *i = xml_child(xml_child(root,
 	    "importImageTaskSet"), "item"); i; i = xml_next(i, "item")) {
 		memset(&t, 0, sizeof t);
@@ -315,6 +388,160 @@ aws_read_import_tasks(const struct _xmlNode *root, aws_task_cb cb,
 			*count = n;
 		if ((rc = cb(arg, &t)) != 0)
 			return rc;
+	}
+	return 0;
+}
+
+/*
+ * The decimal count in parent's child local into *out (-1 when there is
+ * no such child).  Returns 0 or CONN_EINVAL when it is not a number.
+ */
+static int
+count_of(const struct _xmlNode *parent, const char *local, long long *out)
+{
+	struct _xmlNode *c = xml_child(parent, local);
+	char s[24], *end;
+	long long v;
+
+	*out = -1;
+	if (c == NULL)
+		return 0;
+	if (xml_text(c, s, sizeof s) != 0 || !isdigit((unsigned char)s[0]))
+		return CONN_EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return CONN_EINVAL;
+	*out = v;
+	return 0;
+}
+
+/*
+ * Call cb for each task of a DescribeConversionTasks answer (an import of
+ * a volume, or of an instance: then its first volume) and copy its
+ * nextToken into next ("" on the last page).  *count (optional) gets the
+ * number of tasks.  Returns 0, CONN_EINVAL for a task without an id, a
+ * size that is not a number or a token that does not fit, or cb's
+ * non-zero value.
+ */
+int
+aws_read_conversion_tasks(const struct _xmlNode *root, aws_conversion_cb cb,
+    void *arg, char *next, size_t nextlen, int *count)
+{
+	struct aws_conversion_task t;
+	const struct _xmlNode *v;
+	int rc, n = 0;
+
+	if (count)
+		*count = 0;
+	if ((rc = read_next(root, next, nextlen)) != 0)
+		return rc;
+	for (struct _xmlNode *i = xml_child(xml_child(root,
+	    "conversionTasks"), "item"); i; i = xml_next(i, "item")) {
+		memset(&t, 0, sizeof t);
+		if (text_of(i, "conversionTaskId", t.id, sizeof t.id) != 0 ||
+		    !t.id[0])
+			return CONN_EINVAL;
+		text_of(i, "state", t.state, sizeof t.state);
+		text_of(i, "statusMessage", t.status_message,
+		    sizeof t.status_message);
+		text_of(i, "expirationTime", t.expiration, sizeof t.expiration);
+		if ((v = xml_child(i, "importVolume")) == NULL)
+			v = xml_child(xml_child(xml_child(i, "importInstance"),
+			    "volumes"), "item");
+		text_of(v, "availabilityZone", t.zone, sizeof t.zone);
+		text_of(xml_child(v, "volume"), "id", t.volume_id,
+		    sizeof t.volume_id);
+		if (count_of(v, "bytesConverted", &t.bytes_converted) != 0 ||
+		    count_of(xml_child(v, "image"), "size",
+		    &t.image_size) != 0)
+			return CONN_EINVAL;
+		n++;
+		if (count)
+			*count = n;
+		if ((rc = cb(arg, &t)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Copy the value of the tag named key of a tagSet's owner into out. */
+static void
+tag_of(const struct _xmlNode *owner, const char *key, char *out,
+    size_t outlen)
+{
+	char k[129];
+
+	out[0] = '\0';
+	for (struct _xmlNode *i = xml_child(xml_child(owner, "tagSet"),
+	    "item"); i; i = xml_next(i, "item"))
+		if (xml_text(xml_child(i, "key"), k, sizeof k) == 0 &&
+		    strcmp(k, key) == 0) {
+			text_of(i, "value", out, outlen);
+			return;
+		}
+}
+
+/*
+ * Call cb for each instance of each reservation of a DescribeInstances
+ * answer and copy its nextToken into next ("" on the last page).  *count
+ * (optional) gets the number of instances.  Returns 0, CONN_EINVAL for an
+ * instance without an id or a token that does not fit, or cb's non-zero
+ * value.
+ */
+int
+aws_read_instances(const struct _xmlNode *root, aws_instance_cb cb,
+    void *arg, char *next, size_t nextlen, int *count)
+{
+	struct aws_instance t;
+	int rc, n = 0;
+
+	if (count)
+		*count = 0;
+	if ((rc = read_next(root, next, nextlen)) != 0)
+		return rc;
+	for (struct _xmlNode *r = xml_child(xml_child(root, "reservationSet"),
+	    "item"); r; r = xml_next(r, "item"))
+		for (struct _xmlNode *i = xml_child(xml_child(r,
+		    "instancesSet"), "item"); i; i = xml_next(i, "item")) {
+			memset(&t, 0, sizeof t);
+			if (text_of(i, "instanceId", t.id, sizeof t.id) != 0 ||
+			    !t.id[0])
+				return CONN_EINVAL;
+			text_of(i, "imageId", t.image_id, sizeof t.image_id);
+			text_of(xml_child(i, "instanceState"), "name", t.state,
+			    sizeof t.state);
+			text_of(i, "instanceType", t.type, sizeof t.type);
+			text_of(i, "launchTime", t.launch_time,
+			    sizeof t.launch_time);
+			text_of(xml_child(i, "placement"), "availabilityZone",
+			    t.zone, sizeof t.zone);
+			text_of(i, "privateIpAddress", t.private_ip,
+			    sizeof t.private_ip);
+			tag_of(i, "Name", t.name, sizeof t.name);
+			n++;
+			if (count)
+				*count = n;
+			if ((rc = cb(arg, &t)) != 0)
+				return rc;
+		}
+	return 0;
+}
+
+/*
+ * The import task id of an ImportImage answer into task_id.  Returns 0 or
+ * CONN_EINVAL (task_id "") when it is missing or does not fit.
+ */
+int
+aws_read_import_image(const struct _xmlNode *root, char *task_id,
+    size_t idlen)
+{
+	if (idlen == 0)
+		return CONN_EINVAL;
+	if (text_of(root, "importTaskId", task_id, idlen) != 0 ||
+	    !task_id[0]) {
+		task_id[0] = '\0';
+		return CONN_EINVAL;
 	}
 	return 0;
 }
@@ -408,13 +635,14 @@ copy_endpoint(const char *url, char *out, size_t outlen)
 	return 0;
 }
 
-/* 1 when s looks like a region name (lower case, digits, dashes). */
+/* 1 when s is 1..max characters of lower-case letters, digits and '-'
+ * (region names, task ids). */
 static int
-valid_region(const char *s)
+lower_id(const char *s, size_t max)
 {
-	size_t n = strlen(s);
+	size_t n = s ? strlen(s) : 0;
 
-	if (n == 0 || n > 31)
+	if (n == 0 || n > max)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!islower((unsigned char)s[i]) &&
@@ -422,6 +650,8 @@ valid_region(const char *s)
 			return 0;
 	return 1;
 }
+
+#define valid_region(s) lower_id((s), 31)
 
 /*
  * The endpoint of service svc: AWS_ENDPOINT_URL_<SVC> from the
@@ -754,7 +984,7 @@ aws_get_caller_identity(struct aws *a, struct aws_identity *out,
 	    err)) != 0)
 		return rc;
 	if ((rc = aws_read_identity(root, out)) != 0)
-		rc = protocol_error(err, 200, "the identity is incomplete");
+		rc = aws_error_protocol(err, 200, "the identity is incomplete");
 	xml_free(doc);
 	return rc;
 }
@@ -775,7 +1005,7 @@ aws_describe_regions(struct aws *a, aws_region_cb cb, void *arg,
 	    err)) != 0)
 		return rc;
 	if ((rc = aws_read_regions(root, cb, arg)) == CONN_EINVAL)
-		rc = protocol_error(err, 200, "a region has no name");
+		rc = aws_error_protocol(err, 200, "a region has no name");
 	xml_free(doc);
 	return rc;
 }
@@ -816,10 +1046,168 @@ aws_describe_import_image_tasks_page(struct aws *a, int max_results,
 		return rc;
 	if ((rc = aws_read_import_tasks(root, cb, arg, next, nextlen,
 	    count)) == CONN_EINVAL)
-		rc = protocol_error(err, 200, "an import task has no id, or "
+		rc = aws_error_protocol(err, 200, "an import task has no id, or "
 		    "the next token is too long");
 	xml_free(doc);
 	return rc;
+}
+
+/*
+ * The tokens a paged walk was given, as SHA-256 digests (a token may be
+ * kilobytes long and a walk may take AWS_MAX_PAGES pages) in an open
+ * addressing table that doubles when half full.  A slot with page 0 is
+ * free.
+ */
+struct seen_token {
+	unsigned char md[32];
+	int page;		/* the page whose answer carried it */
+};
+
+struct token_set {
+	struct seen_token *slot;
+	size_t cap;		/* a power of two, or 0 */
+	size_t n;
+};
+
+/* The slot of md in slot[cap]: where it is, or the free one to use. */
+static struct seen_token *
+seen_slot(struct seen_token *slot, size_t cap, const unsigned char md[32])
+{
+	size_t h = 0;
+
+	for (int i = 0; i < 8; i++)
+		h = h << 8 | md[i];
+	for (h &= cap - 1;; h = (h + 1) & (cap - 1))
+		if (slot[h].page == 0 || memcmp(slot[h].md, md, 32) == 0)
+			return &slot[h];
+}
+
+/*
+ * Remember token as given by the answer to page.  Returns 0 when it is
+ * new, the page that gave it first when it was seen before, CONN_ENOMEM
+ * or CONN_ECRYPTO.
+ */
+static int
+seen_add(struct token_set *s, const char *token, int page)
+{
+	struct seen_token *grown, *e;
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	size_t cap;
+
+	if (!EVP_Digest(token, strlen(token), md, &mdlen, EVP_sha256(),
+	    NULL) || mdlen != sizeof md)
+		return CONN_ECRYPTO;
+	if ((s->n + 1) * 2 > s->cap) {
+		cap = s->cap ? s->cap * 2 : 64;
+		if ((grown = calloc(cap, sizeof *grown)) == NULL)
+			return CONN_ENOMEM;
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->slot[i].page != 0)
+				*seen_slot(grown, cap, s->slot[i].md) =
+				    s->slot[i];
+		free(s->slot);
+		s->slot = grown;
+		s->cap = cap;
+	}
+	e = seen_slot(s->slot, s->cap, md);
+	if (e->page != 0)
+		return e->page;
+	memcpy(e->md, md, sizeof md);
+	e->page = page;
+	s->n++;
+	return 0;
+}
+
+/* What a paged walk asks on every page, and whom it tells. */
+struct walk_call {
+	const char *const *ids;
+	size_t nids;
+	int max_results;
+	aws_task_cb task_cb;
+	aws_conversion_cb conversion_cb;
+	aws_instance_cb instance_cb;
+	void *arg;
+};
+
+/* One page of a walk: as the *_page calls. */
+typedef int (*page_fn)(struct aws *a, const struct walk_call *c,
+    const char *token, char *next, size_t nextlen, int *count,
+    struct aws_error *err);
+
+/* Fill err for a walk that does not end, and log it.  Returns CONN_EIO. */
+static int
+walk_error(struct aws *a, const char *action, const char *msg,
+    struct aws_error *err)
+{
+	aws_error_protocol(err, 200, msg);
+	snprintf(err->http.endpoint, sizeof err->http.endpoint, "%s/",
+	    a->endpoint[AWS_EC2]);
+	log_warn("AWS %s at %s: %s", action, a->endpoint[AWS_EC2], msg);
+	return CONN_EIO;
+}
+
+/*
+ * Walk every page of action with fn, on one connection: the first page
+ * without a token, each next one with the token the previous answer gave,
+ * until an answer gives none.  page_cb (optional) is called after each
+ * page with its number (from 1), its count and whether it was the last.
+ * Returns 0, a callback's non-zero value, or an error code with err
+ * filled: CONN_EIO (AWS_E_PROTOCOL) when a token comes back (the pages
+ * loop) or after AWS_MAX_PAGES pages.
+ */
+static int
+walk(struct aws *a, const char *action, page_fn fn,
+    const struct walk_call *c, aws_page_cb page_cb, struct aws_error *err)
+{
+	struct token_set seen = { NULL, 0, 0 };
+	char *token, *next, msg[160];
+	int rc = CONN_ENOMEM, count, page, first;
+
+	token = calloc(1, AWS_TOKEN_MAX);
+	next = calloc(1, AWS_TOKEN_MAX);
+	if (token == NULL || next == NULL)
+		goto out;
+	for (page = 1; page <= AWS_MAX_PAGES; page++) {
+		rc = fn(a, c, token, next, AWS_TOKEN_MAX, &count, err);
+		if (rc != 0)
+			goto out;
+		if (page_cb && (rc = page_cb(c->arg, page, count,
+		    !next[0])) != 0)
+			goto out;
+		if (!next[0])
+			goto out;
+		if ((first = seen_add(&seen, next, page)) < 0) {
+			log_err("AWS %s: the page tokens cannot be kept",
+			    action);
+			rc = first;
+			goto out;
+		}
+		if (first > 0) {
+			snprintf(msg, sizeof msg, "the pages loop: the next "
+			    "token of page %d is the one page %d gave", page,
+			    first);
+			rc = walk_error(a, action, msg, err);
+			goto out;
+		}
+		memcpy(token, next, AWS_TOKEN_MAX);
+	}
+	rc = walk_error(a, action, "the pages do not end", err);
+out:
+	free(seen.slot);
+	free(token);
+	free(next);
+	return rc;
+}
+
+/* One page of import image tasks, for walk(). */
+static int
+import_tasks_page(struct aws *a, const struct walk_call *c,
+    const char *token, char *next, size_t nextlen, int *count,
+    struct aws_error *err)
+{
+	return aws_describe_import_image_tasks_page(a, c->max_results, token,
+	    c->task_cb, c->arg, next, nextlen, count, err);
 }
 
 /*
@@ -827,39 +1215,177 @@ aws_describe_import_image_tasks_page(struct aws *a, int max_results,
  * service's default), on one connection.  task_cb is called for each task,
  * page_cb (optional) after each page with its number (from 1), its count
  * and whether it was the last.  Returns 0, a callback's non-zero value, or
- * an error code with err filled (CONN_EIO when the service keeps
- * answering the same token).
+ * an error code with err filled (CONN_EIO when a page token comes back).
  */
 int
 aws_describe_import_image_tasks(struct aws *a, int max_results,
     aws_task_cb task_cb, aws_page_cb page_cb, void *arg,
     struct aws_error *err)
 {
-	char *token, *next;
-	int rc = CONN_ENOMEM, count, page;
+	struct walk_call c = { .max_results = max_results,
+	    .task_cb = task_cb, .arg = arg };
 
-	token = calloc(1, AWS_TOKEN_MAX);
-	next = calloc(1, AWS_TOKEN_MAX);
-	if (token == NULL || next == NULL)
-		goto out;
-	for (page = 1; page <= AWS_MAX_PAGES; page++) {
-		rc = aws_describe_import_image_tasks_page(a, max_results, token,
-		    task_cb, arg, next, AWS_TOKEN_MAX, &count, err);
-		if (rc != 0)
-			goto out;
-		if (page_cb && (rc = page_cb(arg, page, count, !next[0])) != 0)
-			goto out;
-		if (!next[0])
-			goto out;
-		if (strcmp(next, token) == 0)
-			break;
-		memcpy(token, next, AWS_TOKEN_MAX);
+	return walk(a, "DescribeImportImageTasks", import_tasks_page, &c,
+	    page_cb, err);
+}
+
+
+/*
+ * One page of EC2 DescribeConversionTasks: the tasks named by ids[nids]
+ * (nids 0: all; at most AWS_MAX_IDS), at most max_results of them (0: all
+ * in one answer — the API itself does not page, but an endpoint that
+ * honours MaxResults pages with NextToken) after token (NULL or "": the
+ * first page).  cb is called for each, next gets the token of the next
+ * page ("" after the last), *count (optional) the number of tasks.
+ * Returns 0, CONN_EINVAL for a bad id or max_results (nothing sent), cb's
+ * non-zero value, or an error code with err filled.
+ */
+int
+aws_describe_conversion_tasks_page(struct aws *a, const char *const *ids,
+    size_t nids, int max_results, const char *token, aws_conversion_cb cb,
+    void *arg, char *next, size_t nextlen, int *count,
+    struct aws_error *err)
+{
+	struct param p[AWS_MAX_IDS + 2];
+	struct _xmlDoc *doc;
+	struct _xmlNode *root;
+	char names[AWS_MAX_IDS][32], max[16];
+	size_t n = 0;
+	int rc;
+
+	memset(err, 0, sizeof *err);
+	if (nextlen)
+		next[0] = '\0';
+	if (count)
+		*count = 0;
+	if (max_results < 0 || nids > AWS_MAX_IDS || (nids && ids == NULL))
+		return CONN_EINVAL;
+	for (size_t i = 0; i < nids; i++) {
+		if (!lower_id(ids[i], 63))
+			return CONN_EINVAL;
+		snprintf(names[i], sizeof names[i], "ConversionTaskId.%zu",
+		    i + 1);
+		p[n++] = (struct param){ names[i], ids[i] };
 	}
-	rc = protocol_error(err, 200, "the pages do not end");
-out:
-	free(token);
-	free(next);
+	if (max_results > 0) {
+		snprintf(max, sizeof max, "%d", max_results);
+		p[n++] = (struct param){ "MaxResults", max };
+	}
+	if (token && *token)
+		p[n++] = (struct param){ "NextToken", token };
+	if ((rc = query(a, AWS_EC2, "DescribeConversionTasks", p, n, &doc,
+	    &root, err)) != 0)
+		return rc;
+	if ((rc = aws_read_conversion_tasks(root, cb, arg, next, nextlen,
+	    count)) == CONN_EINVAL)
+		rc = aws_error_protocol(err, 200, "a conversion task has no id or "
+		    "a bad size, or the next token is too long");
+	xml_free(doc);
 	return rc;
+}
+
+/* One page of conversion tasks, for walk(). */
+static int
+conversion_tasks_page(struct aws *a, const struct walk_call *c,
+    const char *token, char *next, size_t nextlen, int *count,
+    struct aws_error *err)
+{
+	return aws_describe_conversion_tasks_page(a, c->ids, c->nids,
+	    c->max_results, token, c->conversion_cb, c->arg, next, nextlen,
+	    count, err);
+}
+
+/*
+ * Every conversion task (or those named by ids[nids]), following the
+ * pages when the endpoint gives them (max_results each, 0: ask for all at
+ * once), on one connection.  task_cb is called for each task, page_cb
+ * (optional) after each page.  Returns 0, CONN_EINVAL for a bad argument
+ * (nothing sent), a callback's non-zero value, or an error code with err
+ * filled (CONN_ENOTFOUND for an unknown id, CONN_EIO when a page token
+ * comes back).
+ */
+int
+aws_describe_conversion_tasks(struct aws *a, const char *const *ids,
+    size_t nids, int max_results, aws_conversion_cb task_cb,
+    aws_page_cb page_cb, void *arg, struct aws_error *err)
+{
+	struct walk_call c = { .ids = ids, .nids = nids,
+	    .max_results = max_results, .conversion_cb = task_cb, .arg = arg };
+
+	return walk(a, "DescribeConversionTasks", conversion_tasks_page, &c,
+	    page_cb, err);
+}
+
+/*
+ * One page of EC2 DescribeInstances: at most max_results instances (0:
+ * the service's default, else 5 to 1000) after token (NULL or "": the
+ * first page); cb is called for each instance of each reservation, next
+ * gets the token of the next page ("" after the last), *count (optional)
+ * the number of instances.  Returns 0, CONN_EINVAL for a bad max_results
+ * (nothing sent), cb's non-zero value, or an error code with err filled.
+ */
+int
+aws_describe_instances_page(struct aws *a, int max_results,
+    const char *token, aws_instance_cb cb, void *arg, char *next,
+    size_t nextlen, int *count, struct aws_error *err)
+{
+	struct param p[2];
+	struct _xmlDoc *doc;
+	struct _xmlNode *root;
+	char max[16];
+	size_t n = 0;
+	int rc;
+
+	memset(err, 0, sizeof *err);
+	if (nextlen)
+		next[0] = '\0';
+	if (count)
+		*count = 0;
+	if (max_results < 0 || (max_results > 0 && max_results < 5) ||
+	    max_results > 1000)
+		return CONN_EINVAL;
+	if (max_results > 0) {
+		snprintf(max, sizeof max, "%d", max_results);
+		p[n++] = (struct param){ "MaxResults", max };
+	}
+	if (token && *token)
+		p[n++] = (struct param){ "NextToken", token };
+	if ((rc = query(a, AWS_EC2, "DescribeInstances", p, n, &doc, &root,
+	    err)) != 0)
+		return rc;
+	if ((rc = aws_read_instances(root, cb, arg, next, nextlen,
+	    count)) == CONN_EINVAL)
+		rc = aws_error_protocol(err, 200, "an instance has no id, or the "
+		    "next token is too long");
+	xml_free(doc);
+	return rc;
+}
+
+/* One page of instances, for walk(). */
+static int
+instances_page(struct aws *a, const struct walk_call *c, const char *token,
+    char *next, size_t nextlen, int *count, struct aws_error *err)
+{
+	return aws_describe_instances_page(a, c->max_results, token,
+	    c->instance_cb, c->arg, next, nextlen, count, err);
+}
+
+/*
+ * Every instance, page by page (max_results each: 0 or 5 to 1000), on one
+ * connection.  inst_cb is called for each instance, page_cb (optional)
+ * after each page.  Returns 0, CONN_EINVAL for a bad max_results (nothing
+ * sent), a callback's non-zero value, or an error code with err filled
+ * (CONN_EIO when a page token comes back).
+ */
+int
+aws_describe_instances(struct aws *a, int max_results,
+    aws_instance_cb inst_cb, aws_page_cb page_cb, void *arg,
+    struct aws_error *err)
+{
+	struct walk_call c = { .max_results = max_results,
+	    .instance_cb = inst_cb, .arg = arg };
+
+	return walk(a, "DescribeInstances", instances_page, &c, page_cb, err);
 }
 
 /* Read the credentials of an STS answer into out.  0 or an error code. */
@@ -870,7 +1396,7 @@ temporary(struct _xmlDoc *doc, struct _xmlNode *root,
 	int rc = 0;
 
 	if (aws_read_credentials(root, out) != 0)
-		rc = protocol_error(err, 200, "the credentials are incomplete");
+		rc = aws_error_protocol(err, 200, "the credentials are incomplete");
 	xml_free(doc);
 	return rc;
 }
@@ -1026,6 +1552,133 @@ out:
 	buf_free(&ct);
 	util_wipe(tok.data, tok.cap);
 	buf_free(&tok);
+	return rc;
+}
+
+/* The entry of list equal to s (case folded when icase), or NULL. */
+static const char *
+one_of(const char *s, const char *const *list, int icase)
+{
+	for (; s && *list; list++)
+		if (icase ? strcasecmp(s, *list) == 0 : strcmp(s, *list) == 0)
+			return *list;
+	return NULL;
+}
+
+/*
+ * 1 when s is NULL, or 1..max bytes each of which is a letter, a digit or
+ * in ok (ok NULL: any printable ASCII but space).
+ */
+static int
+valid_word(const char *s, size_t max, const char *ok)
+{
+	size_t n;
+
+	if (s == NULL)
+		return 1;
+	if ((n = strlen(s)) == 0 || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (ok ? !isalnum(c) && strchr(ok, c) == NULL :
+		    c <= 0x20 || c >= 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Why in cannot be sent as an ImportImage request, or NULL when it can;
+ * *format gets the disk format as the service spells it.
+ */
+static const char *
+import_refused(const struct aws_import_image *in, const char **format)
+{
+	static const char *const formats[] = { "VMDK", "OVA", "VHD", "RAW",
+	    NULL };
+	static const char *const licenses[] = { "AWS", "BYOL", NULL };
+	static const char *const platforms[] = { "Windows", "Linux", NULL };
+	const char *d = in->description;
+
+	if ((*format = one_of(in->format, formats, 1)) == NULL)
+		return "the disk format is not VMDK, OVA, VHD or RAW";
+	if (in->bucket == NULL || !valid_bucket(in->bucket))
+		return "the bucket name is not valid";
+	if (!valid_key(in->key) || !util_utf8_valid(in->key, strlen(in->key)))
+		return "the object key is not valid";
+	if (d && (strlen(d) > 255 || !util_utf8_valid(d, strlen(d))))
+		return "the description is not up to 255 bytes of text";
+	for (; d && *d; d++)
+		if ((unsigned char)*d < 0x20 || *d == 0x7f)
+			return "the description holds control characters";
+	if (!valid_word(in->role_name, 64, "+=,.@_-"))
+		return "the role name is not valid";
+	if (in->license_type && !one_of(in->license_type, licenses, 0))
+		return "the license type is not AWS or BYOL";
+	if (in->platform && !one_of(in->platform, platforms, 0))
+		return "the platform is not Windows or Linux";
+	if (!valid_word(in->client_token, 64, NULL))
+		return "the client token is not 1 to 64 printable characters";
+	return NULL;
+}
+
+/*
+ * Start importing one disk image from S3 as an AMI (EC2 ImportImage).
+ * Every field of in is checked before anything is sent (a bucket and key
+ * as aws_put_object takes them, lengths, the allowed formats and values);
+ * without a client token a random one is sent, so a retried request
+ * cannot start a second import.  task_id gets the import task's id.
+ * Returns 0, CONN_EINVAL for a refused field (nothing sent), or an error
+ * code with err filled (CONN_ECONFLICT when the account has as many
+ * active imports as it may).
+ */
+int
+aws_import_image(struct aws *a, const struct aws_import_image *in,
+    char *task_id, size_t idlen, struct aws_error *err)
+{
+	struct param p[10];
+	struct _xmlDoc *doc;
+	struct _xmlNode *root;
+	unsigned char rnd[16];
+	char token[33];
+	const char *format, *why;
+	size_t n = 0;
+	int rc;
+
+	memset(err, 0, sizeof *err);
+	if (task_id == NULL || idlen == 0)
+		return CONN_EINVAL;
+	task_id[0] = '\0';
+	if ((why = import_refused(in, &format)) != NULL) {
+		log_warn("AWS ImportImage not sent: %s", why);
+		return CONN_EINVAL;
+	}
+	if (in->client_token == NULL) {
+		if ((rc = util_random(rnd, sizeof rnd)) != 0)
+			return rc;
+		util_hex(rnd, sizeof rnd, token);
+	}
+	p[n++] = (struct param){ "ClientToken", in->client_token ?
+	    in->client_token : token };
+	if (in->description)
+		p[n++] = (struct param){ "Description", in->description };
+	p[n++] = (struct param){ "DiskContainer.1.Format", format };
+	p[n++] = (struct param){ "DiskContainer.1.UserBucket.S3Bucket",
+	    in->bucket };
+	p[n++] = (struct param){ "DiskContainer.1.UserBucket.S3Key", in->key };
+	if (in->license_type)
+		p[n++] = (struct param){ "LicenseType", in->license_type };
+	if (in->platform)
+		p[n++] = (struct param){ "Platform", in->platform };
+	if (in->role_name)
+		p[n++] = (struct param){ "RoleName", in->role_name };
+	if ((rc = query(a, AWS_EC2, "ImportImage", p, n, &doc, &root,
+	    err)) != 0)
+		return rc;
+	if ((rc = aws_read_import_image(root, task_id, idlen)) != 0)
+		rc = aws_error_protocol(err, 200, "the import task has no id, or "
+		    "it is too long");
+	xml_free(doc);
 	return rc;
 }
 

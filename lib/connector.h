@@ -119,6 +119,18 @@ enum db_stmt_id {
 	DB_SESSION_DELETE,
 	DB_SESSION_DELETE_ALL,
 	DB_SESSION_PURGE,
+	DB_SETTING_DELETE,
+	DB_SETTING_DELETE_PREFIX,
+	DB_SECRET_GET,
+	DB_SECRET_PUT,
+	DB_SECRET_RESEAL,
+	DB_SECRET_DELETE,
+	DB_SECRET_DELETE_PREFIX,
+	DB_SECRET_COUNT,
+	DB_SECRET_NAMES,
+	DB_SECRET_KEY_USED,
+	DB_SECRET_KEY_GET,
+	DB_SECRET_KEY_SET,
 	DB__MAX
 };
 
@@ -133,6 +145,8 @@ int db_commit(void);
 void db_rollback(void);
 int db_setting_get(const char *name, struct buf *out);
 int db_setting_set(const char *name, const char *value);
+int db_setting_delete(const char *name);
+int db_setting_delete_prefix(const char *prefix);
 
 /* ---- req.c: the request and its body ---- */
 
@@ -196,6 +210,17 @@ enum valid_type {
 	VT_HOSTNAME,	/* RFC 1123 host name */
 	VT_IPV4,
 	VT_PORT,
+	VT_WORD,	/* [a-z0-9-], a button's action */
+	VT_HOST,	/* host name or IPv4 address */
+	VT_HOST_PORT,	/* HOST or HOST:PORT; HOST at most 32 characters */
+	VT_DOMAIN_USER,	/* [domain\]user: letter first, [A-Za-z0-9._-] */
+	VT_REGION,	/* an AWS region name, e.g. eu-west-1 */
+	VT_ACCESS_KEY,	/* an access key id: [A-Z0-9], 16 or more */
+	VT_SECRET,	/* printable ASCII without spaces */
+	VT_THUMBPRINT,	/* SHA-256 as AA:BB:... */
+	VT_HOST_LIST,	/* host names, addresses, .domains; commas */
+	VT_PROXY_USER,	/* printable ASCII without spaces or ':' */
+	VT_FILE,	/* a file part of a multipart form */
 };
 
 enum field_id {
@@ -203,6 +228,22 @@ enum field_id {
 	F_CODE,
 	F_PASSWORD,
 	F_PASSWORD2,
+	F_ACTION,
+	F_VC_HOST,
+	F_VC_USER,
+	F_VC_PASSWORD,
+	F_THUMBPRINT,
+	F_PROXY_HOST,
+	F_PROXY_PORT,
+	F_PROXY_USER,
+	F_PROXY_PASSWORD,
+	F_NO_PROXY,
+	F_REGION,
+	F_ACCESS_KEY,
+	F_SECRET_KEY,
+	F_SESSION_TOKEN,
+	F_PORTAL_FILE,
+	F_CONFIRM,
 	F__MAX
 };
 
@@ -213,17 +254,23 @@ struct valid_field {
 	enum valid_type type;
 	size_t maxlen;		/* in bytes */
 	const char *label;	/* for error messages */
+	int soft;		/* a bad value is the page's to show beside
+				   the field (app_field_error), not a 400 */
 };
 
 extern const struct valid_field valid_fields[F__MAX];
 
 int valid_value(enum valid_type type, const char *v, size_t len,
     size_t maxlen);
+int valid_host_port(const char *s, char *host, size_t hostlen, int *port);
 const char *valid_type_hint(enum valid_type type);
 int valid_field_lookup(const char *name);
 int valid_ipv4(const char *s);
 int valid_hostname(const char *s);
 int valid_port(const char *s);
+int valid_peer_ipv4(uint32_t addr, int allow_loopback);
+int valid_peer_ipv6(const unsigned char addr[16], int allow_loopback);
+int valid_peer_literal(const char *s, int allow_loopback);
 
 /* ---- view.c: ClearSilver rendering, HTML escaping forced on ---- */
 
@@ -326,6 +373,14 @@ struct http_opts {
 	const char *proxy_password;
 	const char *no_proxy;		/* comma-separated hosts */
 	size_t max_response;		/* 0: 8 MiB */
+	int inspect;			/* validation off for one look at a
+					   certificate not yet trusted:
+					   nothing secret may be sent */
+	int refuse_internal;		/* refuse unspecified, link-local,
+					   multicast and (unless
+					   allow_loopback) loopback peers
+					   when connecting */
+	int allow_loopback;
 };
 
 struct http_req {
@@ -350,6 +405,8 @@ struct http_response {
 	struct http_timing timing;
 	char peer_thumbprint[96];	/* server certificate, SHA-256 */
 	char peer_subject[256];
+	char peer_issuer[256];
+	time_t peer_not_before, peer_not_after;
 };
 
 struct http_error {
@@ -366,8 +423,11 @@ struct http_client {
 	size_t max_body;
 	int too_big;
 	int pin_mismatch;
+	char refused_addr[64];	/* a peer address the policy refused */
 	char peer_thumbprint[96];
 	char peer_subject[256];
+	char peer_issuer[256];
+	time_t peer_not_before, peer_not_after;
 };
 
 int http_client_init(struct http_client *cl, const struct http_opts *opts);
@@ -449,6 +509,8 @@ struct vsphere {
 	char cookie[256];		/* vmware_soap_session=...; or "" */
 	char thumbprint[96];		/* server certificate, SHA-256 */
 	char subject[256];
+	char issuer[256];
+	time_t not_before, not_after;
 	char product[128];		/* about.fullName */
 	char api_version[16];		/* about.apiVersion */
 	struct vsphere_moref root_folder, property_collector, view_manager,
@@ -539,6 +601,8 @@ enum aws_code {
 	AWS_C_THROTTLING,	/* Throttling, RequestLimitExceeded, SlowDown */
 	AWS_C_ACCESS_DENIED,	/* AccessDenied */
 	AWS_C_INVALID_PARAMETER, /* InvalidParameterValue, ValidationError */
+	AWS_C_LIMIT_EXCEEDED,	/* ResourceCountLimitExceeded */
+	AWS_C_NOT_FOUND,	/* InvalidConversionTaskId, ...NotFound */
 	AWS_C_OTHER,
 };
 
@@ -587,6 +651,42 @@ struct aws_import_task {
 	char description[256];
 };
 
+#define AWS_MAX_IDS 100		/* ids one describe call may name */
+
+struct aws_conversion_task {
+	char id[64];
+	char state[16];	/* active, cancelling, cancelled, completed */
+	char status_message[256];
+	char expiration[32];	/* ISO 8601 */
+	char zone[64];
+	char volume_id[64];
+	long long bytes_converted;	/* -1 when not given */
+	long long image_size;		/* -1 when not given */
+};
+
+struct aws_instance {
+	char id[32];
+	char image_id[32];
+	char state[32];		/* pending, running, stopped, ... */
+	char type[32];
+	char launch_time[32];	/* ISO 8601 */
+	char zone[64];
+	char private_ip[48];
+	char name[256];		/* the Name tag, or "" */
+};
+
+/* What ImportImage imports: one disk from S3.  NULL strings: not sent. */
+struct aws_import_image {
+	const char *description;	/* up to 255 bytes of text */
+	const char *format;		/* VMDK, OVA, VHD or RAW */
+	const char *bucket;
+	const char *key;
+	const char *role_name;		/* the default: vmimport */
+	const char *license_type;	/* AWS or BYOL */
+	const char *platform;		/* Windows or Linux */
+	const char *client_token;	/* up to 64; NULL: a random one */
+};
+
 struct aws_retry {
 	int max_attempts;	/* 0: 5 */
 	long base_ms;		/* first delay, doubled each time; 0: 100 */
@@ -610,6 +710,9 @@ struct aws {
 typedef int (*aws_region_cb)(void *arg, const struct aws_region *r);
 typedef int (*aws_task_cb)(void *arg, const struct aws_import_task *t);
 typedef int (*aws_page_cb)(void *arg, int page, int count, int last);
+typedef int (*aws_conversion_cb)(void *arg,
+    const struct aws_conversion_task *t);
+typedef int (*aws_instance_cb)(void *arg, const struct aws_instance *i);
 
 int aws_resolve_endpoint(enum aws_service svc, const char *region,
     const char *setting, char *out, size_t outlen,
@@ -639,11 +742,29 @@ int aws_assume_role(struct aws *a, const char *role_arn,
 int aws_put_object(struct aws *a, const char *bucket, const char *key,
     const void *data, size_t len, const char *content_type, char *etag,
     size_t etaglen, struct aws_error *err);
+int aws_describe_conversion_tasks_page(struct aws *a,
+    const char *const *ids, size_t nids, int max_results, const char *token,
+    aws_conversion_cb cb, void *arg, char *next, size_t nextlen, int *count,
+    struct aws_error *err);
+int aws_describe_conversion_tasks(struct aws *a, const char *const *ids,
+    size_t nids, int max_results, aws_conversion_cb task_cb,
+    aws_page_cb page_cb, void *arg, struct aws_error *err);
+int aws_describe_instances_page(struct aws *a, int max_results,
+    const char *token, aws_instance_cb cb, void *arg, char *next,
+    size_t nextlen, int *count, struct aws_error *err);
+int aws_describe_instances(struct aws *a, int max_results,
+    aws_instance_cb inst_cb, aws_page_cb page_cb, void *arg,
+    struct aws_error *err);
+int aws_import_image(struct aws *a, const struct aws_import_image *in,
+    char *task_id, size_t idlen, struct aws_error *err);
 long aws_clock_skew(const struct aws *a);
 const char *aws_service_name(enum aws_service svc);
 const char *aws_code_string(enum aws_code c);
 const char *aws_endpoint_source_string(enum aws_endpoint_source s);
 int aws_error_describe(const struct aws_error *e, char *out, size_t outlen);
+int aws_error_service(struct aws_error *err, long status,
+    const char *code_name, const char *message);
+int aws_error_protocol(struct aws_error *err, long status, const char *msg);
 
 /* The answer readers, exposed for the fuzz target: */
 int aws_answer(const char *body, size_t len, long status, const char *action,
@@ -657,7 +778,154 @@ int aws_read_import_tasks(const struct _xmlNode *root, aws_task_cb cb,
     void *arg, char *next, size_t nextlen, int *count);
 int aws_read_credentials(const struct _xmlNode *root,
     struct aws_credentials *out);
+int aws_read_conversion_tasks(const struct _xmlNode *root,
+    aws_conversion_cb cb, void *arg, char *next, size_t nextlen, int *count);
+int aws_read_instances(const struct _xmlNode *root, aws_instance_cb cb,
+    void *arg, char *next, size_t nextlen, int *count);
+int aws_read_import_image(const struct _xmlNode *root, char *task_id,
+    size_t idlen);
 int aws_parse_http_date(const char *s, time_t *out);
+
+/* ---- secret.c: stored credentials, encrypted with the connector key ---- */
+
+/*
+ * Every stored credential is sealed with AES-256-GCM under the connector
+ * encryption key: a random 96-bit nonce per value, the secret's name and
+ * the key id as associated data.  The key is a file of 32 random bytes,
+ * var/lib/connector/keys/<id>.key (0600, directory 0700); only its id is in
+ * the database.  Names: [a-z0-9._-], 1 to 64 characters.
+ */
+#define SECRET_KEY_BYTES 32
+#define SECRET_KEY_ID_LEN 16		/* hex characters */
+#define SECRET_NAME_MAX 64
+#define SECRET_VALUE_MAX (16 * 1024)
+
+int secret_ensure_key(void);
+int secret_recover(void);
+int secret_current_key(char id[SECRET_KEY_ID_LEN + 1], time_t *created);
+int secret_put(const char *name, const void *value, size_t len);
+int secret_get(const char *name, struct buf *out);
+int secret_exists(const char *name);
+int secret_delete(const char *name);
+int secret_delete_prefix(const char *prefix);
+int secret_rotate(char new_id[SECRET_KEY_ID_LEN + 1]);
+int secret_count(void);
+
+/* ---- portal.c: the management portal (AMP-connector key, registration) ---- */
+
+#define PORTAL_FILE_MAX (16 * 1024)
+
+/* The configuration file the portal's setup produces (JSON). */
+struct portal_config {
+	char key_name[65];
+	char key_id[129];
+	char secret[257];
+	char endpoint[513];	/* https://HOST[:PORT], no path */
+	char host[254];
+	int port;
+};
+
+struct portal {
+	struct http_client http;
+	struct http_opts opts;
+	char endpoint[513];
+	char region[32];
+	char key_id[129];
+	char secret[257];
+	char server_date[64];	/* Date header of the last answer, or "" */
+};
+
+/* What the connector tells the portal about itself at registration. */
+struct portal_info {
+	const char *connector_id;
+	const char *hostname;
+	const char *ip;
+	const char *version;
+	const char *vcenter_host;	/* optional */
+	const char *extension_key;	/* optional */
+};
+
+struct json_t;
+int portal_config_parse(const char *data, size_t len,
+    struct portal_config *out, char *why, size_t whylen);
+void portal_config_wipe(struct portal_config *c);
+int portal_init(struct portal *p, const struct portal_config *c,
+    const char *region, const struct http_opts *opts);
+void portal_free(struct portal *p);
+int portal_register(struct portal *p, const struct portal_info *in,
+    char *registration_id, size_t idlen, struct aws_error *err);
+int portal_heartbeat(struct portal *p, const char *registration_id,
+    const char *status, struct aws_error *err);
+int portal_deregister(struct portal *p, const char *registration_id,
+    struct aws_error *err);
+/* The answer reader, exposed for the fuzz target: */
+int portal_read_answer(const char *body, size_t len, long status,
+    struct json_t **out, struct aws_error *err);
+
+/* ---- registration.c: vCenter, proxy, AWS and portal, live and draft ---- */
+
+#define REG_VC_HOST "vcenter.host"
+#define REG_VC_PORT "vcenter.port"
+#define REG_VC_THUMBPRINT "vcenter.thumbprint"	/* pinned */
+#define REG_VC_SUBJECT "vcenter.subject"
+#define REG_VC_USER "vcenter.user"
+#define REG_VC_PASSWORD "vcenter.password"	/* secret */
+#define REG_PROXY_HOST "proxy.host"
+#define REG_PROXY_PORT "proxy.port"
+#define REG_PROXY_USER "proxy.user"
+#define REG_PROXY_PASSWORD "proxy.password"	/* secret */
+#define REG_NO_PROXY "proxy.no_proxy"
+#define REG_PROXY_DECIDED "proxy.decided"	/* the step was answered */
+#define REG_AWS_REGION "aws.region"
+#define REG_AWS_KEY_ID "aws.access_key_id"
+#define REG_AWS_SECRET "aws.secret_access_key"	/* secret */
+#define REG_AWS_TOKEN "aws.session_token"	/* secret */
+#define REG_AWS_ACCOUNT "aws.account"
+#define REG_AWS_ARN "aws.arn"
+#define REG_PORTAL_KEY_NAME "portal.key_name"
+#define REG_PORTAL_KEY_ID "portal.key_id"
+#define REG_PORTAL_SECRET "portal.secret"	/* secret */
+#define REG_PORTAL_ENDPOINT "portal.endpoint"
+#define REG_AT "registration.at"
+#define REG_IP "registration.ip"
+#define REG_URL "registration.url"
+#define REG_EXTENSION "registration.extension_key"
+#define REG_PORTAL_ID "registration.portal_id"
+#define REG_DRAFT_STARTED "wizard.started"
+#define REG_EXTENSION_KEY "connector.console"	/* the plugin's key */
+
+struct reg_outcome {
+	const char *ip, *url, *extension_key, *portal_id;
+};
+
+struct reg_net {
+	struct http_opts opts;	/* points into the fields below */
+	char pin[96];
+	char ca_file[4096];
+	char proxy_host[254];
+	char proxy_user[65];
+	char proxy_password[257];
+	char no_proxy[1025];
+};
+
+extern const char *const reg_regions[];
+
+int reg_value(const char *name, int draft, char *out, size_t outlen);
+int reg_has(const char *name, int draft);
+int reg_draft_set(const char *name, const char *value);
+int reg_draft_secret(const char *name, const char *value);
+int reg_secret(const char *name, int draft, struct buf *out);
+int reg_registered(void);
+int reg_draft_exists(void);
+int reg_draft_start(void);
+int reg_draft_discard(void);
+int reg_commit(const struct reg_outcome *o);
+int reg_clear(void);
+int reg_allow_loopback(void);
+int reg_net_load(struct reg_net *n, int draft, int outward);
+void reg_net_wipe(struct reg_net *n);
+int reg_region_known(const char *region);
+int reg_portal_config(struct portal_config *pc, int draft);
 
 /* ---- app.c: the prefork master and the request lifecycle ---- */
 
@@ -692,10 +960,16 @@ int app_write_error_pages(const char *dir);
 
 /* For handlers: */
 const char *app_field(struct app_ctx *c, enum field_id f);
+size_t app_field_len(struct app_ctx *c, enum field_id f);
+const char *app_field_raw(struct app_ctx *c, enum field_id f);
+const char *app_field_error(struct app_ctx *c, enum field_id f);
+int app_set_field_error(struct app_ctx *c, enum field_id f, const char *msg);
+int app_has_field_errors(struct app_ctx *c);
 int app_is_post(struct app_ctx *c);
 const char *app_remote_addr(struct app_ctx *c);
 void app_set(struct app_ctx *c, const char *name, const char *value);
 void app_set_int(struct app_ctx *c, const char *name, long long value);
+void app_set_time(struct app_ctx *c, const char *name, time_t t);
 void app_template(struct app_ctx *c, const char *tpl, const char *title);
 int app_redirect(struct app_ctx *c, const char *path);
 void app_audit(struct app_ctx *c, const char *action);

@@ -81,6 +81,38 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "DELETE FROM sessions",
 	[DB_SESSION_PURGE] =
 	    "DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2",
+	[DB_SETTING_DELETE] =
+	    "DELETE FROM settings WHERE name = ?1",
+	/* Not LIKE: '_' and '%' in a prefix are plain characters. */
+	[DB_SETTING_DELETE_PREFIX] =
+	    "DELETE FROM settings WHERE substr(name, 1, length(?1)) = ?1",
+	[DB_SECRET_GET] =
+	    "SELECT key_id, nonce, sealed FROM secrets WHERE name = ?1",
+	[DB_SECRET_PUT] =
+	    "INSERT INTO secrets (name, key_id, nonce, sealed, updated_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET "
+	    "key_id = excluded.key_id, nonce = excluded.nonce, "
+	    "sealed = excluded.sealed, updated_at = excluded.updated_at",
+	/* Rotation: a new seal of the same value keeps updated_at. */
+	[DB_SECRET_RESEAL] =
+	    "UPDATE secrets SET key_id = ?2, nonce = ?3, sealed = ?4 "
+	    "WHERE name = ?1",
+	[DB_SECRET_DELETE] =
+	    "DELETE FROM secrets WHERE name = ?1",
+	[DB_SECRET_DELETE_PREFIX] =
+	    "DELETE FROM secrets WHERE substr(name, 1, length(?1)) = ?1",
+	[DB_SECRET_COUNT] =
+	    "SELECT count(*) FROM secrets",
+	[DB_SECRET_NAMES] =
+	    "SELECT name FROM secrets ORDER BY name",
+	[DB_SECRET_KEY_USED] =
+	    "SELECT 1 FROM secrets WHERE key_id = ?1 LIMIT 1",
+	[DB_SECRET_KEY_GET] =
+	    "SELECT key_id, created_at FROM secret_key WHERE id = 1",
+	[DB_SECRET_KEY_SET] =
+	    "INSERT INTO secret_key (id, key_id, created_at) VALUES (1, ?1, ?2) "
+	    "ON CONFLICT (id) DO UPDATE SET key_id = excluded.key_id, "
+	    "created_at = excluded.created_at",
 };
 
 static sqlite3 *db;
@@ -277,4 +309,39 @@ db_setting_set(const char *name, const char *value)
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : CONN_EDB;
+}
+
+/* Remove a setting; 0 also when there was none. */
+int
+db_setting_delete(const char *name)
+{
+	sqlite3_stmt *st = db_stmt(DB_SETTING_DELETE);
+	int rc;
+
+	if (st == NULL)
+		return CONN_EDB;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : CONN_EDB;
+}
+
+/*
+ * Remove every setting whose name starts with prefix (compared as plain
+ * characters); the number removed, or a negative error.
+ */
+int
+db_setting_delete_prefix(const char *prefix)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prefix == NULL || *prefix == '\0')
+		return CONN_EINVAL;
+	if ((st = db_stmt(DB_SETTING_DELETE_PREFIX)) == NULL)
+		return CONN_EDB;
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? sqlite3_changes(db) : CONN_EDB;
 }

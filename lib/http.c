@@ -9,10 +9,14 @@
  * response size caps, SigV4 signing, and a structured error with the
  * endpoint, the elapsed time and the stage timings.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -56,6 +60,17 @@ x509_thumbprint(X509 *crt, char out[96])
 	return 0;
 }
 
+/* An ASN.1 time as seconds since the epoch, or 0. */
+static time_t
+asn1_time(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
 /*
  * OpenSSL's verify callback: records the server certificate of every new
  * connection and, when a thumbprint is pinned, accepts exactly that
@@ -77,8 +92,12 @@ verify_cb(int preverify, X509_STORE_CTX *store)
 		memcpy(cl->peer_thumbprint, tp, sizeof tp);
 		X509_NAME_oneline(X509_get_subject_name(crt), cl->peer_subject,
 		    sizeof cl->peer_subject);
+		X509_NAME_oneline(X509_get_issuer_name(crt), cl->peer_issuer,
+		    sizeof cl->peer_issuer);
+		cl->peer_not_before = asn1_time(X509_get0_notBefore(crt));
+		cl->peer_not_after = asn1_time(X509_get0_notAfter(crt));
 	}
-	if (cl->opts.pin_thumbprint == NULL || cl->opts.insecure)
+	if (cl->opts.pin_thumbprint == NULL)
 		return preverify;
 	if (depth > 0) {
 		X509_STORE_CTX_set_error(store, X509_V_OK);
@@ -92,6 +111,42 @@ verify_cb(int preverify, X509_STORE_CTX *store)
 	return 0;
 }
 
+/*
+ * libcurl's socket hook: with refuse_internal, a peer whose address the
+ * policy refuses (link-local, loopback, ...) is never connected to, even
+ * when a host name resolved there.
+ */
+static curl_socket_t
+open_socket_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct http_client *cl = arg;
+	int ok = 0;
+
+	(void)purpose;
+	if (a->family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)&a->addr;
+		ok = valid_peer_ipv4(ntohl(in->sin_addr.s_addr),
+		    cl->opts.allow_loopback);
+		if (!ok)
+			inet_ntop(AF_INET, &in->sin_addr, cl->refused_addr,
+			    sizeof cl->refused_addr);
+	} else if (a->family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)&a->addr;
+		ok = valid_peer_ipv6(in6->sin6_addr.s6_addr,
+		    cl->opts.allow_loopback);
+		if (!ok)
+			inet_ntop(AF_INET6, &in6->sin6_addr, cl->refused_addr,
+			    sizeof cl->refused_addr);
+	}
+	if (!ok) {
+		if (cl->refused_addr[0] == '\0')
+			snprintf(cl->refused_addr, sizeof cl->refused_addr,
+			    "(family %d)", a->family);
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype, a->protocol);
+}
+
 static CURLcode
 ssl_ctx_cb(CURL *curl, void *sslctx, void *arg)
 {
@@ -99,10 +154,14 @@ ssl_ctx_cb(CURL *curl, void *sslctx, void *arg)
 	struct http_client *cl = arg;
 
 	/* With validation off, OpenSSL still calls verify_cb (so the
-	 * thumbprint is recorded) but never aborts the handshake. */
+	 * thumbprint is recorded) but never aborts the handshake — unless a
+	 * thumbprint is pinned: a pin is the administrator's own decision
+	 * and holds whatever the switch says. */
 	SSL_CTX_set_app_data((SSL_CTX *)sslctx, cl);
-	SSL_CTX_set_verify((SSL_CTX *)sslctx, cl->opts.insecure ?
-	    SSL_VERIFY_NONE : SSL_VERIFY_PEER, verify_cb);
+	SSL_CTX_set_verify((SSL_CTX *)sslctx, (cl->opts.insecure ||
+	    cl->opts.inspect) && cl->opts.pin_thumbprint == NULL ?
+	    SSL_VERIFY_NONE : SSL_VERIFY_PEER,
+	    verify_cb);
 	return CURLE_OK;
 }
 
@@ -300,11 +359,15 @@ http_request(struct http_client *cl, const struct http_req *req,
 	snprintf(err->endpoint, sizeof err->endpoint, "%s", req->url);
 	cl->resp = resp;
 	cl->too_big = cl->pin_mismatch = 0;
+	cl->refused_addr[0] = '\0';
 	cl->max_body = o->max_response ? o->max_response : 8u << 20;
 	/* verify_cb fills these on a new connection; a reused one keeps them. */
 	memcpy(resp->peer_thumbprint, cl->peer_thumbprint,
 	    sizeof resp->peer_thumbprint);
 	memcpy(resp->peer_subject, cl->peer_subject, sizeof resp->peer_subject);
+	memcpy(resp->peer_issuer, cl->peer_issuer, sizeof resp->peer_issuer);
+	resp->peer_not_before = cl->peer_not_before;
+	resp->peer_not_after = cl->peer_not_after;
 	cl->peer_thumbprint[0] = cl->peer_subject[0] = '\0';
 
 	curl_easy_reset(c);
@@ -337,15 +400,23 @@ http_request(struct http_client *cl, const struct http_req *req,
 	}
 	if (o->ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
-	if (o->insecure) {
-		log_warn("SSL certificate validation is off: %s is not "
-		    "verified%s", req->url, o->pin_thumbprint ? " (nor is its "
-		    "pinned certificate)" : "");
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-	} else if (o->pin_thumbprint) {
-		/* The pin names the certificate; names and chain don't matter. */
+	if (o->refuse_internal) {
+		curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
+		curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, cl);
+	}
+	if (o->pin_thumbprint) {
+		/* The pin names the certificate; names and chain don't matter,
+		 * and it holds with validation off too. */
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (o->insecure || o->inspect) {
+		if (o->insecure)
+			log_warn("SSL certificate validation is off: %s is not "
+			    "verified", req->url);
+		else
+			log_info("reading the certificate of %s to show it "
+			    "before it is trusted", req->url);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	} else {
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -427,6 +498,9 @@ http_request(struct http_client *cl, const struct http_req *req,
 	    sizeof resp->peer_thumbprint);
 	memcpy(resp->peer_subject, cl->peer_subject,
 	    sizeof resp->peer_subject);
+	memcpy(resp->peer_issuer, cl->peer_issuer, sizeof resp->peer_issuer);
+	resp->peer_not_before = cl->peer_not_before;
+	resp->peer_not_after = cl->peer_not_after;
 	cl->resp = NULL;
 	if (rc != CURLE_OK || cl->too_big) {
 		long cc = 0;
@@ -437,7 +511,12 @@ http_request(struct http_client *cl, const struct http_req *req,
 		if (o->proxy_host && !bypasses_proxy(req->url, o->no_proxy) &&
 		    ((cc != 0 && cc != 200) || rc == CURLE_COULDNT_CONNECT))
 			err->kind = HTTP_EPROXY;
-		if (cl->pin_mismatch)
+		if (cl->refused_addr[0]) {
+			err->kind = HTTP_ECONNECT;
+			snprintf(err->detail, sizeof err->detail, "connecting to "
+			    "%s is not allowed (a loopback, link-local or "
+			    "reserved address)", cl->refused_addr);
+		} else if (cl->pin_mismatch)
 			snprintf(err->detail, sizeof err->detail, "the server's "
 			    "certificate (%s) is not the pinned one",
 			    cl->peer_thumbprint);

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "connector.h"
 
@@ -17,6 +18,33 @@ const struct valid_field valid_fields[F__MAX] = {
 	    "Password" },
 	[F_PASSWORD2] = { "password2", VT_PASSWORD, AUTH_PASSWORD_MAX,
 	    "Password (again)" },
+	[F_ACTION] = { "action", VT_WORD, 32, "Action" },
+	[F_VC_HOST] = { "vcenter_host", VT_HOST_PORT, 38,
+	    "vCenter host name or IP address", 1 },
+	[F_VC_USER] = { "vcenter_user", VT_DOMAIN_USER, 65,
+	    "vCenter user name", 1 },
+	[F_VC_PASSWORD] = { "vcenter_password", VT_PASSWORD, 256,
+	    "vCenter password", 1 },
+	[F_THUMBPRINT] = { "thumbprint", VT_THUMBPRINT, 95,
+	    "Certificate thumbprint" },
+	[F_PROXY_HOST] = { "proxy_host", VT_HOST, 253, "Proxy host", 1 },
+	[F_PROXY_PORT] = { "proxy_port", VT_PORT, 5, "Proxy port", 1 },
+	[F_PROXY_USER] = { "proxy_user", VT_PROXY_USER, 64,
+	    "Proxy user name", 1 },
+	[F_PROXY_PASSWORD] = { "proxy_password", VT_PASSWORD, 256,
+	    "Proxy password", 1 },
+	[F_NO_PROXY] = { "no_proxy", VT_HOST_LIST, 1024,
+	    "Hosts reached without the proxy", 1 },
+	[F_REGION] = { "region", VT_REGION, 32, "AWS region", 1 },
+	[F_ACCESS_KEY] = { "access_key_id", VT_ACCESS_KEY, 128,
+	    "Access key ID", 1 },
+	[F_SECRET_KEY] = { "secret_access_key", VT_SECRET, 128,
+	    "Secret access key", 1 },
+	[F_SESSION_TOKEN] = { "session_token", VT_SECRET, 4096,
+	    "Session token", 1 },
+	[F_PORTAL_FILE] = { "portal_config", VT_FILE, PORTAL_FILE_MAX,
+	    "Portal configuration file", 1 },
+	[F_CONFIRM] = { "confirm", VT_WORD, 32, "Confirmation" },
 };
 
 /* The index of the field called name, or -1. */
@@ -107,6 +135,103 @@ valid_port(const char *s)
 	return v >= 1 && v <= 65535;
 }
 
+/* 1 when every byte of v[0..len) is in the set. */
+static int
+all_in(const char *v, size_t len, const char *set)
+{
+	for (size_t i = 0; i < len; i++)
+		if (v[i] == '\0' || strchr(set, v[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+#define LOWER "abcdefghijklmnopqrstuvwxyz"
+#define UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#define DIGITS "0123456789"
+
+/* A user-name part: a letter, then [A-Za-z0-9._-]; 1..32 characters. */
+static int
+user_part(const char *v, size_t len)
+{
+	return len >= 1 && len <= 32 && isalpha((unsigned char)v[0]) &&
+	    all_in(v, len, LOWER UPPER DIGITS "._-");
+}
+
+/*
+ * Split "HOST" or "HOST:PORT" (HOST a host name of at most 32 characters
+ * or an IPv4 address) into host and port (443 when absent).  Returns 1 when
+ * s is well formed, else 0.
+ */
+int
+valid_host_port(const char *s, char *host, size_t hostlen, int *port)
+{
+	const char *colon = strchr(s, ':');
+	size_t n = colon ? (size_t)(colon - s) : strlen(s);
+	char h[64];
+
+	if (n == 0 || n > 32 || n >= hostlen)
+		return 0;
+	memcpy(h, s, n);
+	h[n] = '\0';
+	if (!valid_ipv4(h) && !valid_hostname(h))
+		return 0;
+	if (colon && !valid_port(colon + 1))
+		return 0;
+	memcpy(host, h, n + 1);
+	*port = colon ? atoi(colon + 1) : 443;
+	return 1;
+}
+
+/* Entries of a no-proxy list: host names, IPv4 addresses, .domains. */
+static int
+host_list(const char *v, size_t len)
+{
+	char item[256];
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = 0;
+		while (i < len && (v[i] == ',' || v[i] == ' '))
+			i++;
+		while (i < len && v[i] != ',' && v[i] != ' ') {
+			if (n + 1 >= sizeof item)
+				return 0;
+			item[n++] = v[i++];
+		}
+		if (n == 0)
+			break;
+		item[n] = '\0';
+		if (!valid_ipv4(item) && !valid_hostname(item[0] == '.' ?
+		    item + 1 : item))
+			return 0;
+	}
+	return 1;
+}
+
+/* SHA-256 thumbprint: 32 hex pairs separated by colons. */
+static int
+thumbprint(const char *v, size_t len)
+{
+	if (len != 95)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (i % 3 == 2 ? v[i] != ':' : !isxdigit((unsigned char)v[i]))
+			return 0;
+	return 1;
+}
+
+/* An AWS region name: letters, then -word parts, ending in -digits. */
+static int
+region(const char *v, size_t len)
+{
+	const char *last = memrchr(v, '-', len);
+
+	return len >= 6 && len <= 32 && islower((unsigned char)v[0]) &&
+	    all_in(v, len, LOWER DIGITS "-") && last != NULL &&
+	    last + 1 < v + len && all_in(last + 1, len - (size_t)(last + 1 - v),
+	    DIGITS) && strstr(v, "--") == NULL;
+}
+
 /*
  * Check v[0..len) (already valid UTF-8 without NUL) against type and
  * maxlen.  Returns 0, CONN_ETOOBIG or CONN_EINVAL.
@@ -116,6 +241,8 @@ valid_value(enum valid_type type, const char *v, size_t len, size_t maxlen)
 {
 	if (len > maxlen)
 		return CONN_ETOOBIG;
+	if (type == VT_FILE)
+		return 0;	/* any bytes: the page's parser judges them */
 	if (!util_utf8_valid(v, len) || memchr(v, '\0', len) != NULL)
 		return CONN_EINVAL;
 	switch (type) {
@@ -140,6 +267,44 @@ valid_value(enum valid_type type, const char *v, size_t len, size_t maxlen)
 		return valid_ipv4(v) ? 0 : CONN_EINVAL;
 	case VT_PORT:
 		return valid_port(v) ? 0 : CONN_EINVAL;
+	case VT_WORD:
+		return len && all_in(v, len, LOWER DIGITS "-") ? 0 : CONN_EINVAL;
+	case VT_HOST:
+		return valid_hostname(v) || valid_ipv4(v) ? 0 : CONN_EINVAL;
+	case VT_HOST_PORT: {
+		char h[64];
+		int port;
+		return valid_host_port(v, h, sizeof h, &port) ? 0 : CONN_EINVAL;
+	}
+	case VT_DOMAIN_USER: {
+		const char *bs = memchr(v, '\\', len);
+		if (bs == NULL)
+			return user_part(v, len) ? 0 : CONN_EINVAL;
+		return user_part(v, (size_t)(bs - v)) &&
+		    user_part(bs + 1, len - (size_t)(bs - v) - 1) ? 0 :
+		    CONN_EINVAL;
+	}
+	case VT_REGION:
+		return region(v, len) ? 0 : CONN_EINVAL;
+	case VT_ACCESS_KEY:
+		return len >= 16 && all_in(v, len, UPPER DIGITS) ? 0 :
+		    CONN_EINVAL;
+	case VT_SECRET:
+		for (size_t i = 0; i < len; i++)
+			if (v[i] <= ' ' || v[i] >= 0x7f)
+				return CONN_EINVAL;
+		return 0;
+	case VT_THUMBPRINT:
+		return thumbprint(v, len) ? 0 : CONN_EINVAL;
+	case VT_HOST_LIST:
+		return host_list(v, len) ? 0 : CONN_EINVAL;
+	case VT_PROXY_USER:
+		for (size_t i = 0; i < len; i++)
+			if (v[i] <= ' ' || v[i] >= 0x7f || v[i] == ':')
+				return CONN_EINVAL;
+		return 0;
+	case VT_FILE:
+		return 0;
 	}
 	return CONN_EINVAL;
 }
@@ -163,6 +328,97 @@ valid_type_hint(enum valid_type type)
 		return "an IPv4 address such as 192.0.2.10";
 	case VT_PORT:
 		return "a port number from 1 to 65535";
+	case VT_WORD:
+		return "one of the console's own choices";
+	case VT_HOST:
+		return "a host name such as proxy.example.com or an IPv4 "
+		    "address";
+	case VT_HOST_PORT:
+		return "a host name (up to 32 characters) or IPv4 address, "
+		    "optionally followed by :PORT — not a URL";
+	case VT_DOMAIN_USER:
+		return "a user name as DOMAIN\\user or user: each part starts "
+		    "with a letter and has only letters, digits, '.', '_' and "
+		    "'-' (up to 32 characters)";
+	case VT_REGION:
+		return "a region from the list";
+	case VT_ACCESS_KEY:
+		return "capital letters and digits, as AWS shows it (16 or more)";
+	case VT_SECRET:
+		return "the value as AWS shows it, without spaces";
+	case VT_THUMBPRINT:
+		return "a SHA-256 thumbprint as AA:BB:...";
+	case VT_HOST_LIST:
+		return "host names, IPv4 addresses or .domain entries, "
+		    "separated by commas";
+	case VT_PROXY_USER:
+		return "printable characters without spaces or ':'";
+	case VT_FILE:
+		return "a file";
 	}
 	return "";
+}
+
+/*
+ * 1 when the IPv4 address (host byte order) may be an outbound peer: not
+ * "this network" (0/8), loopback (127/8, unless allow_loopback), link-local
+ * (169.254/16, where cloud metadata services live), multicast (224/4) or
+ * reserved and broadcast (240/4).
+ */
+int
+valid_peer_ipv4(uint32_t a, int allow_loopback)
+{
+	unsigned top = a >> 24;
+
+	if (top == 0 || top >= 224)
+		return 0;
+	if (top == 127)
+		return allow_loopback;
+	if ((a >> 16) == 0xa9fe)
+		return 0;
+	return 1;
+}
+
+/* The same for IPv6: not ::, ::1, fe80::/10, ff00::/8; mapped IPv4 as IPv4. */
+int
+valid_peer_ipv6(const unsigned char a[16], int allow_loopback)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+	int zero = 1;
+
+	if (memcmp(a, mapped, sizeof mapped) == 0)
+		return valid_peer_ipv4((uint32_t)a[12] << 24 |
+		    (uint32_t)a[13] << 16 | (uint32_t)a[14] << 8 | a[15],
+		    allow_loopback);
+	for (int i = 0; i < 15; i++)
+		if (a[i])
+			zero = 0;
+	if (zero)
+		return a[15] == 1 ? allow_loopback : 0;
+	if (a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
+		return 0;
+	return 1;
+}
+
+/*
+ * 1 when s may name an outbound peer as typed: a dotted-quad the address
+ * policy allows, or a host name other than "localhost" and names below it.
+ */
+int
+valid_peer_literal(const char *s, int allow_loopback)
+{
+	struct in_addr in;
+	size_t len = strlen(s);
+
+	if (valid_ipv4(s) && inet_pton(AF_INET, s, &in) == 1)
+		return valid_peer_ipv4(ntohl(in.s_addr), allow_loopback);
+	if (!valid_hostname(s))
+		return 0;
+	if (len && s[len - 1] == '.')
+		len--;
+	if ((len == 9 && strncasecmp(s, "localhost", 9) == 0) ||
+	    (len > 10 && strncasecmp(s + len - 10, ".localhost", 10) == 0))
+		return 0;
+	return 1;
 }

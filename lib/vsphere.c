@@ -582,6 +582,9 @@ send_call(struct vsphere *vs, struct xml_writer *w, const char *method,
 		memcpy(vs->thumbprint, resp.peer_thumbprint,
 		    sizeof vs->thumbprint);
 		memcpy(vs->subject, resp.peer_subject, sizeof vs->subject);
+		memcpy(vs->issuer, resp.peer_issuer, sizeof vs->issuer);
+		vs->not_before = resp.peer_not_before;
+		vs->not_after = resp.peer_not_after;
 	}
 	take_cookie(vs, &resp);
 	err->http.elapsed = resp.timing.total;

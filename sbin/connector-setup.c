@@ -1,11 +1,16 @@
 /*
  * connector-setup — the connector's VM-console tool.  Subcommands:
  *
- *   init [--listen ADDR:PORT] [--name NAME]
+ *   init [--listen ADDR:PORT] [--name NAME] [--allow-loopback-peers]
  *       Prepare (or re-check) an instance: directories, database schema,
- *       console certificate, nginx configuration and, while the console is
- *       unclaimed, the one-time setup code.  Prints the console URL, the
- *       certificate fingerprint and the setup code.  Idempotent.
+ *       the encryption key of stored credentials (finishing or rolling
+ *       back a rotation a crash interrupted), console certificate, nginx
+ *       configuration and, while the console is unclaimed, the one-time
+ *       setup code.  Prints the console URL, the certificate fingerprint
+ *       and the setup code.  Idempotent.  --allow-loopback-peers lets a
+ *       test or demonstration instance register with a vCenter and a
+ *       portal on this machine's loopback addresses; without it they are
+ *       refused (and the setting is cleared).
  *   reset-password
  *       Menu option 1: set a new connector password, which also lifts a
  *       lockout and ends every session.
@@ -27,6 +32,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: connector-setup init [--listen ADDR:PORT] [--name NAME]\n"
+	    "                            [--allow-loopback-peers]\n"
 	    "       connector-setup reset-password\n"
 	    "       connector-setup show-certificate\n");
 }
@@ -144,10 +150,12 @@ cmd_init(int argc, char **argv)
 	struct auth_admin admin;
 	struct stat stt;
 	size_t nn;
-	int rc = 1;
+	int rc = 1, loopback = 0;
 
 	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
+		if (strcmp(argv[i], "--allow-loopback-peers") == 0)
+			loopback = 1;
+		else if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
 			listen_arg = argv[++i];
 			if (parse_listen(listen_arg, &sc) != 0) {
 				fprintf(stderr, "connector-setup: --listen takes "
@@ -168,6 +176,14 @@ cmd_init(int argc, char **argv)
 	}
 	if (paths_init() != 0 || make_dirs() != 0 || open_state() != 0)
 		return 1;
+	if (secret_recover() != 0 || secret_ensure_key() != 0) {
+		fprintf(stderr, "connector-setup: cannot prepare the encryption "
+		    "key in %s\n", paths_get(PATH_KEYS));
+		goto out;
+	}
+	if ((loopback ? db_setting_set("peers.allow_loopback", "1") :
+	    db_setting_delete("peers.allow_loopback")) != 0)
+		goto out;
 	/* Without --listen, keep the address the instance already has. */
 	if (listen_arg == NULL && db_setting_get("listen", &cur) == 0 && cur.len &&
 	    parse_listen(cur.data, &sc) != 0)
@@ -224,6 +240,9 @@ cmd_init(int argc, char **argv)
 	snprintf(url, sizeof url, "%.*s/", (int)strcspn(origins.data, " "),
 	    origins.data);
 	printf("Console:      %s\n", url);
+	if (loopback)
+		printf("Test mode:    vCenter and the portal may be on loopback "
+		    "addresses\n");
 	printf("Certificate:  SHA-256 %s\n", fp);
 	if (!admin.claimed) {
 		char code[AUTH_SETUP_CODE_LEN + 1];

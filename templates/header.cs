@@ -25,6 +25,8 @@ if:Layout.signed_in ?>
 <nav class="side" aria-label="Console">
   <ul>
     <li><a href="/"<?cs if:Layout.path == "/" ?> aria-current="page"<?cs /if ?>>Dashboard</a></li>
+    <li><a href="/register"<?cs if:Layout.program == "register" ?> aria-current="page"<?cs /if ?>>Registration</a></li>
+    <li><a href="/keys"<?cs if:Layout.program == "keys" ?> aria-current="page"<?cs /if ?>>Keys</a></li>
   </ul>
 </nav><?cs /if ?>
 <main id="main">

@@ -24,6 +24,8 @@ import threading
 import time
 import traceback
 import urllib.parse
+import urllib.request
+import uuid
 import warnings
 
 import http.client
@@ -102,10 +104,11 @@ def wait_for(pred, timeout=10.0, step=0.05):
 class Instance:
     """One console: connector-run on its own root, port and process group."""
 
-    def __init__(self, workers=2, env=None, root=None):
+    def __init__(self, workers=2, env=None, root=None, args=()):
         self.root = root or tempfile.mkdtemp(prefix="connector-e2e-")
         self.own_root = root is None
         self.workers = workers
+        self.args = list(args)
         self.env = dict(env or {})
         self.port = None
         self.proc = None
@@ -154,7 +157,7 @@ class Instance:
         self.output = []
         self.proc = subprocess.Popen(
             [RUN, "--root", self.root, "--port", str(self.port),
-             "--workers", str(self.workers)],
+             "--workers", str(self.workers), *self.args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, env=env, start_new_session=True)
         self.pgid = self.proc.pid
@@ -461,6 +464,26 @@ class Client:
         return self.request("POST", path, body=body, headers=h,
                             cookies=cookies)
 
+    def post_multipart(self, path, fields, files=(), origin=True):
+        """POST multipart/form-data: fields (pairs of text) and files
+        (triples name, filename, bytes)."""
+        boundary = "----connector-test-%s" % uuid.uuid4().hex
+        out = []
+        for name, value in fields:
+            out.append(("--%s\r\nContent-Disposition: form-data; "
+                        "name=\"%s\"\r\n\r\n" % (boundary, name)).encode()
+                       + (value.encode() if isinstance(value, str)
+                          else value) + b"\r\n")
+        for name, filename, data in files:
+            out.append(("--%s\r\nContent-Disposition: form-data; "
+                        "name=\"%s\"; filename=\"%s\"\r\nContent-Type: "
+                        "application/json\r\n\r\n" % (boundary, name,
+                                                          filename)).encode()
+                       + data + b"\r\n")
+        out.append(("--%s--\r\n" % boundary).encode())
+        return self.post(path, b"".join(out), origin=origin,
+                         ctype="multipart/form-data; boundary=%s" % boundary)
+
     def form_csrf(self, path):
         """GET path and return the csrf field of its form."""
         r = self.get(path)
@@ -675,3 +698,94 @@ def claimed_instance(**kw):
         inst.cleanup()
         raise
     return inst
+
+
+# -- the doubles of vCenter and AWS, for tests of the console against them --
+
+class VCenterDouble:
+    """tests/peers/vcenter on a free port; info has url, thumbprint, cert."""
+
+    def __init__(self, user, password, vms=3, users=2):
+        self.args = ["--port", "0", "--user", user, "--password", password,
+                     "--vms", str(vms), "--users", str(users)]
+        self.proc = None
+        self.info = None
+
+    def start(self):
+        binary = subprocess.run(
+            [os.path.join(TOP, "tests", "peers", "vcenter", "build")],
+            capture_output=True, text=True, check=True,
+            timeout=900).stdout.strip().splitlines()[-1]
+        self.proc = subprocess.Popen([binary] + self.args,
+                                     stdout=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL, text=True,
+                                     start_new_session=True)
+        self.info = json.loads(self.proc.stdout.readline())
+        self.hostport = self.info["url"].split("/")[2]
+        self.port = int(self.hostport.rsplit(":", 1)[1])
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class AwsDouble:
+    """tests/peers/aws on a free port; info has url, ca, control,
+    access_key, secret_key; control() posts to its control endpoint."""
+
+    def __init__(self, *credentials):
+        self.args = []
+        for ak, sk in credentials:
+            self.args += ["--credentials", "%s:%s" % (ak, sk)]
+        self.proc = None
+        self.info = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [os.path.join(TOP, "tests", "peers", "aws", "run")] + self.args,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the AWS double did not start")
+        self.info = json.loads(line)
+        return self
+
+    def control(self, body=None):
+        ctx = ssl.create_default_context(cafile=self.info["ca"])
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            self.info["control"], data=data,
+            method="GET" if body is None else "POST",
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+            return json.loads(r.read())
+
+    def env(self):
+        """What a console needs in its environment to use this double."""
+        return {"AWS_ENDPOINT_URL": self.info["url"],
+                "AWS_CA_BUNDLE": self.info["ca"]}
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def portal_file(info, key_id, secret, name="connector key", extra=None):
+    """The portal configuration file for the AWS double's vendor endpoint."""
+    d = {"format": "connector-portal-config", "version": 1,
+         "key_name": name, "key_id": key_id, "secret": secret,
+         "endpoint": info["url"]}
+    d.update(extra or {})
+    return json.dumps(d).encode()

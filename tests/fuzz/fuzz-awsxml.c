@@ -2,7 +2,8 @@
  * fuzz-awsxml.c — the AWS answer readers of lib/aws over arbitrary bytes:
  * the answer and error reader as the answer to each action it sends (with
  * a success and an error status), then that action's own reader on
- * whatever was accepted, and the Date header reader.  Every result must
+ * whatever was accepted (the paged ones also with no room for a token),
+ * and the Date header reader.  Every result must
  * keep the readers' promises.
  */
 #include <stdint.h>
@@ -15,7 +16,8 @@
 
 static const char *const actions[] = {
 	"GetCallerIdentity", "DescribeRegions", "DescribeImportImageTasks",
-	"GetFederationToken", "AssumeRole",
+	"GetFederationToken", "AssumeRole", "DescribeConversionTasks",
+	"DescribeInstances", "ImportImage",
 };
 
 /* Printable text only: no control bytes reach logs or pages. */
@@ -48,12 +50,53 @@ task_cb(void *arg, const struct aws_import_task *t)
 	return ++*(int *)arg > 1000;
 }
 
+static int
+conversion_cb(void *arg, const struct aws_conversion_task *t)
+{
+	INV(t->id[0] != '\0');
+	clean_text(t->id, sizeof t->id);
+	clean_text(t->state, sizeof t->state);
+	clean_text(t->status_message, sizeof t->status_message);
+	clean_text(t->expiration, sizeof t->expiration);
+	clean_text(t->zone, sizeof t->zone);
+	clean_text(t->volume_id, sizeof t->volume_id);
+	INV(t->bytes_converted >= -1 && t->image_size >= -1);
+	return ++*(int *)arg > 1000;
+}
+
+static int
+instance_cb(void *arg, const struct aws_instance *i)
+{
+	INV(i->id[0] != '\0');
+	clean_text(i->id, sizeof i->id);
+	clean_text(i->image_id, sizeof i->image_id);
+	clean_text(i->state, sizeof i->state);
+	clean_text(i->type, sizeof i->type);
+	clean_text(i->launch_time, sizeof i->launch_time);
+	clean_text(i->zone, sizeof i->zone);
+	clean_text(i->private_ip, sizeof i->private_ip);
+	clean_text(i->name, sizeof i->name);
+	return ++*(int *)arg > 1000;
+}
+
+/*
+ * A paged reader's promises: a known result, a count within the calls,
+ * and a clean token.
+ */
+static void
+paged(int rc, int n, int count, const char *next, size_t nextlen)
+{
+	INV(rc == 0 || rc == CONN_EINVAL || rc == 1);
+	INV(count >= 0 && count <= n);
+	clean_text(next, nextlen);
+}
+
 static void
 readers(const char *action, const struct _xmlNode *root)
 {
 	struct aws_identity id;
 	struct aws_credentials c;
-	char next[64];
+	char next[64], task_id[32];
 	int n = 0, count, rc;
 
 	if (strcmp(action, "GetCallerIdentity") == 0) {
@@ -73,6 +116,23 @@ readers(const char *action, const struct _xmlNode *root)
 		INV(rc == 0 || rc == CONN_EINVAL || rc == 1);
 		INV(count >= 0 && count <= n);
 		clean_text(next, sizeof next);
+	} else if (strcmp(action, "DescribeConversionTasks") == 0) {
+		rc = aws_read_conversion_tasks(root, conversion_cb, &n, next,
+		    sizeof next, &count);
+		paged(rc, n, count, next, sizeof next);
+		/* No room for a token: one that is there is refused. */
+		rc = aws_read_conversion_tasks(root, conversion_cb, &n, NULL, 0,
+		    NULL);
+		INV(rc == 0 || rc == CONN_EINVAL || rc == 1);
+	} else if (strcmp(action, "DescribeInstances") == 0) {
+		rc = aws_read_instances(root, instance_cb, &n, next,
+		    sizeof next, &count);
+		paged(rc, n, count, next, sizeof next);
+	} else if (strcmp(action, "ImportImage") == 0) {
+		rc = aws_read_import_image(root, task_id, sizeof task_id);
+		INV(rc == 0 || rc == CONN_EINVAL);
+		clean_text(task_id, sizeof task_id);
+		INV((rc == 0) == (task_id[0] != '\0'));
 	} else {
 		rc = aws_read_credentials(root, &c);
 		INV(rc == 0 || rc == CONN_EINVAL);
@@ -110,7 +170,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			INV(doc == NULL && root == NULL);
 			INV(rc == CONN_EIO || rc == CONN_EDENIED ||
-			    rc == CONN_EINVAL);
+			    rc == CONN_EINVAL || rc == CONN_ECONFLICT ||
+			    rc == CONN_ENOTFOUND);
 			INV(err.kind == AWS_E_SERVICE ||
 			    err.kind == AWS_E_PROTOCOL);
 			clean_text(err.message, sizeof err.message);

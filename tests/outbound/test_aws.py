@@ -1,16 +1,23 @@
 """lib/aws against the AWS double (tests/peers/aws), through
 build/tests/aws-probe, which runs calls on one client and prints JSON.  The
 double checks every signature, so a call that succeeds was signed right;
-its control endpoint injects faults and counts the requests it saw."""
+its control endpoint injects faults and counts the requests it saw.  A
+small canned EC2 peer in this file covers what the double cannot show:
+page tokens that come back."""
 import hashlib
+import http.server
 import json
 import os
 import select
+import shutil
 import signal
 import ssl
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -36,11 +43,14 @@ def env(access=None, secret=None, token=None, extra=None):
     return e
 
 
-def probe(*steps, opts=(), endpoint=True, **kw):
-    """Run the probe; returns (step results, whole output, stderr, rc)."""
-    args = [PROBE, "--ca", S["info"]["ca"], "--backoff-ms", "20", *opts]
+def probe(*steps, opts=(), endpoint=True, ca=None, **kw):
+    """Run the probe (endpoint: True for the double, a URL, or False for
+    none); returns (step results, whole output, stderr, rc)."""
+    args = [PROBE, "--ca", ca or S["info"]["ca"], "--backoff-ms", "20",
+            *opts]
     if endpoint:
-        args += ["--endpoint", S["info"]["url"]]
+        args += ["--endpoint", S["info"]["url"] if endpoint is True else
+                 endpoint]
     p = subprocess.run(args + list(steps), env=env(**kw),
                        capture_output=True, text=True, timeout=300)
     check(p.returncode in (0, 1), "probe exit %d: %s", p.returncode,
@@ -385,7 +395,331 @@ def test_secrets_never_logged():
           err2[-300:])
 
 
+CONVERSION_STATES = ["completed", "active", "cancelled", "cancelling"]
+
+
+def sent_actions(seq, action):
+    return [x for x in seen_since(seq) if x.get("action") == action]
+
+
+@suite.test
+def test_conversion_tasks_listed_with_states():
+    control({"reset": True, "preload": {"conversion_tasks": 7}})
+    seq = last_seq()
+    steps, _, _, _ = probe("conversions")
+    r = ok(steps[0])
+    tasks = r["tasks"]
+    eq(len(tasks), 8, "tasks read")
+    eq(r["pages"], [8], "one answer when no page size is asked")
+    eq([t["state"] for t in tasks], CONVERSION_STATES * 2, "states")
+    eq([t["status_message"] for t in tasks],
+       ["", "Pending", "", ""] * 2, "status messages")
+    eq([t["bytes_converted"] for t in tasks],
+       [1048576 * (i + 1) for i in range(8)], "bytes converted")
+    eq({(t["image_size"], t["zone"], t["expiration"]) for t in tasks},
+       {(8589934592, "us-east-1a", "2030-01-08T00:00:00Z")},
+       "image sizes, zones and expirations")
+    eq(len({t["id"] for t in tasks}), 8, "distinct task ids")
+    check(all(t["id"].startswith("import-vol-") and
+              t["volume_id"].startswith("vol-") for t in tasks),
+          "ids and volumes: %r", tasks[:2])
+    sent = sent_actions(seq, "DescribeConversionTasks")
+    eq(len(sent), 1, "requests")
+    check("MaxResults" not in sent[0]["params"], "no page size sent: %r",
+          sent[0]["params"])
+
+
+@suite.test
+def test_conversion_tasks_paged_and_named():
+    control({"reset": True, "preload": {"conversion_tasks": 7}})
+    seq = last_seq()
+    steps, _, _, _ = probe("conversions", opts=["--page-size", "5"])
+    r = ok(steps[0])
+    eq(r["pages"], [5, 3], "page sizes")
+    ids = [t["id"] for t in r["tasks"]]
+    eq(len(set(ids)), 8, "distinct task ids")
+    sent = sent_actions(seq, "DescribeConversionTasks")
+    eq([x["params"].get("MaxResults") for x in sent], ["5", "5"],
+       "page size asked")
+    check("NextToken" not in sent[0]["params"] and
+          "NextToken" in sent[1]["params"], "tokens sent: %r",
+          [x["params"] for x in sent])
+    steps, _, _, _ = probe("conversions:%s,%s" % (ids[3], ids[0]))
+    r = ok(steps[0])
+    eq([(t["id"], t["state"]) for t in r["tasks"]],
+       [(ids[3], "cancelling"), (ids[0], "completed")], "named tasks")
+
+
+@suite.test
+def test_bad_unknown_conversion_task_not_found():
+    control({"reset": True})
+    steps, _, _, _ = probe("conversions:import-vol-0000dead")
+    r = steps[0]
+    eq((r["ok"], r["kind"], r["error"], r["error_code"], r["code"]),
+       (False, "service", "NotFound", "InvalidConversionTaskId", -6),
+       "unknown task")
+    eq(r["requests"], 1, "not retried")
+
+
+@suite.test
+def test_instances_read_in_pages_counted_exactly():
+    control({"reset": True, "preload": {"instances": 21}})
+    seq = last_seq()
+    steps, _, _, _ = probe("instances", opts=["--page-size", "5"])
+    r = ok(steps[0])
+    eq(r["pages"], [5, 5, 5, 5, 3], "page sizes")
+    eq(len(r["instances"]), 23, "instances read")
+    eq(len({i["id"] for i in r["instances"]}), 23, "distinct instance ids")
+    sent = sent_actions(seq, "DescribeInstances")
+    eq(len(sent), 5, "requests for the pages")
+    eq([x["params"].get("MaxResults") for x in sent], ["5"] * 5,
+       "page size asked")
+    check("NextToken" not in sent[0]["params"] and
+          all("NextToken" in x["params"] for x in sent[1:]),
+          "tokens sent: %r", [x["params"] for x in sent])
+    fifth = r["instances"][4]
+    eq((fifth["state"], fifth["name"], fifth["private_ip"], fifth["type"],
+        fifth["zone"], fifth["launch_time"]),
+       ("stopped", "migrated-vm-5", "10.0.0.8", "t3.medium", "us-east-1a",
+        "2030-01-01T00:04:00Z"), "fifth instance")
+    check(fifth["id"].startswith("i-") and
+          fifth["image_id"].startswith("ami-"), "ids %r", fifth)
+    eq([i["state"] for i in r["instances"]].count("stopped"), 4,
+       "stopped instances")
+
+
+@suite.test
+def test_import_image_creates_task_seen_by_describe_and_control():
+    control({"reset": True})
+    seq = last_seq()
+    steps, _, _, _ = probe(
+        "import:connector-imports/vms/vm-42.vmdk", "tasks",
+        opts=["--description", "vm-42 from vCenter", "--role-name",
+              "connector-import", "--license-type", "BYOL",
+              "--platform", "Linux", "--format", "vmdk"])
+    tid = ok(steps[0])["task_id"]
+    check(tid.startswith("import-ami-"), "task id %r", tid)
+    eq(ok(steps[1])["ids"], [tid], "tasks described afterwards")
+    made = control()["import_tasks_created"]
+    eq(len(made), 1, "tasks the double made")
+    m = made[0]
+    eq((m["importTaskId"], m["description"], m["roleName"],
+        m["licenseType"], m["platform"], m["status"]),
+       (tid, "vm-42 from vCenter", "connector-import", "BYOL", "Linux",
+        "active"), "task made")
+    eq([(d["format"], d["bucket"], d["key"]) for d in m["disks"]],
+       [("VMDK", "connector-imports", "vms/vm-42.vmdk")], "disk")
+    sent = sent_actions(seq, "ImportImage")
+    eq(len(sent), 1, "ImportImage requests")
+    token = sent[0]["params"].get("ClientToken", "")
+    check(len(token) == 32 and all(c in "0123456789abcdef" for c in token),
+          "a random client token is sent: %r", token)
+
+
+@suite.test
+def test_import_image_client_token_makes_it_idempotent():
+    control({"reset": True})
+    opts = ["--client-token", "vm-42-import-1"]
+    a, _, _, _ = probe("import:connector-imports/vm-42.vmdk", opts=opts)
+    b, _, _, _ = probe("import:connector-imports/vm-42.vmdk", opts=opts)
+    c, _, _, _ = probe("import:connector-imports/vm-42.vmdk")
+    eq(ok(a[0])["task_id"], ok(b[0])["task_id"], "same token, same task")
+    check(ok(c[0])["task_id"] != a[0]["task_id"],
+          "no token: a new task")
+    eq(len(control()["import_tasks_created"]), 2, "tasks the double made")
+
+
+@suite.test
+def test_bad_import_limit_reached_is_mapped_error():
+    control({"reset": True, "import_limit": 1})
+    seq = last_seq()
+    try:
+        steps, _, _, _ = probe("import:connector-imports/a.vmdk",
+                               "import:connector-imports/b.vmdk")
+        seen = len(seen_since(seq))
+    finally:
+        control({"reset": True})
+    ok(steps[0])
+    r = steps[1]
+    eq((r["ok"], r["kind"], r["error"], r["error_code"], r["code"],
+        r["status"]),
+       (False, "service", "ResourceCountLimitExceeded",
+        "ResourceCountLimitExceeded", -10, 400), "second import")
+    eq(r["requests"], 1, "a limit is not retried")
+    eq(seen, 2, "requests the double saw")
+
+
+@suite.test
+def test_bad_inputs_refused_before_any_request():
+    control({"reset": True})
+    seq = last_seq()
+    good = "import:connector-imports/vm.vmdk"
+    cases = [
+        (["--format", "QCOW2"], good),
+        (["--format", ""], good),
+        (["--format", "VHDX"], good),
+        ([], "import:Bad_Bucket/vm.vmdk"),
+        ([], "import:ab/vm.vmdk"),
+        ([], "import:connector-imports/../other/vm.vmdk"),
+        ([], "import:connector-imports/a/./vm.vmdk"),
+        ([], "import:connector-imports//vm.vmdk"),
+        ([], "import:connector-imports/"),
+        ([], "import:connector-imports/vm\udcff.vmdk"),
+        (["--description", "d" * 256], good),
+        (["--description", "line\x01break"], good),
+        (["--role-name", "bad role"], good),
+        (["--role-name", "r" * 65], good),
+        (["--role-name", ""], good),
+        (["--license-type", "GPL"], good),
+        (["--license-type", "byol"], good),
+        (["--platform", "macOS"], good),
+        (["--client-token", "t" * 65], good),
+        (["--client-token", "with space"], good),
+        (["--page-size", "3"], "instances"),
+        (["--page-size", "1001"], "instances"),
+        (["--page-size", "-1"], "conversions"),
+        ([], "conversions:BAD ID"),
+        ([], "conversions:" + ",".join(
+            "import-vol-%08x" % i for i in range(101))),
+    ]
+    for opts, step in cases:
+        steps, _, _, _ = probe(step, opts=opts)
+        r = steps[0]
+        eq((r["ok"], r["code"], r["requests"]), (False, -4, 0),
+           "%s %r" % (step[:40], opts))
+    eq(len(seen_since(seq)), 0, "requests the double saw")
+    eq(control()["import_tasks_created"], [], "tasks the double made")
+    # The longest accepted values do go out.
+    steps, _, _, _ = probe(good, opts=[
+        "--description", "d" * 255, "--role-name", "r" * 64,
+        "--client-token", "t" * 64, "--format", "ova"])
+    ok(steps[0])
+
+
+LOOP_CASES = (("tasks", "DescribeImportImageTasks"),
+              ("conversions", "DescribeConversionTasks"),
+              ("instances", "DescribeInstances"))
+
+
+@suite.test
+def test_bad_page_tokens_in_a_cycle_stop_the_walk():
+    for step, action in LOOP_CASES:
+        Canned.reset({"": "A", "A": "B", "B": "C", "C": "A"})
+        steps, _, err, _ = probe(step, opts=["--page-size", "5"],
+                                 **S["canned_args"])
+        r = steps[0]
+        eq((r["ok"], r["kind"], r["code"]), (False, "protocol", -2), step)
+        check("loop" in r["message"] and "page 4" in r["message"] and
+              "page 1" in r["message"], "message %r", r["message"])
+        eq([c for c in Canned.calls], [(action, t) for t in
+                                       ("", "A", "B", "C")],
+           "requests the peer saw for %s" % step)
+        eq(r["pages"], [1, 1, 1, 1], "pages delivered for %s" % step)
+        check("loop" in err, "the loop is logged: %r", err[-300:])
+
+
+@suite.test
+def test_bad_page_token_repeated_at_once_stops_the_walk():
+    for step, action in LOOP_CASES:
+        Canned.reset({"": "A", "A": "A"})
+        steps, _, _, _ = probe(step, **S["canned_args"])
+        r = steps[0]
+        eq((r["ok"], r["kind"]), (False, "protocol"), step)
+        check("loop" in r["message"], "message %r", r["message"])
+        eq(Canned.calls, [(action, ""), (action, "A")],
+           "requests the peer saw for %s" % step)
+
+
+@suite.test
+def test_canned_pages_without_a_cycle_are_all_read():
+    # The same peer with tokens that do not come back: the walk ends.
+    for step, action in LOOP_CASES:
+        Canned.reset({"": "A", "A": "B", "B": "C"})
+        steps, _, _, _ = probe(step, **S["canned_args"])
+        eq(ok(steps[0])["pages"], [1, 1, 1, 1], step)
+        eq(len(Canned.calls), 4, "requests for %s" % step)
+
+
+EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
+
+
+class Canned(http.server.BaseHTTPRequestHandler):
+    """An EC2 peer with fixed answers of one item a page, whose next page
+    tokens follow the table `nexts` (token sent -> token answered)."""
+    protocol_version = "HTTP/1.1"
+    nexts = {}
+    calls = []
+    lock = threading.Lock()
+
+    @classmethod
+    def reset(cls, nexts):
+        with cls.lock:
+            cls.nexts, cls.calls = nexts, []
+
+    def log_message(self, *a):
+        pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        form = dict(urllib.parse.parse_qsl(body.decode()))
+        action, token = form.get("Action"), form.get("NextToken", "")
+        cls = type(self)
+        with cls.lock:
+            n = len(cls.calls)
+            cls.calls.append((action, token))
+            nxt = cls.nexts.get(token)
+        item = {
+            "DescribeImportImageTasks": (
+                "importImageTaskSet", "<importTaskId>import-ami-%08x"
+                "</importTaskId><status>active</status>" % n),
+            "DescribeConversionTasks": (
+                "conversionTasks", "<conversionTaskId>import-vol-%08x"
+                "</conversionTaskId><state>active</state>" % n),
+            "DescribeInstances": (
+                "reservationSet", "<reservationId>r-%08x</reservationId>"
+                "<instancesSet><item><instanceId>i-%08x</instanceId>"
+                "</item></instancesSet>" % (n, n)),
+        }.get(action)
+        if item is None:
+            data = b"<Response><Errors><Error><Code>InvalidAction</Code>" \
+                b"</Error></Errors></Response>"
+            status = 400
+        else:
+            data = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                    '<%sResponse xmlns="%s"><requestId>r</requestId>'
+                    '<%s><item>%s</item></%s>%s</%sResponse>' % (
+                        action, EC2_NS, item[0], item[1], item[0],
+                        "<nextToken>%s</nextToken>" % nxt if nxt else "",
+                        action)).encode()
+            status = 200
+        self.send_response(status)
+        self.send_header("Content-Type", "text/xml;charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def start_canned(d):
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext",
+                    "subjectAltName=IP:127.0.0.1", "-keyout",
+                    d + "/canned.key", "-out", d + "/canned.pem"],
+                   check=True, capture_output=True)
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Canned)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(d + "/canned.pem", d + "/canned.key")
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
 def setup():
+    S["dir"] = tempfile.mkdtemp(prefix="aws-canned-")
+    S["srv"] = start_canned(S["dir"])
+    S["canned_args"] = {
+        "endpoint": "https://127.0.0.1:%d" % S["srv"].server_address[1],
+        "ca": S["dir"] + "/canned.pem"}
     S["proc"] = subprocess.Popen([PEER_RUN], stdout=subprocess.PIPE,
                                  stderr=subprocess.DEVNULL,
                                  stdin=subprocess.DEVNULL,
@@ -403,6 +737,9 @@ def setup():
 
 
 def teardown():
+    if "srv" in S:
+        S["srv"].shutdown()
+    shutil.rmtree(S.get("dir", "/nonexistent"), ignore_errors=True)
     p = S.get("proc")
     if p and p.poll() is None:
         os.killpg(p.pid, signal.SIGTERM)

@@ -174,12 +174,44 @@ def test_validation_off_passes_and_warns():
 
 
 @suite.test
-def test_validation_off_says_the_pin_is_not_checked():
+def test_bad_validation_off_still_holds_the_pin():
     runs, err = probe("--insecure", "--pin", "AA:" + "00:" * 30 + "00",
                       url=url("/ok"))
-    check(runs[0]["ok"], "request failed: %r", runs[0])
-    check("nor is its pinned certificate" in err,
-          "no word that the pin is not checked: %r", err)
+    check(not runs[0]["ok"], "a wrong pin passed with validation off")
+    eq(runs[0]["kind"], "TLS", "error kind")
+    check("not the pinned one" in runs[0]["detail"], "detail: %r", runs[0])
+
+
+@suite.test
+def test_validation_off_with_right_pin_passes():
+    tp = thumbprint(S["dir"] + "/other.pem")
+    runs, _ = probe("--insecure", "--pin", tp, url=url("/ok", S["other_port"]))
+    check(runs[0]["ok"], "the pinned certificate was refused: %r", runs[0])
+
+
+@suite.test
+def test_bad_internal_address_refused_before_connecting():
+    # 127.0.0.1 serves /ok, but loopback peers are refused by the policy.
+    runs, _ = probe("--refuse-internal", url=url("/ok"))
+    check(not runs[0]["ok"], "a loopback peer was reached")
+    eq(runs[0]["kind"], "connect", "error kind")
+    check("not allowed" in runs[0]["detail"], "detail: %r", runs[0])
+
+
+@suite.test
+def test_bad_link_local_address_refused():
+    runs, _ = probe("--refuse-internal", "--allow-loopback",
+                    "--connect-timeout-ms", "2000",
+                    url="https://169.254.169.254/latest/meta-data/")
+    check(not runs[0]["ok"], "a link-local peer was reached")
+    check("not allowed" in runs[0]["detail"], "detail: %r", runs[0])
+
+
+@suite.test
+def test_loopback_allowed_when_asked():
+    runs, _ = probe("--ca", S["dir"] + "/ca.pem", "--refuse-internal",
+                    "--allow-loopback", url=url("/ok"))
+    check(runs[0]["ok"], "loopback refused although allowed: %r", runs[0])
 
 
 @suite.test

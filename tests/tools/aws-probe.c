@@ -5,14 +5,21 @@
  *
  *   aws-probe [--ca FILE] [--region R] [--endpoint URL] [--timeout-ms N]
  *             [--max-attempts N] [--backoff-ms N] [--page-size N]
- *             [--new-connection-per-page] [--body TEXT] [STEP...]
+ *             [--new-connection-per-page] [--body TEXT]
+ *             [--format F] [--description D] [--role-name R]
+ *             [--license-type L] [--platform P] [--client-token T]
+ *             [STEP...]
  *
  * Credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
  * AWS_SESSION_TOKEN; --endpoint is the caller's setting for every service
  * (the environment's AWS_ENDPOINT_URL[_SERVICE] still win).  Steps:
  * identity, regions, tasks, federation:NAME, assume:ROLE_ARN|SESSION,
  * put:BUCKET/KEY (the body is --body), temporary (use the credentials of
- * the last federation or assume step from now on).  With no step it only
+ * the last federation or assume step from now on), conversions[:ID,...]
+ * (conversion tasks, all or those named), instances, import:BUCKET/KEY
+ * (ImportImage of that object with --format, VMDK when not given, and the
+ * other import options; each one not given is not sent).  --page-size is
+ * the page size of every paged step.  With no step it only
  * prints the endpoints.  A failed step does
  * not stop the later ones; the exit status is 1 when any failed.
  */
@@ -29,6 +36,7 @@ struct opts {
 	int page_size;
 	int new_connection;
 	const char *body;
+	struct aws_import_image import;
 };
 
 struct tasks {
@@ -68,6 +76,31 @@ task_cb(void *arg, const struct aws_import_task *t)
 	struct tasks *ts = arg;
 
 	return json_array_append_new(ts->ids, json_string(t->id)) ? -100 : 0;
+}
+
+static int
+conversion_cb(void *arg, const struct aws_conversion_task *t)
+{
+	struct tasks *ts = arg;
+
+	return json_array_append_new(ts->ids, json_pack("{s:s, s:s, s:s, "
+	    "s:s, s:s, s:s, s:I, s:I}", "id", t->id, "state", t->state,
+	    "status_message", t->status_message, "expiration", t->expiration,
+	    "zone", t->zone, "volume_id", t->volume_id, "bytes_converted",
+	    (json_int_t)t->bytes_converted, "image_size",
+	    (json_int_t)t->image_size)) ? -100 : 0;
+}
+
+static int
+instance_cb(void *arg, const struct aws_instance *i)
+{
+	struct tasks *ts = arg;
+
+	return json_array_append_new(ts->ids, json_pack("{s:s, s:s, s:s, "
+	    "s:s, s:s, s:s, s:s, s:s}", "id", i->id, "image_id", i->image_id,
+	    "state", i->state, "type", i->type, "launch_time", i->launch_time,
+	    "zone", i->zone, "private_ip", i->private_ip, "name", i->name)) ?
+	    -100 : 0;
 }
 
 static int
@@ -114,12 +147,21 @@ step(struct aws *a, const struct opts *o, struct aws_credentials *temp,
 	struct aws_error err;
 	struct aws_identity id;
 	struct tasks ts;
+	struct aws_import_image imp;
 	json_t *r = json_object(), *list;
-	char buf[1024], etag[128], *arg, *sep;
+	const char *ids[AWS_MAX_IDS + 1];
+	char buf[4096], etag[128], task_id[128], *arg, *sep;
 	double t0 = now();
+	size_t nids = 0;
 	int rc;
 
 	memset(&err, 0, sizeof err);
+	if (strlen(spec) >= sizeof buf) {
+		json_object_set_new(r, "step", json_string("?"));
+		json_object_set_new(r, "ok", json_false());
+		json_object_set_new(r, "kind", json_string("usage"));
+		return r;
+	}
 	snprintf(buf, sizeof buf, "%s", spec);
 	if ((arg = strchr(buf, ':')) != NULL)
 		*arg++ = '\0';
@@ -163,6 +205,34 @@ step(struct aws *a, const struct opts *o, struct aws_credentials *temp,
 		    "text/plain", etag, sizeof etag, &err);
 		if (rc == 0)
 			json_object_set_new(r, "etag", json_string(etag));
+	} else if (strcmp(buf, "conversions") == 0) {
+		for (sep = arg; sep && nids <= AWS_MAX_IDS; nids++) {
+			ids[nids] = sep;
+			if ((sep = strchr(sep, ',')) != NULL)
+				*sep++ = '\0';
+		}
+		ts.ids = json_array();
+		ts.pages = json_array();
+		rc = aws_describe_conversion_tasks(a, ids, nids, o->page_size,
+		    conversion_cb, page_cb, &ts, &err);
+		json_object_set_new(r, "tasks", ts.ids);
+		json_object_set_new(r, "pages", ts.pages);
+	} else if (strcmp(buf, "instances") == 0) {
+		ts.ids = json_array();
+		ts.pages = json_array();
+		rc = aws_describe_instances(a, o->page_size, instance_cb,
+		    page_cb, &ts, &err);
+		json_object_set_new(r, "instances", ts.ids);
+		json_object_set_new(r, "pages", ts.pages);
+	} else if (strcmp(buf, "import") == 0 && arg &&
+	    (sep = strchr(arg, '/')) != NULL) {
+		*sep++ = '\0';
+		imp = o->import;
+		imp.bucket = arg;
+		imp.key = sep;
+		rc = aws_import_image(a, &imp, task_id, sizeof task_id, &err);
+		if (rc == 0)
+			json_object_set_new(r, "task_id", json_string(task_id));
 	} else if (strcmp(buf, "temporary") == 0) {
 		rc = temp->access_key[0] ? aws_set_credentials(a,
 		    temp->access_key, temp->secret_key, temp->session_token) :
@@ -199,7 +269,7 @@ int
 main(int argc, char **argv)
 {
 	struct http_opts ho = { 0 };
-	struct opts o = { 0, 0, "" };
+	struct opts o = { 0, 0, "", { .format = "VMDK" } };
 	struct aws a;
 	struct aws_credentials temp;
 	const char *region = "us-east-1", *setting = NULL;
@@ -233,6 +303,18 @@ main(int argc, char **argv)
 			o.page_size = atoi(v);
 		else if (strcmp(f, "--body") == 0 && ++i)
 			o.body = v;
+		else if (strcmp(f, "--format") == 0 && ++i)
+			o.import.format = v;
+		else if (strcmp(f, "--description") == 0 && ++i)
+			o.import.description = v;
+		else if (strcmp(f, "--role-name") == 0 && ++i)
+			o.import.role_name = v;
+		else if (strcmp(f, "--license-type") == 0 && ++i)
+			o.import.license_type = v;
+		else if (strcmp(f, "--platform") == 0 && ++i)
+			o.import.platform = v;
+		else if (strcmp(f, "--client-token") == 0 && ++i)
+			o.import.client_token = v;
 		else
 			goto usage;
 	}

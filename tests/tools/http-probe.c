@@ -4,6 +4,7 @@
  * it to hold lib/http to real TLS servers, proxies and hanging peers.
  *
  *   http-probe [--ca FILE] [--pin AA:BB:..] [--insecure]
+ *              [--refuse-internal] [--allow-loopback]
  *              [--proxy HOST:PORT] [--proxy-user U] [--proxy-password P]
  *              [--no-proxy LIST] [--connect-timeout-ms N] [--timeout-ms N]
  *              [--max-response N] [--method M] [--data BODY]
@@ -32,6 +33,10 @@ main(int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--insecure") == 0)
 			o.insecure = 1;
+		else if (strcmp(a, "--refuse-internal") == 0)
+			o.refuse_internal = 1;
+		else if (strcmp(a, "--allow-loopback") == 0)
+			o.allow_loopback = 1;
 		else if (v == NULL && strncmp(a, "--", 2) == 0)
 			goto usage;
 		else if (strcmp(a, "--ca") == 0 && ++i)

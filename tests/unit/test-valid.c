@@ -407,10 +407,167 @@ TEST(field_table_complete)
 TEST(type_hints_present)
 {
 	enum valid_type t[] = { VT_TOKEN, VT_PASSWORD, VT_SETUP_CODE,
-	    VT_TEXT, VT_HOSTNAME, VT_IPV4, VT_PORT };
+	    VT_TEXT, VT_HOSTNAME, VT_IPV4, VT_PORT, VT_WORD, VT_HOST,
+	    VT_HOST_PORT, VT_DOMAIN_USER, VT_REGION, VT_ACCESS_KEY, VT_SECRET,
+	    VT_THUMBPRINT, VT_HOST_LIST, VT_PROXY_USER, VT_FILE };
 
 	for (size_t i = 0; i < NELEM(t); i++)
 		CHECK(strlen(valid_type_hint(t[i])) > 0);
+}
+
+/* ---- the registration's types ---- */
+
+TEST(host_port_good)
+{
+	char h[64];
+	int port;
+
+	CHECK(valid_host_port("vcenter.example.com", h, sizeof h, &port));
+	CHECK(strcmp(h, "vcenter.example.com") == 0 && port == 443);
+	CHECK(valid_host_port("192.0.2.10:8443", h, sizeof h, &port));
+	CHECK(strcmp(h, "192.0.2.10") == 0 && port == 8443);
+	/* 32 characters is the seed's limit for the host part. */
+	CHECK(valid_host_port("abcdefghij.abcdefghij.abcdefghijk", h,
+	    sizeof h, &port) == 0);
+	CHECK(valid_host_port("abcdefghij.abcdefghij.abcdefghij", h,
+	    sizeof h, &port));
+}
+
+TEST(host_port_bad_forms)
+{
+	const char *bad[] = { "", ":443", "host:", "host:0", "host:65536",
+	    "host:08", "https://vcenter", "vcenter/sdk", "user@vcenter",
+	    "vc enter", "-vcenter", "vcenter;id", "$(id)", "../../etc",
+	    "[::1]", "::1", "host:443:1", "v\xc3\xa9", "192.0.2.1\r\nX: y" };
+	char h[64];
+	int port;
+
+	for (size_t i = 0; i < NELEM(bad); i++)
+		CHECK(valid_host_port(bad[i], h, sizeof h, &port) == 0);
+}
+
+TEST(domain_user_good)
+{
+	CHECK(vv(VT_DOMAIN_USER, "svc-connector") == 0);
+	CHECK(vv(VT_DOMAIN_USER, "CORP\\svc.connector_1") == 0);
+}
+
+TEST(domain_user_bad)
+{
+	const char *bad[] = { "", "1user", "CORP\\", "\\user", "a\\b\\c",
+	    "user@vsphere.local", "us er", "-user", "user;id",
+	    "abcdefghijabcdefghijabcdefghijabc" };
+
+	for (size_t i = 0; i < NELEM(bad); i++)
+		CHECK(vv(VT_DOMAIN_USER, bad[i]) == CONN_EINVAL);
+}
+
+TEST(region_good_and_bad)
+{
+	CHECK(vv(VT_REGION, "eu-west-1") == 0);
+	CHECK(vv(VT_REGION, "ap-southeast-2") == 0);
+	CHECK(vv(VT_REGION, "us-gov-west-1") == 0);
+	CHECK(vv(VT_REGION, "EU-west-1") == CONN_EINVAL);
+	CHECK(vv(VT_REGION, "eu-west-") == CONN_EINVAL);
+	CHECK(vv(VT_REGION, "eu--west-1") == CONN_EINVAL);
+	CHECK(vv(VT_REGION, "eu-west-1;") == CONN_EINVAL);
+	CHECK(vv(VT_REGION, "../1") == CONN_EINVAL);
+}
+
+TEST(access_key_and_secret)
+{
+	CHECK(vv(VT_ACCESS_KEY, "AKIAIOSFODNN7EXAMPLE") == 0);
+	CHECK(vv(VT_ACCESS_KEY, "AKIA") == CONN_EINVAL);
+	CHECK(vv(VT_ACCESS_KEY, "akiaiosfodnn7example") == CONN_EINVAL);
+	CHECK(vv(VT_SECRET, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY") == 0);
+	CHECK(vv(VT_SECRET, "with space") == CONN_EINVAL);
+	CHECK(vv(VT_SECRET, "caf\xc3\xa9") == CONN_EINVAL);
+	CHECK(vv(VT_SECRET, "tab\there") == CONN_EINVAL);
+}
+
+TEST(thumbprint_good_and_bad)
+{
+	const char *good = "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:"
+	    "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99";
+
+	CHECK(vv(VT_THUMBPRINT, good) == 0);
+	CHECK(vv(VT_THUMBPRINT, "AA:BB") == CONN_EINVAL);
+	CHECK(vv(VT_THUMBPRINT, "AA-BB-CC-DD-EE-FF-00-11-22-33-44-55-66-77-"
+	    "88-99-AA-BB-CC-DD-EE-FF-00-11-22-33-44-55-66-77-88-99") ==
+	    CONN_EINVAL);
+}
+
+TEST(host_list_good_and_bad)
+{
+	CHECK(vv(VT_HOST_LIST, "vcenter.corp, 10.0.0.5,.internal") == 0);
+	CHECK(vv(VT_HOST_LIST, "") == 0);
+	CHECK(vv(VT_HOST_LIST, "*") == CONN_EINVAL);
+	CHECK(vv(VT_HOST_LIST, "a;b") == CONN_EINVAL);
+	CHECK(vv(VT_HOST_LIST, "http://x") == CONN_EINVAL);
+}
+
+TEST(proxy_user_and_word)
+{
+	CHECK(vv(VT_PROXY_USER, "DOMAIN\\proxy.user") == 0);
+	CHECK(vv(VT_PROXY_USER, "a:b") == CONN_EINVAL);
+	CHECK(vv(VT_PROXY_USER, "a b") == CONN_EINVAL);
+	CHECK(vv(VT_WORD, "clear-local") == 0);
+	CHECK(vv(VT_WORD, "Register") == CONN_EINVAL);
+	CHECK(vv(VT_WORD, "") == CONN_EINVAL);
+}
+
+TEST(file_any_bytes_capped)
+{
+	CHECK(valid_value(VT_FILE, "a\0\xff", 3, 16) == 0);
+	CHECK(valid_value(VT_FILE, "0123456789abcdefX", 17, 16) ==
+	    CONN_ETOOBIG);
+}
+
+TEST(peer_literal_policy)
+{
+	CHECK(valid_peer_literal("vcenter.example.com", 0));
+	CHECK(valid_peer_literal("10.0.0.5", 0));
+	CHECK(valid_peer_literal("192.0.2.1", 0));
+	CHECK(!valid_peer_literal("localhost", 1));
+	CHECK(!valid_peer_literal("LOCALHOST.", 1));
+	CHECK(!valid_peer_literal("vc.localhost", 1));
+	CHECK(!valid_peer_literal("127.0.0.1", 0));
+	CHECK(valid_peer_literal("127.0.0.1", 1));
+	CHECK(!valid_peer_literal("169.254.169.254", 1));
+	CHECK(!valid_peer_literal("0.0.0.0", 1));
+	CHECK(!valid_peer_literal("224.0.0.1", 1));
+	CHECK(!valid_peer_literal("255.255.255.255", 1));
+	CHECK(!valid_peer_literal("http://169.254.169.254", 1));
+}
+
+TEST(peer_ipv6_policy)
+{
+	unsigned char a[16] = { 0 };
+
+	CHECK(!valid_peer_ipv6(a, 1));		/* :: */
+	a[15] = 1;
+	CHECK(!valid_peer_ipv6(a, 0));		/* ::1 */
+	CHECK(valid_peer_ipv6(a, 1));
+	memset(a, 0, sizeof a);
+	a[0] = 0xfe; a[1] = 0x80; a[15] = 1;	/* fe80::1 */
+	CHECK(!valid_peer_ipv6(a, 1));
+	memset(a, 0, sizeof a);
+	a[10] = a[11] = 0xff; a[12] = 169; a[13] = 254; a[14] = 169;
+	a[15] = 254;				/* ::ffff:169.254.169.254 */
+	CHECK(!valid_peer_ipv6(a, 1));
+	a[12] = 10; a[13] = 0; a[14] = 0; a[15] = 5;
+	CHECK(valid_peer_ipv6(a, 0));
+	memset(a, 0, sizeof a);
+	a[0] = 0x20; a[1] = 0x01; a[2] = 0x0d; a[3] = 0xb8; a[15] = 1;
+	CHECK(valid_peer_ipv6(a, 0));
+}
+
+TEST(soft_fields_are_the_registration_fields)
+{
+	CHECK(!valid_fields[F_CSRF].soft && !valid_fields[F_ACTION].soft);
+	CHECK(valid_fields[F_VC_HOST].soft && valid_fields[F_SECRET_KEY].soft);
+	CHECK(valid_fields[F_PORTAL_FILE].type == VT_FILE);
+	CHECK(valid_fields[F_PORTAL_FILE].maxlen == PORTAL_FILE_MAX);
 }
 
 int
@@ -458,5 +615,18 @@ main(void)
 	RUN(field_lookup_bad_unknown);
 	RUN(field_table_complete);
 	RUN(type_hints_present);
+	RUN(host_port_good);
+	RUN(host_port_bad_forms);
+	RUN(domain_user_good);
+	RUN(domain_user_bad);
+	RUN(region_good_and_bad);
+	RUN(access_key_and_secret);
+	RUN(thumbprint_good_and_bad);
+	RUN(host_list_good_and_bad);
+	RUN(proxy_user_and_word);
+	RUN(file_any_bytes_capped);
+	RUN(peer_literal_policy);
+	RUN(peer_ipv6_policy);
+	RUN(soft_fields_are_the_registration_fields);
 	UNIT_EXIT();
 }

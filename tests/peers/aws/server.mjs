@@ -216,6 +216,7 @@ function freshState() {
 		metrics: [],
 		registrations: new Map(),
 		heartbeats: [],
+		deregistrations: [],
 	};
 	for (let i = 0; i < 2; i++) s.instances.push(makeInstance(i));
 	s.conversionTasks.push(makeConversionTask(0));
@@ -878,6 +879,17 @@ function vendor(req, url, body, baseUrl) {
 		state.registrations.get(v.registration_id).last_heartbeat = now;
 		return json(200, { ok: true, server_time: now });
 	}
+	if (route === 'POST /vendor/portal/deregister') {
+		const v = readJson(req, body, {
+			registration_id: { type: 'string', required: true, re: ID_RE },
+		});
+		const reg = state.registrations.get(v.registration_id);
+		if (!reg) fail(404, 'NotRegistered', 'This connector is not registered.');
+		state.registrations.delete(v.registration_id);
+		state.deregistrations.push({ received: isoSeconds(serverNow('connector')),
+			registration_id: reg.registration_id, connector_id: reg.connector_id });
+		return json(200, { ok: true });
+	}
 	return fail(404, 'NotFound', `No route for ${route}.`);
 }
 
@@ -901,6 +913,7 @@ function controlState() {
 		metrics: state.metrics,
 		registrations: [...state.registrations.values()],
 		heartbeats: state.heartbeats,
+		deregistrations: state.deregistrations,
 		temporary_credentials: [...state.keys.entries()].filter(([, v]) => v.token !== undefined)
 			.map(([k, v]) => ({ access_key: k, kind: v.kind, arn: v.arn, expires: isoSeconds(v.expires) })),
 	};

@@ -1,0 +1,193 @@
+"""Shared by the registration tests: a console in test mode (loopback
+peers allowed) with the vCenter and AWS doubles, and a driver of the
+registration wizard's steps through HTTP, as a browser would post them."""
+import html
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+
+from harness import (Instance, AwsDouble, VCenterDouble, portal_file,
+                     TOP, PASSWORD)
+
+VC_USER = "CORP\\svc-connector"
+VC_PASSWORD = "Vc-Service-Pass-7"
+AWS_KEY = "AKIATESTCONNECTOR001"
+AWS_SECRET = "aws-test-secret-key-0001+/x"
+AMP_KEY = "AMPKEYTESTCONNECTOR1"
+AMP_SECRET = "amp-test-secret-0001-abcdef"
+EXTENSION_KEY = "connector.console"
+VSPHERE_PROBE = os.path.join(TOP, "build", "tests", "vsphere-probe")
+
+
+class Env:
+    """The doubles and one console instance started against them."""
+
+    def __init__(self, vc_user=VC_USER, vc_password=VC_PASSWORD,
+                 aws=((AWS_KEY, AWS_SECRET), (AMP_KEY, AMP_SECRET)),
+                 instance_env=None):
+        self.vc = VCenterDouble(vc_user, vc_password)
+        self.aws = AwsDouble(*aws)
+        self.inst = None
+        self.instance_env = instance_env or {}
+
+    def start(self):
+        self.vc.start()
+        self.aws.start()
+        env = self.aws.env()
+        env.update(self.instance_env)
+        self.inst = Instance(env=env, args=["--allow-loopback-peers"])
+        self.inst.start()
+        c = self.inst.client()
+        r = c.claim(self.inst.setup_code)
+        if r.status != 303:
+            raise RuntimeError("claim failed: %r" % r)
+        return self
+
+    def stop(self):
+        if self.inst:
+            self.inst.stop(check=False)
+            self.inst.cleanup()
+        self.aws.stop()
+        self.vc.stop()
+
+    def vc_host(self):
+        return self.vc.hostport
+
+    def portal_file(self, key_id=AMP_KEY, secret=AMP_SECRET, **kw):
+        return portal_file(self.aws.info, key_id, secret, **kw)
+
+    def find_extension(self, user=VC_USER, password=VC_PASSWORD):
+        """The plugin as vCenter has it (FindExtension through our own SOAP
+        client, pinned to the double's certificate): its JSON, or None."""
+        p = subprocess.run(
+            [VSPHERE_PROBE, "--pin", self.vc.info["thumbprint"],
+             "--user", user, self.vc.hostport, "connect", "login",
+             "find:" + EXTENSION_KEY, "logout"],
+            input=password + "\n", capture_output=True, text=True,
+            timeout=60)
+        steps = json.loads(p.stdout)["steps"]
+        if not all(s.get("ok") for s in steps):
+            raise AssertionError("vsphere-probe failed: %r" % steps)
+        find = steps[2]
+        return find.get("extension") if find.get("found") else None
+
+
+def errors(r):
+    """The error sentences a form page shows (field errors and notices)."""
+    found = re.findall(r'<p class="error" id="[^"]*">([^<]*)</p>', r.text)
+    found += re.findall(r'<strong>Not saved\.</strong>\s*([^<]*)<', r.text)
+    return [html.unescape(e).strip() for e in found]
+
+
+class Wizard:
+    """Drives the wizard with a signed-in client of env's console."""
+
+    def __init__(self, env, client=None):
+        self.env = env
+        self.c = client or env.inst.signed_in_client()
+
+    def start(self):
+        return self.c.get("/register")
+
+    def vcenter(self, host=None):
+        return self.c.submit("/register/vcenter",
+                             [("vcenter_host", host or self.env.vc_host())])
+
+    def shown_thumbprint(self):
+        r = self.c.get("/register/trust")
+        m = re.search(r'name="thumbprint" value="([^"]+)"', r.text)
+        return m.group(1) if m else None
+
+    def trust(self, thumbprint=None):
+        return self.c.submit("/register/trust", [
+            ("thumbprint", thumbprint or self.shown_thumbprint())])
+
+    def credentials(self, user=VC_USER, password=VC_PASSWORD):
+        return self.c.submit("/register/credentials",
+                             [("vcenter_user", user),
+                              ("vcenter_password", password)])
+
+    def no_proxy(self):
+        return self.c.submit("/register/proxy", [("action", "none")])
+
+    def proxy(self, host, port, user="", password="", no_proxy=""):
+        return self.c.submit("/register/proxy", [
+            ("action", "save"), ("proxy_host", host), ("proxy_port", port),
+            ("proxy_user", user), ("proxy_password", password),
+            ("no_proxy", no_proxy)])
+
+    def aws(self, key=AWS_KEY, secret=AWS_SECRET, region="us-east-1",
+            token=""):
+        fields = [("region", region), ("access_key_id", key),
+                  ("secret_access_key", secret)]
+        if token:
+            fields.append(("session_token", token))
+        return self.c.submit("/register/aws", fields)
+
+    def portal(self, data=None, filename="connector-config.json",
+               action="upload"):
+        csrf = self.c.form_csrf("/register/portal")
+        files = [("portal_config", filename,
+                  data if data is not None else self.env.portal_file())]
+        return self.c.post_multipart("/register/portal",
+                                     [("csrf", csrf), ("action", action)],
+                                     files)
+
+    def review(self):
+        return self.c.get("/register/review")
+
+    def register(self):
+        return self.c.submit("/register/review", [("action", "register")])
+
+    def discard(self):
+        return self.c.submit("/register/review", [("action", "discard")])
+
+    def run_all(self):
+        """Every step with good values; returns the last answer."""
+        for step in (self.start, self.vcenter, self.trust, self.credentials,
+                     self.no_proxy, self.aws, self.portal):
+            r = step()
+            if r.status not in (302, 303):
+                raise AssertionError("%s: %r %s" % (step.__name__, r,
+                                                    errors(r)))
+        return self.register()
+
+    def unregister(self, user=VC_USER, password=VC_PASSWORD,
+                   action="unregister", confirm=None):
+        fields = [("action", action), ("vcenter_user", user),
+                  ("vcenter_password", password)]
+        if confirm is not None:
+            fields = [("action", action), ("confirm", confirm)]
+        return self.c.submit("/unregister", fields)
+
+
+def state(inst):
+    """Every setting and secret row of the instance, to compare before and
+    after an attempt that must change nothing (drafts excluded)."""
+    db = sqlite3.connect("file:%s?mode=ro" % inst.db_path, uri=True,
+                         timeout=10)
+    try:
+        settings = db.execute(
+            "SELECT name, value FROM settings WHERE name NOT LIKE 'draft.%' "
+            "AND name != 'wizard.started' ORDER BY name").fetchall()
+        secrets = db.execute(
+            "SELECT name, key_id, hex(sealed) FROM secrets "
+            "WHERE name NOT LIKE 'draft.%' ORDER BY name").fetchall()
+    finally:
+        db.close()
+    return settings, secrets
+
+
+def copy_db_files(inst):
+    """The bytes of state.db and its WAL, for greps."""
+    out = b""
+    for suffix in ("", "-wal", "-shm"):
+        p = inst.db_path + suffix
+        if os.path.exists(p):
+            with open(p, "rb") as f:
+                out += f.read()
+    return out
