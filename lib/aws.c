@@ -1397,7 +1397,7 @@ temporary(struct _xmlDoc *doc, struct _xmlNode *root,
 
 	if (aws_read_credentials(root, out) != 0)
 		rc = aws_error_protocol(err, 200, "the credentials are incomplete");
-	xml_free(doc);
+	xml_free_wiped(doc);
 	return rc;
 }
 

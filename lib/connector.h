@@ -268,6 +268,7 @@ int valid_field_lookup(const char *name);
 int valid_ipv4(const char *s);
 int valid_hostname(const char *s);
 int valid_port(const char *s);
+int valid_host_or_ipv4(const char *s);
 int valid_peer_ipv4(uint32_t addr, int allow_loopback);
 int valid_peer_ipv6(const unsigned char addr[16], int allow_loopback);
 int valid_peer_literal(const char *s, int allow_loopback);
@@ -451,6 +452,7 @@ struct xml_writer;
 
 int xml_parse(const char *data, size_t len, size_t max, struct _xmlDoc **out);
 void xml_free(struct _xmlDoc *doc);
+void xml_free_wiped(struct _xmlDoc *doc);
 struct _xmlNode *xml_root(struct _xmlDoc *doc);
 const char *xml_name(const struct _xmlNode *n);
 struct _xmlNode *xml_child(const struct _xmlNode *parent, const char *local);

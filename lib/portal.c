@@ -93,27 +93,6 @@ valid_region(const char *s)
 }
 
 /*
- * 1 when host is a name the connector may connect to: a dotted-quad IPv4
- * address, or an RFC 1123 host name whose last label is not all digits
- * and that the resolver would not read as an address in another notation
- * ("0x7f.1", "2130706433").
- */
-static int
-valid_portal_host(const char *host)
-{
-	struct in_addr a;
-	const char *last;
-
-	if (valid_ipv4(host))
-		return 1;
-	if (!valid_hostname(host) || inet_aton(host, &a) != 0)
-		return 0;
-	last = strrchr(host, '.');
-	last = last ? last + 1 : host;
-	return strspn(last, "0123456789") != strlen(last);
-}
-
-/*
  * Check the endpoint url and split out its host (into host) and port.
  * Returns NULL, or what is wrong as the end of a sentence.
  */
@@ -151,7 +130,7 @@ endpoint_problem(const char *url, char *host, size_t hostlen, int *port)
 		return "has a host name that is too long";
 	memcpy(host, p, hl);
 	host[hl] = '\0';
-	if (!valid_portal_host(host))
+	if (!valid_host_or_ipv4(host))
 		return "has a host that is neither a host name nor an IPv4 "
 		    "address";
 	*port = 443;

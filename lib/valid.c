@@ -122,6 +122,26 @@ valid_hostname(const char *s)
 	return 1;
 }
 
+/*
+ * 1 when s is a dotted-quad IPv4 address, or an RFC 1123 host name whose
+ * last label is not all digits and that the resolver would not read as an
+ * address in another notation ("0x7f.1", "2130706433", "127.1").
+ */
+int
+valid_host_or_ipv4(const char *s)
+{
+	struct in_addr a;
+	const char *last;
+
+	if (valid_ipv4(s))
+		return 1;
+	if (!valid_hostname(s) || inet_aton(s, &a) != 0)
+		return 0;
+	last = strrchr(s, '.');
+	last = last ? last + 1 : s;
+	return strspn(last, "0123456789") != strlen(last);
+}
+
 /* A TCP port 1..65535 in decimal without sign or leading zeros. */
 int
 valid_port(const char *s)
@@ -173,7 +193,7 @@ valid_host_port(const char *s, char *host, size_t hostlen, int *port)
 		return 0;
 	memcpy(h, s, n);
 	h[n] = '\0';
-	if (!valid_ipv4(h) && !valid_hostname(h))
+	if (!valid_host_or_ipv4(h))
 		return 0;
 	if (colon && !valid_port(colon + 1))
 		return 0;
@@ -270,7 +290,7 @@ valid_value(enum valid_type type, const char *v, size_t len, size_t maxlen)
 	case VT_WORD:
 		return len && all_in(v, len, LOWER DIGITS "-") ? 0 : CONN_EINVAL;
 	case VT_HOST:
-		return valid_hostname(v) || valid_ipv4(v) ? 0 : CONN_EINVAL;
+		return valid_host_or_ipv4(v) ? 0 : CONN_EINVAL;
 	case VT_HOST_PORT: {
 		char h[64];
 		int port;
@@ -413,7 +433,7 @@ valid_peer_literal(const char *s, int allow_loopback)
 
 	if (valid_ipv4(s) && inet_pton(AF_INET, s, &in) == 1)
 		return valid_peer_ipv4(ntohl(in.s_addr), allow_loopback);
-	if (!valid_hostname(s))
+	if (!valid_host_or_ipv4(s))
 		return 0;
 	if (len && s[len - 1] == '.')
 		len--;

@@ -15,6 +15,8 @@
 #include <libxml/tree.h>
 #include <libxml/xmlwriter.h>
 
+#include <openssl/crypto.h>
+
 #include "connector.h"
 
 struct xml_writer {
@@ -105,6 +107,33 @@ xml_free(struct _xmlDoc *doc)
 {
 	if (doc)
 		xmlFreeDoc(doc);
+}
+
+/* Wipe the text and attribute values below n (not the parser's shared
+ * dictionary, which holds only names and strings under 4 bytes). */
+static void
+wipe_tree(xmlDocPtr doc, xmlNodePtr n)
+{
+	for (; n != NULL; n = n->next) {
+		if (n->content && (doc->dict == NULL ||
+		    !xmlDictOwns(doc->dict, n->content)))
+			OPENSSL_cleanse(n->content, (size_t)xmlStrlen(n->content));
+		if (n->type == XML_ELEMENT_NODE)
+			for (xmlAttrPtr a = n->properties; a; a = a->next)
+				wipe_tree(doc, a->children);
+		wipe_tree(doc, n->children);
+	}
+}
+
+/* Free a document that held secrets (temporary credentials), wiping its
+ * text first. */
+void
+xml_free_wiped(struct _xmlDoc *doc)
+{
+	if (doc == NULL)
+		return;
+	wipe_tree(doc, doc->children);
+	xmlFreeDoc(doc);
 }
 
 /* The document element, or NULL. */

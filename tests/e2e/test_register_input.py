@@ -1125,7 +1125,8 @@ def loopback_hosts(port):
 def test_bad_loopback_vcenter_host_not_in_test_mode():
     p1, p9 = S["trap1"].port, S["trap"].port
     cases = [Case("vcenter_host", "/register/vcenter", v,
-                  ("field", "vcenter_host", (VC_NOT_ALLOWED, "may not")),
+                  ("field", "vcenter_host", (VC_NOT_ALLOWED, "may not",
+                                               "or IPv4 address")),
                   pairs=[("vcenter_host", v)], echo="vcenter_host")
              for v in ["%s:%d" % (h, p9 if h == "127.0.0.9" else p1)
                        for h in loopback_hosts(p1)]]

@@ -438,7 +438,8 @@ TEST(host_port_bad_forms)
 	const char *bad[] = { "", ":443", "host:", "host:0", "host:65536",
 	    "host:08", "https://vcenter", "vcenter/sdk", "user@vcenter",
 	    "vc enter", "-vcenter", "vcenter;id", "$(id)", "../../etc",
-	    "[::1]", "::1", "host:443:1", "v\xc3\xa9", "192.0.2.1\r\nX: y" };
+	    "[::1]", "::1", "host:443:1", "2130706433", "127.1", "0x7f.0.0.1",
+	    "0177.0.0.1", "vc.123", "v\xc3\xa9", "192.0.2.1\r\nX: y" };
 	char h[64];
 	int port;
 
@@ -538,6 +539,8 @@ TEST(peer_literal_policy)
 	CHECK(!valid_peer_literal("224.0.0.1", 1));
 	CHECK(!valid_peer_literal("255.255.255.255", 1));
 	CHECK(!valid_peer_literal("http://169.254.169.254", 1));
+	CHECK(!valid_peer_literal("2852039166", 1));	/* 169.254.169.254 */
+	CHECK(!valid_peer_literal("0xa9.0xfe.0xa9.0xfe", 1));
 }
 
 TEST(peer_ipv6_policy)
