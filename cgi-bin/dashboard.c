@@ -9,49 +9,63 @@
 
 #include "../lib/connector.h"
 
-/* The registration's state for the page; see lib/registration.c. */
-static void
-registration(struct app_ctx *c)
-{
-	char v[600], ip[64];
+/* Settings shown as they are: setting name, page data name. */
+static const struct {
+	const char *setting, *page;
+} shown[] = {
+	{ "name", "name" }, { "ip", "ip" },
+	{ REG_VC_HOST, "reg.vcenter" }, { REG_AWS_REGION, "reg.region" },
+	{ REG_AWS_ACCOUNT, "reg.account" }, { REG_PROXY_HOST, "reg.proxy" },
+	{ REG_IP, "reg.ip" },
+};
 
-	app_set(c, "reg.draft", reg_draft_exists() ? "1" : "");
-	app_set(c, "reg.test_mode", reg_allow_loopback() ? "1" : "");
-	if (!reg_registered())
-		return;
-	app_set(c, "reg.registered", "1");
-	reg_value(REG_VC_HOST, 0, v, sizeof v);
-	app_set(c, "reg.vcenter", v);
-	reg_value(REG_AWS_REGION, 0, v, sizeof v);
-	app_set(c, "reg.region", v);
-	reg_value(REG_AWS_ACCOUNT, 0, v, sizeof v);
-	app_set(c, "reg.account", v);
-	reg_value(REG_PROXY_HOST, 0, v, sizeof v);
-	app_set(c, "reg.proxy", v);
-	reg_value(REG_AT, 0, v, sizeof v);
-	app_set_time(c, "reg.at", (time_t)strtoll(v, NULL, 10));
-	reg_value(REG_IP, 0, v, sizeof v);
-	app_set(c, "reg.ip", v);
-	reg_value("ip", 0, ip, sizeof ip);
-	app_set(c, "reg.ip_current", strcmp(ip, v) == 0 ? "1" : "");
+struct seen {
+	struct app_ctx *c;
+	char ip[64], reg_ip[64];
+	int registered;
+};
+
+/* One setting, for db_settings_each: into the page when it is shown. */
+static int
+one_setting(void *arg, const char *name, const char *value)
+{
+	struct seen *s = arg;
+
+	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
+		if (strcmp(name, shown[i].setting) == 0)
+			app_set(s->c, shown[i].page, value);
+	if (strcmp(name, "ip") == 0)
+		snprintf(s->ip, sizeof s->ip, "%s", value);
+	else if (strcmp(name, REG_IP) == 0)
+		snprintf(s->reg_ip, sizeof s->reg_ip, "%s", value);
+	else if (strcmp(name, REG_AT) == 0 && *value) {
+		s->registered = 1;
+		app_set_time(s->c, "reg.at", (time_t)strtoll(value, NULL, 10));
+	} else if (strcmp(name, REG_DRAFT_STARTED) == 0)
+		app_set(s->c, "reg.draft", "1");
+	else if (strcmp(name, "peers.allow_loopback") == 0 &&
+	    strcmp(value, "1") == 0)
+		app_set(s->c, "reg.test_mode", "1");
+	return 0;
 }
 
 static int
 page_dashboard(struct app_ctx *c)
 {
-	struct buf b = { 0 };
+	struct seen seen = { .c = c };
 	struct auth_admin a;
 	sqlite3_stmt *st;
 
 	app_template(c, "dashboard.cs", "Dashboard");
-	if (db_setting_get("name", &b) == 0 && b.len)
-		app_set(c, "name", b.data);
-	buf_reset(&b);
-	if (db_setting_get("ip", &b) == 0 && b.len)
-		app_set(c, "ip", b.data);
-	buf_free(&b);
 	app_set(c, "version", CONNECTOR_VERSION);
-	registration(c);
+	/* One read of the settings: the page is the most visited. */
+	if (db_settings_each(one_setting, &seen) != 0)
+		return 500;
+	if (seen.registered) {
+		app_set(c, "reg.registered", "1");
+		app_set(c, "reg.ip_current", strcmp(seen.ip, seen.reg_ip) == 0 ?
+		    "1" : "");
+	}
 	if (auth_admin_get(&a) != 0)
 		return 500;
 	app_set_int(c, "login.failed", a.failed_count);

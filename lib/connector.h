@@ -121,6 +121,7 @@ enum db_stmt_id {
 	DB_SESSION_PURGE,
 	DB_SETTING_DELETE,
 	DB_SETTING_DELETE_PREFIX,
+	DB_SETTINGS_LIVE,
 	DB_SECRET_GET,
 	DB_SECRET_PUT,
 	DB_SECRET_RESEAL,
@@ -146,6 +147,8 @@ void db_rollback(void);
 int db_setting_get(const char *name, struct buf *out);
 int db_setting_set(const char *name, const char *value);
 int db_setting_delete(const char *name);
+int db_settings_each(int (*cb)(void *arg, const char *name,
+    const char *value), void *arg);
 int db_setting_delete_prefix(const char *prefix);
 
 /* ---- req.c: the request and its body ---- */

@@ -86,6 +86,9 @@ static const char *const stmt_sql[DB__MAX] = {
 	/* Not LIKE: '_' and '%' in a prefix are plain characters. */
 	[DB_SETTING_DELETE_PREFIX] =
 	    "DELETE FROM settings WHERE substr(name, 1, length(?1)) = ?1",
+	[DB_SETTINGS_LIVE] =
+	    "SELECT name, value FROM settings WHERE substr(name, 1, 6) != "
+	    "'draft.'",
 	[DB_SECRET_GET] =
 	    "SELECT key_id, nonce, sealed FROM secrets WHERE name = ?1",
 	[DB_SECRET_PUT] =
@@ -324,6 +327,29 @@ db_setting_delete(const char *name)
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : CONN_EDB;
+}
+
+/*
+ * Call cb with every setting except the registration wizard's draft, in one
+ * read; cb's non-zero return stops the walk and is returned.  Returns 0,
+ * cb's value or CONN_EDB.
+ */
+int
+db_settings_each(int (*cb)(void *arg, const char *name, const char *value),
+    void *arg)
+{
+	sqlite3_stmt *st = db_stmt(DB_SETTINGS_LIVE);
+	int rc = 0, step;
+
+	if (st == NULL)
+		return CONN_EDB;
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+		rc = cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = CONN_EDB;
+	sqlite3_reset(st);
+	return rc;
 }
 
 /*

@@ -295,6 +295,43 @@ TEST(setting_quotes_stored_verbatim)
 	buf_free(&b);
 }
 
+static int
+count_setting(void *arg, const char *name, const char *value)
+{
+	int *n = arg;
+
+	(*n)++;
+	if (strncmp(name, "draft.", 6) == 0 || strcmp(value, "stop") == 0)
+		return 7;
+	return 0;
+}
+
+TEST(settings_each_skips_the_draft)
+{
+	int n = 0;
+
+	CHECK(fresh_db() == 0);
+	CHECK(db_setting_set("ip", "192.0.2.1") == 0);
+	CHECK(db_setting_set("draft.vcenter.host", "vc") == 0);
+	CHECK(db_setting_set("drafts", "x") == 0);
+	CHECK(db_settings_each(count_setting, &n) == 0);
+	CHECK(n == 2);
+}
+
+TEST(settings_each_stops_on_callback)
+{
+	int n = 0;
+
+	CHECK(fresh_db() == 0);
+	CHECK(db_setting_set("a", "stop") == 0);
+	CHECK(db_setting_set("b", "go") == 0);
+	CHECK(db_settings_each(count_setting, &n) == 7);
+	CHECK(n == 1);
+	n = 0;
+	CHECK(db_setting_set("a", "go") == 0);
+	CHECK(db_settings_each(count_setting, &n) == 0 && n == 2);
+}
+
 TEST(stmt_table_all_prepare)
 {
 	CHECK(fresh_db() == 0);
@@ -352,6 +389,8 @@ main(void)
 	RUN(setting_empty_value);
 	RUN(setting_names_distinct);
 	RUN(setting_quotes_stored_verbatim);
+	RUN(settings_each_skips_the_draft);
+	RUN(settings_each_stops_on_callback);
 	RUN(stmt_table_all_prepare);
 	RUN(begin_rollback_discards);
 	RUN(begin_commit_keeps);
