@@ -111,16 +111,10 @@ page_amp(struct app_ctx *c)
 	if (file == NULL || app_field_len(c, F_PORTAL_FILE) == 0)
 		return app_set_field_error(c, F_PORTAL_FILE, "Choose the new "
 		    "configuration file from the portal's setup.");
-	if (portal_config_parse(file, app_field_len(c, F_PORTAL_FILE), &pc,
+	if (reg_portal_file(file, app_field_len(c, F_PORTAL_FILE), &pc,
 	    why, sizeof why) != 0) {
 		app_audit(c, "rotate AMP key refused: bad file");
 		return app_set_field_error(c, F_PORTAL_FILE, why);
-	}
-	if (!valid_peer_literal(pc.host, reg_allow_loopback())) {
-		portal_config_wipe(&pc);
-		app_audit(c, "rotate AMP key refused: bad file");
-		return app_set_field_error(c, F_PORTAL_FILE, "The file names a "
-		    "portal endpoint the connector may not connect to.");
 	}
 	reg_value(REG_AWS_REGION, 0, region, sizeof region);
 	reg_value(REG_PORTAL_ID, 0, regid, sizeof regid);

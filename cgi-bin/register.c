@@ -825,17 +825,10 @@ page_portal(struct app_ctx *c)
 		    "configuration file you downloaded from the portal's "
 		    "setup (an empty file is not one).");
 	}
-	rc = portal_config_parse(file, app_field_len(c, F_PORTAL_FILE), &pc,
-	    why, sizeof why);
-	if (rc != 0) {
+	if (reg_portal_file(file, app_field_len(c, F_PORTAL_FILE), &pc, why,
+	    sizeof why) != 0) {
 		app_audit(c, "register: portal file refused");
 		return app_set_field_error(c, F_PORTAL_FILE, why);
-	}
-	if (!valid_peer_literal(pc.host, reg_allow_loopback())) {
-		portal_config_wipe(&pc);
-		app_audit(c, "register: portal file refused");
-		return app_set_field_error(c, F_PORTAL_FILE, "The file names a "
-		    "portal endpoint the connector may not connect to.");
 	}
 	if ((rc = db_begin()) == 0 &&
 	    (rc = reg_draft_set(REG_PORTAL_KEY_NAME, pc.key_name)) == 0 &&
@@ -916,7 +909,7 @@ review_data(struct app_ctx *c)
  * plugin registered by this attempt is unregistered again).
  */
 static int
-finish(struct app_ctx *c, char *out, size_t outlen, int *updated)
+finish(char *out, size_t outlen, int *updated)
 {
 	char host[64], port[8], user[80], ip[64], url[300], fp[96], cid[64];
 	char name[80], region[32], regid[130];
@@ -1025,7 +1018,6 @@ out:
 			vsphere_logout(&vs, &lerr);
 		vsphere_free(&vs);
 	}
-	(void)c;
 	buf_free(&vpw);
 	portal_config_wipe(&pc);
 	reg_net_wipe(&vn);
@@ -1054,7 +1046,7 @@ page_review(struct app_ctx *c)
 	}
 	if (action == NULL || strcmp(action, "register") != 0)
 		return form_error(c, "Choose one of the buttons.");
-	rc = finish(c, msg, sizeof msg, &updated);
+	rc = finish(msg, sizeof msg, &updated);
 	if (rc != 0) {
 		log_warn("register: failed: %s", msg);
 		app_audit(c, "register failed");

@@ -145,34 +145,6 @@ error_rc(enum aws_code c)
 	}
 }
 
-/* Outside text made safe for logs and pages: control bytes become spaces. */
-static void
-clean(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = ' ';
-}
-
-/*
- * Copy outside text src (valid UTF-8 or not) into out, cut at a character
- * boundary, control bytes turned into spaces.
- */
-static void
-copy_text(char *out, size_t outlen, const char *src)
-{
-	size_t n = strlen(src);
-
-	if (n >= outlen) {
-		n = outlen - 1;
-		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
-			n--;
-	}
-	memcpy(out, src, n);
-	out[n] = '\0';
-	clean(out);
-}
-
 /*
  * Fill err for a service's error answer with HTTP status: its code name
  * and message (outside text: cut and cleaned; an empty message becomes the
@@ -184,8 +156,9 @@ int
 aws_error_service(struct aws_error *err, long status, const char *code_name,
     const char *message)
 {
-	copy_text(err->code_name, sizeof err->code_name, code_name);
-	copy_text(err->message, sizeof err->message, message ? message : "");
+	util_copy_text(err->code_name, sizeof err->code_name, code_name);
+	util_copy_text(err->message, sizeof err->message,
+	    message ? message : "");
 	if (!err->message[0])
 		snprintf(err->message, sizeof err->message, "%s",
 		    err->code_name);
@@ -284,7 +257,7 @@ text_of(const struct _xmlNode *parent, const char *local, char *out,
 {
 	int rc = xml_text(xml_child(parent, local), out, outlen);
 
-	clean(out);
+	util_clean_text(out);
 	return rc;
 }
 
@@ -350,7 +323,7 @@ read_next(const struct _xmlNode *root, char *next, size_t nextlen)
 		next[0] = '\0';
 		return CONN_EINVAL;
 	}
-	clean(next);
+	util_clean_text(next);
 	return 0;
 }
 
@@ -799,7 +772,7 @@ keep_date(struct aws *a, const struct http_response *resp)
 	if (http_response_header(resp, "Date", a->server_date,
 	    sizeof a->server_date) != 0)
 		return;
-	clean(a->server_date);
+	util_clean_text(a->server_date);
 	a->local_time = time(NULL);
 	if (aws_parse_http_date(a->server_date, &t) == 0)
 		a->server_time = t;
@@ -1545,7 +1518,7 @@ aws_put_object(struct aws *a, const char *bucket, const char *key,
 	if (rc != 0)
 		goto out;
 	if (etaglen && http_response_header(&resp, "ETag", etag, etaglen) == 0)
-		clean(etag);
+		util_clean_text(etag);
 	http_response_free(&resp);
 out:
 	buf_free(&url);

@@ -59,6 +59,8 @@ int util_read_file(const char *path, size_t max, struct buf *out);
 int util_mkdirs(const char *path, unsigned mode);
 int util_fsync_dir(const char *dir);
 time_t util_now(void);
+void util_clean_text(char *s);
+void util_copy_text(char *out, size_t outlen, const char *src);
 
 /* ---- paths.c: every file location, derived from one root ---- */
 
@@ -931,6 +933,8 @@ int reg_net_load(struct reg_net *n, int draft, int outward);
 void reg_net_wipe(struct reg_net *n);
 int reg_region_known(const char *region);
 int reg_portal_config(struct portal_config *pc, int draft);
+int reg_portal_file(const char *data, size_t len, struct portal_config *pc,
+    char *why, size_t whylen);
 
 /* ---- app.c: the prefork master and the request lifecycle ---- */
 

@@ -172,6 +172,28 @@ drop_draft(void)
 	return db_setting_delete(REG_DRAFT_STARTED);
 }
 
+/* Copy every registration value from the live ones to the draft
+ * (to_draft), or back (inside the caller's transaction). */
+static int
+copy_values(int to_draft)
+{
+	char dn[128];
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof settings / sizeof settings[0] && !rc;
+	    i++) {
+		draft_name(settings[i], dn, sizeof dn);
+		rc = to_draft ? copy_setting(settings[i], dn) :
+		    copy_setting(dn, settings[i]);
+	}
+	for (size_t i = 0; i < sizeof secrets / sizeof secrets[0] && !rc; i++) {
+		draft_name(secrets[i], dn, sizeof dn);
+		rc = to_draft ? copy_secret(secrets[i], dn) :
+		    copy_secret(dn, secrets[i]);
+	}
+	return rc;
+}
+
 /*
  * Start the wizard's draft unless one exists: from the live registration
  * when there is one (so re-running the wizard changes only what is
@@ -180,7 +202,7 @@ drop_draft(void)
 int
 reg_draft_start(void)
 {
-	char dn[128], now[32];
+	char now[32];
 	int rc;
 
 	if (reg_draft_exists())
@@ -191,15 +213,7 @@ reg_draft_start(void)
 		db_rollback();
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof settings / sizeof settings[0] && !rc;
-	    i++) {
-		draft_name(settings[i], dn, sizeof dn);
-		rc = copy_setting(settings[i], dn);
-	}
-	for (size_t i = 0; i < sizeof secrets / sizeof secrets[0] && !rc; i++) {
-		draft_name(secrets[i], dn, sizeof dn);
-		rc = copy_secret(secrets[i], dn);
-	}
+	rc = copy_values(1);
 	snprintf(now, sizeof now, "%lld", (long long)util_now());
 	if (rc == 0)
 		rc = db_setting_set(REG_DRAFT_STARTED, now);
@@ -236,20 +250,12 @@ reg_draft_discard(void)
 int
 reg_commit(const struct reg_outcome *o)
 {
-	char dn[128], now[32];
+	char now[32];
 	int rc;
 
 	if ((rc = db_begin()) != 0)
 		return rc;
-	for (size_t i = 0; i < sizeof settings / sizeof settings[0] && !rc;
-	    i++) {
-		draft_name(settings[i], dn, sizeof dn);
-		rc = copy_setting(dn, settings[i]);
-	}
-	for (size_t i = 0; i < sizeof secrets / sizeof secrets[0] && !rc; i++) {
-		draft_name(secrets[i], dn, sizeof dn);
-		rc = copy_secret(dn, secrets[i]);
-	}
+	rc = copy_values(0);
 	snprintf(now, sizeof now, "%lld", (long long)util_now());
 	if (rc == 0)
 		rc = db_setting_set(REG_AT, now);
@@ -439,4 +445,24 @@ reg_portal_config(struct portal_config *pc, int draft)
 		log_err("registration: the stored portal key does not parse: "
 		    "%s", why);
 	return rc;
+}
+
+/*
+ * Read an uploaded portal configuration file into pc: parsed, and its
+ * endpoint one the connector may connect to.  Returns 0, or CONN_EINVAL
+ * with why (one sentence, never the secret) and pc wiped.
+ */
+int
+reg_portal_file(const char *data, size_t len, struct portal_config *pc,
+    char *why, size_t whylen)
+{
+	if (portal_config_parse(data, len, pc, why, whylen) != 0)
+		return CONN_EINVAL;
+	if (!valid_peer_literal(pc->host, reg_allow_loopback())) {
+		portal_config_wipe(pc);
+		snprintf(why, whylen, "The file names a portal endpoint the "
+		    "connector may not connect to.");
+		return CONN_EINVAL;
+	}
+	return 0;
 }

@@ -379,3 +379,31 @@ util_mkdirs(const char *path, unsigned mode)
 		return CONN_EIO;
 	return 0;
 }
+
+/* Outside text made safe for logs and pages: control bytes become spaces. */
+void
+util_clean_text(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
+/*
+ * Copy outside text src into out (outlen > 0), cut at a UTF-8 character
+ * boundary, control bytes turned into spaces.
+ */
+void
+util_copy_text(char *out, size_t outlen, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= outlen) {
+		n = outlen - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(out, src, n);
+	out[n] = '\0';
+	util_clean_text(out);
+}

@@ -62,15 +62,6 @@ fault_code(enum vsphere_fault f)
 	}
 }
 
-/* Outside text made safe for logs and pages: control bytes become spaces. */
-static void
-clean(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = ' ';
-}
-
 /* Fill err for an answer that could not be read.  Returns CONN_EIO. */
 static int
 protocol_error(struct vsphere_error *err, enum http_errkind kind,
@@ -118,8 +109,8 @@ read_fault(const struct _xmlNode *fault, struct vsphere_error *err)
 		if ((colon = strrchr(type, ':')) != NULL)
 			memmove(type, colon + 1, strlen(colon + 1) + 1);
 	}
-	clean(type);
-	clean(err->message);
+	util_clean_text(type);
+	util_clean_text(err->message);
 	snprintf(err->fault_type, sizeof err->fault_type, "%s",
 	    type[0] ? type : "unknown");
 	if (!err->message[0])
@@ -220,7 +211,7 @@ vsphere_read_service_content(struct vsphere *vs, const struct _xmlNode *ret)
 	read_moref(xml_child(sc, "extensionManager"), &vs->extension_manager);
 	about = xml_child(sc, "about");
 	xml_text(xml_child(about, "fullName"), vs->product, sizeof vs->product);
-	clean(vs->product);
+	util_clean_text(vs->product);
 	/* The API version goes into a header: digits and dots only. */
 	if (xml_text(xml_child(about, "apiVersion"), ver, sizeof ver) == 0 &&
 	    ver[0]) {
@@ -320,7 +311,7 @@ vsphere_read_users(const struct _xmlNode *ret, vsphere_user_cb cb, void *arg)
 		xml_text(xml_child(r, "group"), group, sizeof group);
 		if (strcmp(group, "true") == 0)
 			continue;
-		clean(name);
+		util_clean_text(name);
 		if ((rc = cb(arg, name)) != 0)
 			return rc;
 	}
@@ -366,9 +357,9 @@ vsphere_read_vms(const struct _xmlNode *ret, vsphere_vm_cb cb, void *arg,
 				xml_text(xml_child(ps, "val"), vm.power_state,
 				    sizeof vm.power_state);
 		}
-		clean(vm.id);
-		clean(vm.name);
-		clean(vm.power_state);
+		util_clean_text(vm.id);
+		util_clean_text(vm.name);
+		util_clean_text(vm.power_state);
 		if ((rc = cb(arg, &vm)) != 0)
 			return rc;
 	}
@@ -412,15 +403,15 @@ vsphere_read_extension(const struct _xmlNode *ret,
 	if (xml_text(xml_child(e, "lastHeartbeatTime"), hb, sizeof hb) == 0 &&
 	    vsphere_parse_time(hb, &out->last_heartbeat) != 0)
 		out->last_heartbeat = 0;
-	clean(out->key);
-	clean(out->version);
-	clean(out->company);
-	clean(out->label);
-	clean(out->summary);
-	clean(out->url);
-	clean(out->type);
-	clean(out->admin_email);
-	clean(out->server_thumbprint);
+	util_clean_text(out->key);
+	util_clean_text(out->version);
+	util_clean_text(out->company);
+	util_clean_text(out->label);
+	util_clean_text(out->summary);
+	util_clean_text(out->url);
+	util_clean_text(out->type);
+	util_clean_text(out->admin_email);
+	util_clean_text(out->server_thumbprint);
 	*found = 1;
 	return 0;
 }

@@ -702,6 +702,17 @@ def claimed_instance(**kw):
 
 # -- the doubles of vCenter and AWS, for tests of the console against them --
 
+def stop_process(proc, timeout=10):
+    """SIGTERM proc (a Popen, or None), then SIGKILL it after timeout."""
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class VCenterDouble:
     """tests/peers/vcenter on a free port; info has url, thumbprint, cert."""
 
@@ -726,13 +737,7 @@ class VCenterDouble:
         return self
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
 
 class AwsDouble:

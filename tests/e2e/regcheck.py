@@ -16,7 +16,7 @@ import threading
 import urllib.parse
 import urllib.request
 
-from harness import TOP, wait_for
+from harness import TOP, stop_process, wait_for
 from regflow import state
 
 PROXY = os.path.join(TOP, "tests", "peers", "proxy.py")
@@ -207,13 +207,7 @@ class Proxy:
             return list(self.log[mark:])
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
 
 # ---- request bodies ----

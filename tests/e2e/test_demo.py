@@ -10,28 +10,13 @@ import tempfile
 import threading
 import time
 
-from harness import (Suite, check, eq, free_port, Client, _pgid_members,
+from harness import (Suite, check, eq, free_port, Client, Instance,
+                     _pgid_members,
                      _live_procs, children, cmdline, TOP)
 
 DEMO = os.path.join(TOP, "scripts", "connector-demo")
 suite = Suite()
 S = {}
-
-
-class _Inst:
-    """What harness.Client needs of an instance."""
-
-    def __init__(self, root, port):
-        self.root = root
-        self.port = port
-        self.origin = "https://127.0.0.1:%d" % port
-
-    def tls_context(self):
-        import ssl
-        ctx = ssl.create_default_context(cafile=os.path.join(
-            self.root, "var/lib/connector/tls/current/cert.pem"))
-        ctx.check_hostname = False
-        return ctx
 
 
 def start_demo():
@@ -80,7 +65,9 @@ def test_demo_prints_url_and_password():
 
 @suite.test
 def test_demo_console_is_registered():
-    c = Client(_Inst(S["root"], S["port"]))
+    inst = Instance(root=S["root"])
+    inst.port = S["port"]
+    c = Client(inst)
     eq(c.login(S["password"]).status, 303, "sign-in with the printed password")
     r = c.get("/")
     check("OK — registered with vCenter" in r.text,

@@ -23,7 +23,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (TOP, Suite, VCenterDouble, check, eq,  # noqa: E402
-                     free_port, wait_for)
+                     free_port, stop_process, wait_for)
 from regflow import (AMP_KEY, AWS_KEY, AWS_SECRET, EXTENSION_KEY,  # noqa
                      VC_PASSWORD, VC_USER, VSPHERE_PROBE, Env, Wizard,
                      errors, state)
@@ -256,13 +256,7 @@ class Proxy:
         return list(self.log)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
 
 # ---- the whole path ----

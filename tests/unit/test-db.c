@@ -31,21 +31,6 @@ query_text(const char *sql, char *out, size_t outlen)
 	return rc;
 }
 
-/* The first column of the first row of sql as an integer, or -1. */
-static long long
-query_int(const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	if (sqlite3_prepare_v2(db_handle(), sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /*
  * The highest NNN of the sql/NNN-*.sql files in the source tree (tests
  * run from the top directory), or -1.
@@ -140,13 +125,13 @@ TEST(wal_mode_in_effect)
 TEST(synchronous_full_in_effect)
 {
 	CHECK(fresh_db() == 0);
-	CHECK(query_int("PRAGMA synchronous") == 2);
+	CHECK(unit_query_int("PRAGMA synchronous") == 2);
 }
 
 TEST(foreign_keys_on)
 {
 	CHECK(fresh_db() == 0);
-	CHECK(query_int("PRAGMA foreign_keys") == 1);
+	CHECK(unit_query_int("PRAGMA foreign_keys") == 1);
 }
 
 TEST(migrate_creates_schema)
@@ -160,11 +145,11 @@ TEST(migrate_creates_schema)
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
 		snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_schema "
 		    "WHERE type = 'table' AND name = '%s'", tables[i]);
-		CHECK(query_int(sql) == 1);
+		CHECK(unit_query_int(sql) == 1);
 	}
-	CHECK(query_int("SELECT count(*) FROM admin") == 1);
-	CHECK(query_int("SELECT password_hash IS NULL FROM admin") == 1);
-	CHECK(query_int("SELECT count(*) FROM sessions") == 0);
+	CHECK(unit_query_int("SELECT count(*) FROM admin") == 1);
+	CHECK(unit_query_int("SELECT password_hash IS NULL FROM admin") == 1);
+	CHECK(unit_query_int("SELECT count(*) FROM sessions") == 0);
 }
 
 TEST(migrate_sets_user_version_to_last_migration)
@@ -174,7 +159,7 @@ TEST(migrate_sets_user_version_to_last_migration)
 	CHECK(last > 0);
 	CHECK(fresh_db() == 0);
 	CHECK(db_schema_version() == last);
-	CHECK(query_int("PRAGMA user_version") == last);
+	CHECK(unit_query_int("PRAGMA user_version") == last);
 }
 
 TEST(fresh_file_has_version_zero)
@@ -193,8 +178,8 @@ TEST(migrate_twice_is_noop)
 	v = db_schema_version();
 	CHECK(db_migrate() == 0);
 	CHECK(db_schema_version() == v);
-	CHECK(query_int("SELECT count(*) FROM admin") == 1);
-	CHECK(query_int("SELECT count(*) FROM settings") == 1);
+	CHECK(unit_query_int("SELECT count(*) FROM admin") == 1);
+	CHECK(unit_query_int("SELECT count(*) FROM settings") == 1);
 }
 
 TEST(migrate_after_reopen_keeps_data)
@@ -252,7 +237,7 @@ TEST(setting_overwrite)
 	rc = db_setting_get("k", &b);
 	CHECK(rc == 0 && strcmp(b.data, "two") == 0);
 	buf_free(&b);
-	CHECK(query_int("SELECT count(*) FROM settings WHERE name = 'k'") == 1);
+	CHECK(unit_query_int("SELECT count(*) FROM settings WHERE name = 'k'") == 1);
 }
 
 TEST(setting_empty_value)

@@ -46,21 +46,6 @@ exec_sql(const char *sql)
 	    0 : -1;
 }
 
-/* The first column of the first row of sql as an integer, or -1. */
-static long long
-query_int(const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	if (sqlite3_prepare_v2(db_handle(), sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /* Column col (a blob) of secret name into b: 0 or -1. */
 static int
 row_blob(const char *name, const char *col, struct buf *b)
@@ -583,7 +568,7 @@ TEST(rotate_reencrypts_all)
 	CHECK(secret_current_key(before, NULL) == 0 && strcmp(before, after) == 0);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM secrets WHERE "
 	    "key_id <> '%s'", after);
-	CHECK(query_int(sql) == 0);
+	CHECK(unit_query_int(sql) == 0);
 	CHECK(reads_as("a", "alpha", 5));
 	CHECK(reads_as("b", "", 0));
 	CHECK(reads_as("c", "gamma-value", 11));
@@ -707,7 +692,7 @@ TEST(put_bad_in_read_transaction)
 
 	CHECK(keyed_store() == 0);
 	CHECK(exec_sql("BEGIN") == 0);
-	CHECK(query_int("SELECT count(*) FROM secrets") == 0);
+	CHECK(unit_query_int("SELECT count(*) FROM secrets") == 0);
 	rc = secret_put("a", "v", 1);
 	db_rollback();
 	CHECK(rc == CONN_EINVAL);

@@ -178,4 +178,20 @@ unit_tmp_root(const char *name, char *share, size_t sharelen)
 	return 0;
 }
 
+/* The first column of the first row of sql (on the open database) as an
+ * integer, or -1. */
+UNIT_HELPER long long
+unit_query_int(const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(db_handle(), sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
 #endif
