@@ -70,7 +70,7 @@ build/gen/migrations.c: $(wildcard sql/*.sql) scripts/embed-sql
 build/gen/migrations.o: build/gen/migrations.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-build/lib/%.o: lib/%.c lib/connector.h
+build/lib/%.o: lib/%.c $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -117,7 +117,7 @@ build/tests/crashpoint.so: tests/tools/crashpoint.c
 unit: $(UNIT_TESTS) $(TEST_TOOLS) build/tests/crashpoint.so
 
 # libFuzzer targets: the library's sources built with the sanitizers.
-build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB_SRC) lib/connector.h build/gen/migrations.c
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB_SRC) $(wildcard lib/*.h) build/gen/migrations.c
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) $(PKG_CFLAGS) $(CS_CFLAGS) $(FUZZ_CFLAGS) -o $@ $< \
 		$(LIB_SRC) build/gen/migrations.c $(CS_LIBS) $(PKG_LIBS)

@@ -7,7 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../lib/connector.h"
+#include "../lib/core.h"
+#include "../lib/domain.h"
 
 /* Settings shown as they are: setting name, page data name. */
 static const struct {

@@ -13,7 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../lib/connector.h"
+#include "../lib/core.h"
+#include "../lib/domain.h"
 
 /* The page's data: both keys as they are now. */
 static int

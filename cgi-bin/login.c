@@ -6,7 +6,8 @@
  * (limit_req on POST /login), which queues them without holding a worker.
  */
 
-#include "../lib/connector.h"
+#include "../lib/core.h"
+#include "../lib/domain.h"
 
 static int
 page_login(struct app_ctx *c)

@@ -24,7 +24,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../lib/connector.h"
+#include "../lib/core.h"
+#include "../lib/domain.h"
 
 enum step {
 	S_VCENTER, S_TRUST, S_CREDENTIALS, S_PROXY, S_AWS, S_PORTAL, S_REVIEW,
@@ -317,10 +318,10 @@ page_vcenter(struct app_ctx *c)
 	if (typed == NULL || *typed == '\0')
 		return app_set_field_error(c, F_VC_HOST, "Enter the vCenter "
 		    "host name or IP address.");
-	if (!valid_host_port(typed, host, sizeof host, &port))
+	if (!syntax_host_port(typed, host, sizeof host, &port))
 		return app_set_field_error(c, F_VC_HOST,
 		    "Enter a host name or IP address, optionally with :PORT.");
-	if (!valid_peer_literal(host, reg_allow_loopback()))
+	if (!syntax_peer_literal(host, reg_allow_loopback()))
 		return app_set_field_error(c, F_VC_HOST, "The connector may "
 		    "not connect to this address (it is the connector itself, "
 		    "a link-local or a reserved address). Enter vCenter's own "
@@ -585,7 +586,7 @@ page_proxy(struct app_ctx *c)
 	if (host == NULL || *host == '\0')
 		return app_set_field_error(c, F_PROXY_HOST, "Enter the proxy's "
 		    "host name or IP address, or choose \"No proxy\".");
-	if (!valid_peer_literal(host, reg_allow_loopback()))
+	if (!syntax_peer_literal(host, reg_allow_loopback()))
 		return app_set_field_error(c, F_PROXY_HOST, "The connector may "
 		    "not use this address as its proxy.");
 	if (port == NULL || *port == '\0')

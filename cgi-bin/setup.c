@@ -6,7 +6,8 @@
  */
 #include <unistd.h>
 
-#include "../lib/connector.h"
+#include "../lib/core.h"
+#include "../lib/domain.h"
 
 static int
 page_setup(struct app_ctx *c)

@@ -27,7 +27,8 @@
 #include <fcgiapp.h>
 #include <ClearSilver/ClearSilver.h>
 
-#include "connector.h"
+#include "core.h"
+#include "domain.h"
 
 #define APP_MAX_WORKERS 64
 #define APP_MAX_ORIGINS 8

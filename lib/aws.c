@@ -27,7 +27,7 @@
 
 #include <openssl/evp.h>
 
-#include "connector.h"
+#include "outbound.h"
 
 #define STS_VERSION "2011-06-15"
 #define EC2_VERSION "2016-11-15"

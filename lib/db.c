@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "connector.h"
+#include "base.h"
 
 struct db_migration {
 	int version;

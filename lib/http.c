@@ -23,7 +23,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "connector.h"
+#include "outbound.h"
 
 #define HTTP_MAX_HEADERS (64 * 1024)
 
@@ -125,14 +125,14 @@ open_socket_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 	(void)purpose;
 	if (a->family == AF_INET) {
 		const struct sockaddr_in *in = (const void *)&a->addr;
-		ok = valid_peer_ipv4(ntohl(in->sin_addr.s_addr),
+		ok = syntax_peer_ipv4(ntohl(in->sin_addr.s_addr),
 		    cl->opts.allow_loopback);
 		if (!ok)
 			inet_ntop(AF_INET, &in->sin_addr, cl->refused_addr,
 			    sizeof cl->refused_addr);
 	} else if (a->family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const void *)&a->addr;
-		ok = valid_peer_ipv6(in6->sin6_addr.s6_addr,
+		ok = syntax_peer_ipv6(in6->sin6_addr.s6_addr,
 		    cl->opts.allow_loopback);
 		if (!ok)
 			inet_ntop(AF_INET6, &in6->sin6_addr, cl->refused_addr,
@@ -423,8 +423,8 @@ http_request(struct http_client *cl, const struct http_req *req,
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	}
 	if (o->proxy_host) {
-		if ((!valid_hostname(o->proxy_host) &&
-		    !valid_ipv4(o->proxy_host)) || o->proxy_port < 1 ||
+		if ((!syntax_hostname(o->proxy_host) &&
+		    !syntax_ipv4(o->proxy_host)) || o->proxy_port < 1 ||
 		    o->proxy_port > 65535) {
 			cl->resp = NULL;
 			err->kind = HTTP_EPROXY;

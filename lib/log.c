@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "connector.h"
+#include "base.h"
 
 static const char *prog = "connector";
 static int logfd = -1;

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "connector.h"
+#include "domain.h"
 
 /*
  * The appliance's IPv4 addresses that are up, loopback last.  out holds

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connector.h"
+#include "base.h"
 
 #ifndef CONNECTOR_SHARE_DIR
 #define CONNECTOR_SHARE_DIR "/usr/local/share/connector"

@@ -42,7 +42,7 @@
 
 #include <jansson.h>
 
-#include "connector.h"
+#include "outbound.h"
 
 #define PORTAL_FORMAT "connector-portal-config"
 #define PORTAL_ANSWER_MAX (64 * 1024)
@@ -130,7 +130,7 @@ endpoint_problem(const char *url, char *host, size_t hostlen, int *port)
 		return "has a host name that is too long";
 	memcpy(host, p, hl);
 	host[hl] = '\0';
-	if (!valid_host_or_ipv4(host))
+	if (!syntax_host_or_ipv4(host))
 		return "has a host that is neither a host name nor an IPv4 "
 		    "address";
 	*port = 443;
@@ -140,7 +140,7 @@ endpoint_problem(const char *url, char *host, size_t hostlen, int *port)
 			return "has a port that is not a number from 1 to 65535";
 		memcpy(num, colon + 1, pl);
 		num[pl] = '\0';
-		if (!valid_port(num))
+		if (!syntax_port(num))
 			return "has a port that is not a number from 1 to 65535";
 		*port = atoi(num);
 	}

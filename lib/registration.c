@@ -16,7 +16,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
-#include "connector.h"
+#include "domain.h"
 
 #define DRAFT "draft."
 
@@ -458,7 +458,7 @@ reg_portal_file(const char *data, size_t len, struct portal_config *pc,
 {
 	if (portal_config_parse(data, len, pc, why, whylen) != 0)
 		return CONN_EINVAL;
-	if (!valid_peer_literal(pc->host, reg_allow_loopback())) {
+	if (!syntax_peer_literal(pc->host, reg_allow_loopback())) {
 		portal_config_wipe(pc);
 		snprintf(why, whylen, "The file names a portal endpoint the "
 		    "connector may not connect to.");

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connector.h"
+#include "core.h"
 
 const struct req_limits req_default_limits = {
 	.max_fields = REQ_MAX_FIELDS,

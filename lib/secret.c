@@ -28,7 +28,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "connector.h"
+#include "domain.h"
 
 #define NONCE_BYTES 12
 #define TAG_BYTES 16

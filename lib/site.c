@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "connector.h"
+#include "core.h"
 
 /*
  * Copy tpl to out, replacing each @NAME@ by its value in vars (pairs of

@@ -17,7 +17,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "connector.h"
+#include "domain.h"
 
 /* Add extension nid with the config-style value (e.g. "CA:FALSE"). */
 static int
@@ -99,7 +99,7 @@ tls_generate_self_signed(const char *dir, const char *const *names,
 
 	for (size_t i = 0; i < nnames; i++)
 		buf_addf(&san, "%s%s:%s", i ? "," : "",
-		    valid_ipv4(names[i]) || strchr(names[i], ':') ? "IP" : "DNS",
+		    syntax_ipv4(names[i]) || strchr(names[i], ':') ? "IP" : "DNS",
 		    names[i]);
 	if ((key = EVP_EC_gen("P-256")) == NULL || (crt = X509_new()) == NULL)
 		goto out;

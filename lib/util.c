@@ -16,7 +16,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "connector.h"
+#include "base.h"
 
 /* Grow b to hold at least need more bytes plus a NUL. */
 static int

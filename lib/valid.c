@@ -9,7 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "connector.h"
+#include "core.h"
+#include "domain.h"
 
 const struct valid_field valid_fields[F__MAX] = {
 	[F_CSRF] = { "csrf", VT_TOKEN, AUTH_TOKEN_LEN, "Form token" },
@@ -76,85 +77,6 @@ no_controls(const char *s, size_t len)
 	return 1;
 }
 
-/* Dotted-quad IPv4, exactly four decimal parts without leading zeros. */
-int
-valid_ipv4(const char *s)
-{
-	struct in_addr a;
-	int parts = 0;
-
-	for (const char *p = s; *p;) {
-		size_t n = strspn(p, "0123456789");
-		if (n == 0 || n > 3 || (n > 1 && *p == '0'))
-			return 0;
-		parts++;
-		p += n;
-		if (*p == '.')
-			p++;
-		else if (*p)
-			return 0;
-	}
-	return parts == 4 && inet_pton(AF_INET, s, &a) == 1;
-}
-
-/* RFC 1123 host name: labels of [A-Za-z0-9-], not starting/ending in '-'. */
-int
-valid_hostname(const char *s)
-{
-	size_t len = strlen(s), lab = 0;
-
-	if (len == 0 || len > 253)
-		return 0;
-	for (size_t i = 0; i <= len; i++) {
-		char c = s[i];
-		if (c == '.' || c == '\0') {
-			if (lab == 0 || lab > 63 || s[i - 1] == '-')
-				return 0;
-			lab = 0;
-			continue;
-		}
-		if (!isalnum((unsigned char)c) && c != '-')
-			return 0;
-		if (lab == 0 && c == '-')
-			return 0;
-		lab++;
-	}
-	return 1;
-}
-
-/*
- * 1 when s is a dotted-quad IPv4 address, or an RFC 1123 host name whose
- * last label is not all digits and that the resolver would not read as an
- * address in another notation ("0x7f.1", "2130706433", "127.1").
- */
-int
-valid_host_or_ipv4(const char *s)
-{
-	struct in_addr a;
-	const char *last;
-
-	if (valid_ipv4(s))
-		return 1;
-	if (!valid_hostname(s) || inet_aton(s, &a) != 0)
-		return 0;
-	last = strrchr(s, '.');
-	last = last ? last + 1 : s;
-	return strspn(last, "0123456789") != strlen(last);
-}
-
-/* A TCP port 1..65535 in decimal without sign or leading zeros. */
-int
-valid_port(const char *s)
-{
-	size_t n = strspn(s, "0123456789");
-	long v;
-
-	if (n == 0 || n > 5 || s[n] != '\0' || s[0] == '0')
-		return 0;
-	v = strtol(s, NULL, 10);
-	return v >= 1 && v <= 65535;
-}
-
 /* 1 when every byte of v[0..len) is in the set. */
 static int
 all_in(const char *v, size_t len, const char *set)
@@ -177,31 +99,6 @@ user_part(const char *v, size_t len)
 	    all_in(v, len, LOWER UPPER DIGITS "._-");
 }
 
-/*
- * Split "HOST" or "HOST:PORT" (HOST a host name of at most 32 characters
- * or an IPv4 address) into host and port (443 when absent).  Returns 1 when
- * s is well formed, else 0.
- */
-int
-valid_host_port(const char *s, char *host, size_t hostlen, int *port)
-{
-	const char *colon = strchr(s, ':');
-	size_t n = colon ? (size_t)(colon - s) : strlen(s);
-	char h[64];
-
-	if (n == 0 || n > 32 || n >= hostlen)
-		return 0;
-	memcpy(h, s, n);
-	h[n] = '\0';
-	if (!valid_host_or_ipv4(h))
-		return 0;
-	if (colon && !valid_port(colon + 1))
-		return 0;
-	memcpy(host, h, n + 1);
-	*port = colon ? atoi(colon + 1) : 443;
-	return 1;
-}
-
 /* Entries of a no-proxy list: host names, IPv4 addresses, .domains. */
 static int
 host_list(const char *v, size_t len)
@@ -221,7 +118,7 @@ host_list(const char *v, size_t len)
 		if (n == 0)
 			break;
 		item[n] = '\0';
-		if (!valid_ipv4(item) && !valid_hostname(item[0] == '.' ?
+		if (!syntax_ipv4(item) && !syntax_hostname(item[0] == '.' ?
 		    item + 1 : item))
 			return 0;
 	}
@@ -282,19 +179,19 @@ valid_value(enum valid_type type, const char *v, size_t len, size_t maxlen)
 	case VT_TEXT:
 		return no_controls(v, len) ? 0 : CONN_EINVAL;
 	case VT_HOSTNAME:
-		return valid_hostname(v) ? 0 : CONN_EINVAL;
+		return syntax_hostname(v) ? 0 : CONN_EINVAL;
 	case VT_IPV4:
-		return valid_ipv4(v) ? 0 : CONN_EINVAL;
+		return syntax_ipv4(v) ? 0 : CONN_EINVAL;
 	case VT_PORT:
-		return valid_port(v) ? 0 : CONN_EINVAL;
+		return syntax_port(v) ? 0 : CONN_EINVAL;
 	case VT_WORD:
 		return len && all_in(v, len, LOWER DIGITS "-") ? 0 : CONN_EINVAL;
 	case VT_HOST:
-		return valid_host_or_ipv4(v) ? 0 : CONN_EINVAL;
+		return syntax_host_or_ipv4(v) ? 0 : CONN_EINVAL;
 	case VT_HOST_PORT: {
 		char h[64];
 		int port;
-		return valid_host_port(v, h, sizeof h, &port) ? 0 : CONN_EINVAL;
+		return syntax_host_port(v, h, sizeof h, &port) ? 0 : CONN_EINVAL;
 	}
 	case VT_DOMAIN_USER: {
 		const char *bs = memchr(v, '\\', len);
@@ -379,66 +276,3 @@ valid_type_hint(enum valid_type type)
 	return "";
 }
 
-/*
- * 1 when the IPv4 address (host byte order) may be an outbound peer: not
- * "this network" (0/8), loopback (127/8, unless allow_loopback), link-local
- * (169.254/16, where cloud metadata services live), multicast (224/4) or
- * reserved and broadcast (240/4).
- */
-int
-valid_peer_ipv4(uint32_t a, int allow_loopback)
-{
-	unsigned top = a >> 24;
-
-	if (top == 0 || top >= 224)
-		return 0;
-	if (top == 127)
-		return allow_loopback;
-	if ((a >> 16) == 0xa9fe)
-		return 0;
-	return 1;
-}
-
-/* The same for IPv6: not ::, ::1, fe80::/10, ff00::/8; mapped IPv4 as IPv4. */
-int
-valid_peer_ipv6(const unsigned char a[16], int allow_loopback)
-{
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0xff, 0xff };
-	int zero = 1;
-
-	if (memcmp(a, mapped, sizeof mapped) == 0)
-		return valid_peer_ipv4((uint32_t)a[12] << 24 |
-		    (uint32_t)a[13] << 16 | (uint32_t)a[14] << 8 | a[15],
-		    allow_loopback);
-	for (int i = 0; i < 15; i++)
-		if (a[i])
-			zero = 0;
-	if (zero)
-		return a[15] == 1 ? allow_loopback : 0;
-	if (a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
-		return 0;
-	return 1;
-}
-
-/*
- * 1 when s may name an outbound peer as typed: a dotted-quad the address
- * policy allows, or a host name other than "localhost" and names below it.
- */
-int
-valid_peer_literal(const char *s, int allow_loopback)
-{
-	struct in_addr in;
-	size_t len = strlen(s);
-
-	if (valid_ipv4(s) && inet_pton(AF_INET, s, &in) == 1)
-		return valid_peer_ipv4(ntohl(in.s_addr), allow_loopback);
-	if (!valid_host_or_ipv4(s))
-		return 0;
-	if (len && s[len - 1] == '.')
-		len--;
-	if ((len == 9 && strncasecmp(s, "localhost", 9) == 0) ||
-	    (len > 10 && strncasecmp(s + len - 10, ".localhost", 10) == 0))
-		return 0;
-	return 1;
-}

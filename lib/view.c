@@ -12,7 +12,7 @@
 
 #include <ClearSilver/ClearSilver.h>
 
-#include "connector.h"
+#include "core.h"
 
 #define VIEW_MAX_TEMPLATES 64
 #define VIEW_MAX_SIZE (256 * 1024)

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "connector.h"
+#include "outbound.h"
 
 #define NS_SOAP "http://schemas.xmlsoap.org/soap/envelope/"
 #define NS_XSD "http://www.w3.org/2001/XMLSchema"
@@ -432,7 +432,7 @@ vsphere_init(struct vsphere *vs, const char *host, int port,
 	if (port == 0)
 		port = 443;
 	if (port < 1 || port > 65535 || host == NULL ||
-	    (!valid_ipv4(host) && !valid_hostname(host)))
+	    (!syntax_ipv4(host) && !syntax_hostname(host)))
 		return CONN_EINVAL;
 	snprintf(vs->url, sizeof vs->url, "https://%s:%d/sdk", host, port);
 	snprintf(vs->action, sizeof vs->action, "SOAPAction: \"%s\"",

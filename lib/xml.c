@@ -17,7 +17,7 @@
 
 #include <openssl/crypto.h>
 
-#include "connector.h"
+#include "outbound.h"
 
 struct xml_writer {
 	xmlBufferPtr buf;

@@ -25,7 +25,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../lib/connector.h"
+#include "../lib/core.h"
+#include "../lib/domain.h"
 
 static void
 usage(void)
@@ -84,7 +85,7 @@ parse_listen(const char *s, struct site_conf *c)
 		return -1;
 	memcpy(addr, s, (size_t)(colon - s));
 	addr[colon - s] = '\0';
-	if (!valid_ipv4(addr) || !valid_port(colon + 1))
+	if (!syntax_ipv4(addr) || !syntax_port(colon + 1))
 		return -1;
 	memcpy(c->listen_addr, addr, sizeof addr);
 	c->port = atoi(colon + 1);
@@ -131,7 +132,7 @@ console_names(const struct site_conf *sc, char names[][64], size_t *n,
 	if (netinfo_addresses(addrs, 16, &na) == 0)
 		for (size_t i = 0; i < na; i++)
 			add_name(names, n, 16, addrs[i]);
-	if (gethostname(host, sizeof host) == 0 && valid_hostname(host))
+	if (gethostname(host, sizeof host) == 0 && syntax_hostname(host))
 		add_name(names, n, 16, host);
 	if (strncmp(sc->listen_addr, "127.", 4) == 0)
 		add_name(names, n, 16, "localhost");

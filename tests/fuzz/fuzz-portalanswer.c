@@ -11,7 +11,8 @@
 
 #include <jansson.h>
 
-#include "../../lib/connector.h"
+#include "../../lib/core.h"
+#include "../../lib/domain.h"
 #include "fuzz.h"
 
 /* Printable UTF-8 text only: no control bytes reach logs or pages. */

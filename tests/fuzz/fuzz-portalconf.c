@@ -12,7 +12,8 @@
 
 #include <jansson.h>
 
-#include "../../lib/connector.h"
+#include "../../lib/core.h"
+#include "../../lib/domain.h"
 #include "fuzz.h"
 
 static int
@@ -61,7 +62,7 @@ check_accepted(const struct portal_config *c)
 	INV(n >= 16 && n <= 256);
 	for (size_t i = 0; i < n; i++)
 		INV(c->secret[i] > 0x20 && c->secret[i] < 0x7f);
-	INV(valid_hostname(c->host) || valid_ipv4(c->host));
+	INV(syntax_hostname(c->host) || syntax_ipv4(c->host));
 	INV(c->port >= 1 && c->port <= 65535);
 	INV(strncmp(c->endpoint, "https://", 8) == 0);
 	INV(strpbrk(c->endpoint + 8, "/@%?#[] \t\r\n\\") == NULL);

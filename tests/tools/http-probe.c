@@ -16,7 +16,8 @@
 
 #include <jansson.h>
 
-#include "../../lib/connector.h"
+#include "../../lib/core.h"
+#include "../../lib/domain.h"
 
 int
 main(int argc, char **argv)

@@ -22,7 +22,8 @@
 
 #include <jansson.h>
 
-#include "../../lib/connector.h"
+#include "../../lib/core.h"
+#include "../../lib/domain.h"
 
 static const char *
 ekind(enum aws_ekind k)

@@ -20,7 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/connector.h"
+#include "../../lib/core.h"
+#include "../../lib/domain.h"
 
 #define KNOWN_MAX 512
 

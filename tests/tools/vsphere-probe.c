@@ -19,7 +19,8 @@
 
 #include <jansson.h>
 
-#include "../../lib/connector.h"
+#include "../../lib/core.h"
+#include "../../lib/domain.h"
 
 struct opts {
 	const char *user;

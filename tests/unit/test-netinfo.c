@@ -7,7 +7,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "../../lib/connector.h"
+#include "../../lib/core.h"
+#include "../../lib/domain.h"
 #include "unit.h"
 
 static char addrs[16][64];
@@ -27,7 +28,7 @@ TEST(addresses_are_ipv4_literals)
 	CHECK(naddrs >= 1 && naddrs <= 16);
 	for (size_t i = 0; i < naddrs; i++) {
 		CHECK(inet_pton(AF_INET, addrs[i], &in) == 1);
-		CHECK(valid_ipv4(addrs[i]));
+		CHECK(syntax_ipv4(addrs[i]));
 	}
 }
 

@@ -11,7 +11,8 @@
 
 #include <jansson.h>
 
-#include "../../lib/connector.h"
+#include "../../lib/core.h"
+#include "../../lib/domain.h"
 #include "unit.h"
 
 #define SECRET "S3cret/Value+With=Signs0001"

@@ -13,7 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../lib/connector.h"
+#include "../../lib/core.h"
+#include "../../lib/domain.h"
 #include "unit.h"
 
 static char share[PATH_MAX];

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/connector.h"
+#include "../../lib/core.h"
+#include "../../lib/domain.h"
 #include "unit.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -41,51 +42,51 @@ TEST(ipv4_good)
 	};
 
 	for (size_t i = 0; i < NELEM(good); i++)
-		CHECK(valid_ipv4(good[i]) == 1);
+		CHECK(syntax_ipv4(good[i]) == 1);
 }
 
 TEST(ipv4_bad_leading_zeros)
 {
-	CHECK(valid_ipv4("01.2.3.4") == 0);
-	CHECK(valid_ipv4("1.2.3.04") == 0);
-	CHECK(valid_ipv4("00.0.0.0") == 0);
-	CHECK(valid_ipv4("1.2.010.4") == 0);
+	CHECK(syntax_ipv4("01.2.3.4") == 0);
+	CHECK(syntax_ipv4("1.2.3.04") == 0);
+	CHECK(syntax_ipv4("00.0.0.0") == 0);
+	CHECK(syntax_ipv4("1.2.010.4") == 0);
 }
 
 TEST(ipv4_bad_part_over_255)
 {
-	CHECK(valid_ipv4("256.1.1.1") == 0);
-	CHECK(valid_ipv4("1.1.1.256") == 0);
-	CHECK(valid_ipv4("999.1.1.1") == 0);
-	CHECK(valid_ipv4("1000.1.1.1") == 0);
+	CHECK(syntax_ipv4("256.1.1.1") == 0);
+	CHECK(syntax_ipv4("1.1.1.256") == 0);
+	CHECK(syntax_ipv4("999.1.1.1") == 0);
+	CHECK(syntax_ipv4("1000.1.1.1") == 0);
 }
 
 TEST(ipv4_bad_part_count)
 {
-	CHECK(valid_ipv4("1.2.3") == 0);
-	CHECK(valid_ipv4("1.2.3.4.5") == 0);
-	CHECK(valid_ipv4("1") == 0);
-	CHECK(valid_ipv4("") == 0);
+	CHECK(syntax_ipv4("1.2.3") == 0);
+	CHECK(syntax_ipv4("1.2.3.4.5") == 0);
+	CHECK(syntax_ipv4("1") == 0);
+	CHECK(syntax_ipv4("") == 0);
 }
 
 TEST(ipv4_bad_dots)
 {
-	CHECK(valid_ipv4("1.2.3.4.") == 0);
-	CHECK(valid_ipv4(".1.2.3.4") == 0);
-	CHECK(valid_ipv4("1..2.3") == 0);
-	CHECK(valid_ipv4("1.2..3.4") == 0);
+	CHECK(syntax_ipv4("1.2.3.4.") == 0);
+	CHECK(syntax_ipv4(".1.2.3.4") == 0);
+	CHECK(syntax_ipv4("1..2.3") == 0);
+	CHECK(syntax_ipv4("1.2..3.4") == 0);
 }
 
 TEST(ipv4_bad_characters)
 {
-	CHECK(valid_ipv4("a.b.c.d") == 0);
-	CHECK(valid_ipv4("0x1.2.3.4") == 0);
-	CHECK(valid_ipv4("-1.2.3.4") == 0);
-	CHECK(valid_ipv4("+1.2.3.4") == 0);
-	CHECK(valid_ipv4(" 1.2.3.4") == 0);
-	CHECK(valid_ipv4("1.2.3.4 ") == 0);
-	CHECK(valid_ipv4("1.2.3.4/24") == 0);
-	CHECK(valid_ipv4("::1") == 0);
+	CHECK(syntax_ipv4("a.b.c.d") == 0);
+	CHECK(syntax_ipv4("0x1.2.3.4") == 0);
+	CHECK(syntax_ipv4("-1.2.3.4") == 0);
+	CHECK(syntax_ipv4("+1.2.3.4") == 0);
+	CHECK(syntax_ipv4(" 1.2.3.4") == 0);
+	CHECK(syntax_ipv4("1.2.3.4 ") == 0);
+	CHECK(syntax_ipv4("1.2.3.4/24") == 0);
+	CHECK(syntax_ipv4("::1") == 0);
 }
 
 /* ---- host names ---- */
@@ -98,35 +99,35 @@ TEST(hostname_good)
 	};
 
 	for (size_t i = 0; i < NELEM(good); i++)
-		CHECK(valid_hostname(good[i]) == 1);
+		CHECK(syntax_hostname(good[i]) == 1);
 }
 
 TEST(hostname_bad_hyphen_at_label_edge)
 {
-	CHECK(valid_hostname("-a") == 0);
-	CHECK(valid_hostname("a-") == 0);
-	CHECK(valid_hostname("a.-b.c") == 0);
-	CHECK(valid_hostname("a.b-.c") == 0);
-	CHECK(valid_hostname("-") == 0);
+	CHECK(syntax_hostname("-a") == 0);
+	CHECK(syntax_hostname("a-") == 0);
+	CHECK(syntax_hostname("a.-b.c") == 0);
+	CHECK(syntax_hostname("a.b-.c") == 0);
+	CHECK(syntax_hostname("-") == 0);
 }
 
 TEST(hostname_bad_empty_label)
 {
-	CHECK(valid_hostname("") == 0);
-	CHECK(valid_hostname(".") == 0);
-	CHECK(valid_hostname(".a") == 0);
-	CHECK(valid_hostname("a.") == 0);
-	CHECK(valid_hostname("a..b") == 0);
+	CHECK(syntax_hostname("") == 0);
+	CHECK(syntax_hostname(".") == 0);
+	CHECK(syntax_hostname(".a") == 0);
+	CHECK(syntax_hostname("a.") == 0);
+	CHECK(syntax_hostname("a..b") == 0);
 }
 
 TEST(hostname_bad_characters)
 {
-	CHECK(valid_hostname("a_b") == 0);
-	CHECK(valid_hostname("a b") == 0);
-	CHECK(valid_hostname("b\xc3\xbc" "cher.example") == 0);
-	CHECK(valid_hostname("a:80") == 0);
-	CHECK(valid_hostname("a/b") == 0);
-	CHECK(valid_hostname("*.example.com") == 0);
+	CHECK(syntax_hostname("a_b") == 0);
+	CHECK(syntax_hostname("a b") == 0);
+	CHECK(syntax_hostname("b\xc3\xbc" "cher.example") == 0);
+	CHECK(syntax_hostname("a:80") == 0);
+	CHECK(syntax_hostname("a/b") == 0);
+	CHECK(syntax_hostname("*.example.com") == 0);
 }
 
 TEST(hostname_label_63_ok)
@@ -136,7 +137,7 @@ TEST(hostname_label_63_ok)
 	int ok;
 
 	CHECK(h != NULL && strlen(h) == 67);
-	ok = valid_hostname(h);
+	ok = syntax_hostname(h);
 	free(h);
 	CHECK(ok == 1);
 }
@@ -148,7 +149,7 @@ TEST(hostname_bad_label_64)
 	int ok;
 
 	CHECK(h != NULL);
-	ok = valid_hostname(h);
+	ok = syntax_hostname(h);
 	free(h);
 	CHECK(ok == 0);
 }
@@ -160,7 +161,7 @@ TEST(hostname_total_253_ok)
 	int ok;
 
 	CHECK(h != NULL && strlen(h) == 253);
-	ok = valid_hostname(h);
+	ok = syntax_hostname(h);
 	free(h);
 	CHECK(ok == 1);
 }
@@ -172,7 +173,7 @@ TEST(hostname_bad_total_254)
 	int ok;
 
 	CHECK(h != NULL && strlen(h) == 254);
-	ok = valid_hostname(h);
+	ok = syntax_hostname(h);
 	free(h);
 	CHECK(ok == 0);
 }
@@ -181,46 +182,46 @@ TEST(hostname_bad_total_254)
 
 TEST(port_good)
 {
-	CHECK(valid_port("1") == 1);
-	CHECK(valid_port("443") == 1);
-	CHECK(valid_port("8443") == 1);
-	CHECK(valid_port("65535") == 1);
+	CHECK(syntax_port("1") == 1);
+	CHECK(syntax_port("443") == 1);
+	CHECK(syntax_port("8443") == 1);
+	CHECK(syntax_port("65535") == 1);
 }
 
 TEST(port_bad_zero)
 {
-	CHECK(valid_port("0") == 0);
-	CHECK(valid_port("00000") == 0);
+	CHECK(syntax_port("0") == 0);
+	CHECK(syntax_port("00000") == 0);
 }
 
 TEST(port_bad_over_65535)
 {
-	CHECK(valid_port("65536") == 0);
-	CHECK(valid_port("99999") == 0);
-	CHECK(valid_port("100000") == 0);
-	CHECK(valid_port("4294967297") == 0);
+	CHECK(syntax_port("65536") == 0);
+	CHECK(syntax_port("99999") == 0);
+	CHECK(syntax_port("100000") == 0);
+	CHECK(syntax_port("4294967297") == 0);
 }
 
 TEST(port_bad_sign)
 {
-	CHECK(valid_port("+1") == 0);
-	CHECK(valid_port("-1") == 0);
+	CHECK(syntax_port("+1") == 0);
+	CHECK(syntax_port("-1") == 0);
 }
 
 TEST(port_bad_leading_zero)
 {
-	CHECK(valid_port("01") == 0);
-	CHECK(valid_port("0443") == 0);
+	CHECK(syntax_port("01") == 0);
+	CHECK(syntax_port("0443") == 0);
 }
 
 TEST(port_bad_characters)
 {
-	CHECK(valid_port("") == 0);
-	CHECK(valid_port(" 1") == 0);
-	CHECK(valid_port("1 ") == 0);
-	CHECK(valid_port("8o") == 0);
-	CHECK(valid_port("0x10") == 0);
-	CHECK(valid_port("1e3") == 0);
+	CHECK(syntax_port("") == 0);
+	CHECK(syntax_port(" 1") == 0);
+	CHECK(syntax_port("1 ") == 0);
+	CHECK(syntax_port("8o") == 0);
+	CHECK(syntax_port("0x10") == 0);
+	CHECK(syntax_port("1e3") == 0);
 }
 
 /* ---- valid_value by type ---- */
@@ -422,14 +423,14 @@ TEST(host_port_good)
 	char h[64];
 	int port;
 
-	CHECK(valid_host_port("vcenter.example.com", h, sizeof h, &port));
+	CHECK(syntax_host_port("vcenter.example.com", h, sizeof h, &port));
 	CHECK(strcmp(h, "vcenter.example.com") == 0 && port == 443);
-	CHECK(valid_host_port("192.0.2.10:8443", h, sizeof h, &port));
+	CHECK(syntax_host_port("192.0.2.10:8443", h, sizeof h, &port));
 	CHECK(strcmp(h, "192.0.2.10") == 0 && port == 8443);
 	/* 32 characters is the seed's limit for the host part. */
-	CHECK(valid_host_port("abcdefghij.abcdefghij.abcdefghijk", h,
+	CHECK(syntax_host_port("abcdefghij.abcdefghij.abcdefghijk", h,
 	    sizeof h, &port) == 0);
-	CHECK(valid_host_port("abcdefghij.abcdefghij.abcdefghij", h,
+	CHECK(syntax_host_port("abcdefghij.abcdefghij.abcdefghij", h,
 	    sizeof h, &port));
 }
 
@@ -444,7 +445,7 @@ TEST(host_port_bad_forms)
 	int port;
 
 	for (size_t i = 0; i < NELEM(bad); i++)
-		CHECK(valid_host_port(bad[i], h, sizeof h, &port) == 0);
+		CHECK(syntax_host_port(bad[i], h, sizeof h, &port) == 0);
 }
 
 TEST(domain_user_good)
@@ -526,43 +527,43 @@ TEST(file_any_bytes_capped)
 
 TEST(peer_literal_policy)
 {
-	CHECK(valid_peer_literal("vcenter.example.com", 0));
-	CHECK(valid_peer_literal("10.0.0.5", 0));
-	CHECK(valid_peer_literal("192.0.2.1", 0));
-	CHECK(!valid_peer_literal("localhost", 1));
-	CHECK(!valid_peer_literal("LOCALHOST.", 1));
-	CHECK(!valid_peer_literal("vc.localhost", 1));
-	CHECK(!valid_peer_literal("127.0.0.1", 0));
-	CHECK(valid_peer_literal("127.0.0.1", 1));
-	CHECK(!valid_peer_literal("169.254.169.254", 1));
-	CHECK(!valid_peer_literal("0.0.0.0", 1));
-	CHECK(!valid_peer_literal("224.0.0.1", 1));
-	CHECK(!valid_peer_literal("255.255.255.255", 1));
-	CHECK(!valid_peer_literal("http://169.254.169.254", 1));
-	CHECK(!valid_peer_literal("2852039166", 1));	/* 169.254.169.254 */
-	CHECK(!valid_peer_literal("0xa9.0xfe.0xa9.0xfe", 1));
+	CHECK(syntax_peer_literal("vcenter.example.com", 0));
+	CHECK(syntax_peer_literal("10.0.0.5", 0));
+	CHECK(syntax_peer_literal("192.0.2.1", 0));
+	CHECK(!syntax_peer_literal("localhost", 1));
+	CHECK(!syntax_peer_literal("LOCALHOST.", 1));
+	CHECK(!syntax_peer_literal("vc.localhost", 1));
+	CHECK(!syntax_peer_literal("127.0.0.1", 0));
+	CHECK(syntax_peer_literal("127.0.0.1", 1));
+	CHECK(!syntax_peer_literal("169.254.169.254", 1));
+	CHECK(!syntax_peer_literal("0.0.0.0", 1));
+	CHECK(!syntax_peer_literal("224.0.0.1", 1));
+	CHECK(!syntax_peer_literal("255.255.255.255", 1));
+	CHECK(!syntax_peer_literal("http://169.254.169.254", 1));
+	CHECK(!syntax_peer_literal("2852039166", 1));	/* 169.254.169.254 */
+	CHECK(!syntax_peer_literal("0xa9.0xfe.0xa9.0xfe", 1));
 }
 
 TEST(peer_ipv6_policy)
 {
 	unsigned char a[16] = { 0 };
 
-	CHECK(!valid_peer_ipv6(a, 1));		/* :: */
+	CHECK(!syntax_peer_ipv6(a, 1));		/* :: */
 	a[15] = 1;
-	CHECK(!valid_peer_ipv6(a, 0));		/* ::1 */
-	CHECK(valid_peer_ipv6(a, 1));
+	CHECK(!syntax_peer_ipv6(a, 0));		/* ::1 */
+	CHECK(syntax_peer_ipv6(a, 1));
 	memset(a, 0, sizeof a);
 	a[0] = 0xfe; a[1] = 0x80; a[15] = 1;	/* fe80::1 */
-	CHECK(!valid_peer_ipv6(a, 1));
+	CHECK(!syntax_peer_ipv6(a, 1));
 	memset(a, 0, sizeof a);
 	a[10] = a[11] = 0xff; a[12] = 169; a[13] = 254; a[14] = 169;
 	a[15] = 254;				/* ::ffff:169.254.169.254 */
-	CHECK(!valid_peer_ipv6(a, 1));
+	CHECK(!syntax_peer_ipv6(a, 1));
 	a[12] = 10; a[13] = 0; a[14] = 0; a[15] = 5;
-	CHECK(valid_peer_ipv6(a, 0));
+	CHECK(syntax_peer_ipv6(a, 0));
 	memset(a, 0, sizeof a);
 	a[0] = 0x20; a[1] = 0x01; a[2] = 0x0d; a[3] = 0xb8; a[15] = 1;
-	CHECK(valid_peer_ipv6(a, 0));
+	CHECK(syntax_peer_ipv6(a, 0));
 }
 
 TEST(soft_fields_are_the_registration_fields)

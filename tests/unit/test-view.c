@@ -10,7 +10,8 @@
 
 #include <ClearSilver/ClearSilver.h>
 
-#include "../../lib/connector.h"
+#include "../../lib/core.h"
+#include "../../lib/domain.h"
 #include "unit.h"
 
 #define EVIL "<script>alert(\"x\")</script>'&"

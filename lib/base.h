@@ -1,0 +1,169 @@
+/*
+ * base.h — the base layer: errors, buffers, file locations,
+ * logging, SQLite and plain syntax checkers.  It knows nothing above it.
+ * Prototypes grouped by the file that defines them; every public function
+ * carries its module's prefix.  Functions return 0 on success and a
+ * negative CONN_E* code (or an HTTP status where the comment says so) on
+ * failure.
+ */
+#ifndef CONNECTOR_BASE_H
+#define CONNECTOR_BASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#ifndef CONNECTOR_VERSION
+#define CONNECTOR_VERSION "0.0.0"
+#endif
+
+/* Error codes shared by every module. */
+enum conn_err {
+	CONN_OK = 0,
+	CONN_ENOMEM = -1,	/* allocation failed */
+	CONN_EIO = -2,		/* file or socket error */
+	CONN_EDB = -3,		/* SQLite error */
+	CONN_EINVAL = -4,	/* malformed input */
+	CONN_ETOOBIG = -5,	/* input over a size cap */
+	CONN_ENOTFOUND = -6,	/* no such row / file */
+	CONN_EDENIED = -7,	/* credential or token refused */
+	CONN_ELOCKED = -8,	/* console locked down */
+	CONN_ECRYPTO = -9,	/* OpenSSL / argon2 failure */
+	CONN_ECONFLICT = -10,	/* someone else changed it first */
+};
+
+/* ---- util.c: buffers, random, hex, constant-time compare ---- */
+
+struct buf {
+	char *data;	/* always NUL-terminated when len > 0 */
+	size_t len;
+	size_t cap;
+};
+
+int buf_add(struct buf *b, const char *data, size_t len);
+int buf_adds(struct buf *b, const char *s);
+int buf_addf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);
+int util_random(void *out, size_t len);
+void util_hex(const unsigned char *in, size_t len, char *out);
+void util_b64url(const unsigned char *in, size_t len, char *out);
+int util_sha256_hex(const void *data, size_t len, char out[65]);
+int util_ct_equal(const char *a, const char *b);
+int util_utf8_valid(const char *s, size_t len);
+void util_wipe(void *p, size_t len);
+int util_write_file_atomic(const char *path, const void *data, size_t len,
+    unsigned mode);
+int util_read_file(const char *path, size_t max, struct buf *out);
+int util_mkdirs(const char *path, unsigned mode);
+int util_fsync_dir(const char *dir);
+time_t util_now(void);
+void util_clean_text(char *s);
+void util_copy_text(char *out, size_t outlen, const char *src);
+
+/* ---- paths.c: every file location, derived from one root ---- */
+
+enum paths_id {
+	PATH_ROOT,
+	PATH_ETC,		/* etc/connector */
+	PATH_SETUP_CODE,	/* etc/connector/setup-code (root only) */
+	PATH_NGINX_CONF,	/* etc/connector/nginx.conf (rendered) */
+	PATH_ERROR_PAGES,	/* etc/connector/errors (rendered) */
+	PATH_LIB,		/* var/lib/connector */
+	PATH_DB,		/* var/lib/connector/state.db */
+	PATH_KEYS,		/* var/lib/connector/keys */
+	PATH_TLS,		/* var/lib/connector/tls */
+	PATH_TLS_CERT,		/* var/lib/connector/tls/current/cert.pem */
+	PATH_TLS_KEY,		/* var/lib/connector/tls/current/key.pem */
+	PATH_NGINX_TMP,		/* var/lib/connector/nginx */
+	PATH_LOG,		/* var/log/connector */
+	PATH_LOGFILE,		/* var/log/connector/connector.log */
+	PATH_AUDIT,		/* var/log/connector/audit.log */
+	PATH_RUN,		/* run/connector */
+	PATH_SHARE,		/* templates, static files, password list */
+	PATH__MAX
+};
+
+int paths_init(void);
+const char *paths_get(enum paths_id id);
+int paths_socket(const char *program, char *out, size_t outlen);
+
+/* ---- log.c ---- */
+
+enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+void log_init(const char *program);
+void log_msg(enum log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#define log_err(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
+
+/* ---- db.c: SQLite, migrations, named statements ---- */
+
+enum db_stmt_id {
+	DB_SETTING_GET,
+	DB_SETTING_SET,
+	DB_ADMIN_GET,
+	DB_ADMIN_CLAIM,
+	DB_ADMIN_SET_CODE,
+	DB_ADMIN_SET_PASSWORD,
+	DB_ADMIN_REHASH,
+	DB_ADMIN_FAIL,
+	DB_ADMIN_SUCCESS,
+	DB_SOURCE_FAIL,
+	DB_SOURCE_CLEAR,
+	DB_SOURCES_RECENT,
+	DB_SESSION_INSERT,
+	DB_SESSION_GET,
+	DB_SESSION_TOUCH,
+	DB_SESSION_DELETE,
+	DB_SESSION_DELETE_ALL,
+	DB_SESSION_PURGE,
+	DB_SETTING_DELETE,
+	DB_SETTING_DELETE_PREFIX,
+	DB_SETTINGS_LIVE,
+	DB_SECRET_GET,
+	DB_SECRET_PUT,
+	DB_SECRET_RESEAL,
+	DB_SECRET_DELETE,
+	DB_SECRET_DELETE_PREFIX,
+	DB_SECRET_COUNT,
+	DB_SECRET_NAMES,
+	DB_SECRET_KEY_USED,
+	DB_SECRET_KEY_GET,
+	DB_SECRET_KEY_SET,
+	DB__MAX
+};
+
+int db_open(const char *path);
+void db_close(void);
+sqlite3 *db_handle(void);
+int db_migrate(void);
+int db_schema_version(void);
+sqlite3_stmt *db_stmt(enum db_stmt_id id);
+int db_begin(void);
+int db_commit(void);
+void db_rollback(void);
+int db_setting_get(const char *name, struct buf *out);
+int db_setting_set(const char *name, const char *value);
+int db_setting_delete(const char *name);
+int db_settings_each(int (*cb)(void *arg, const char *name,
+    const char *value), void *arg);
+int db_setting_delete_prefix(const char *prefix);
+
+/* ---- syntax.c: addresses, host names, ports, outbound peers ---- */
+
+int syntax_host_port(const char *s, char *host, size_t hostlen, int *port);
+int syntax_ipv4(const char *s);
+int syntax_hostname(const char *s);
+int syntax_port(const char *s);
+int syntax_host_or_ipv4(const char *s);
+int syntax_peer_ipv4(uint32_t addr, int allow_loopback);
+int syntax_peer_ipv6(const unsigned char addr[16], int allow_loopback);
+int syntax_peer_literal(const char *s, int allow_loopback);
+
+#endif

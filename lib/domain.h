@@ -1,0 +1,164 @@
+/*
+ * domain.h — the domain layer: what the connector does —
+ * passwords and sessions, its certificate, its addresses, stored secrets and
+ * registration.  It needs no HTTP request: pages, jobs and the CLI call it.
+ * Prototypes grouped by the file that defines them; every public function
+ * carries its module's prefix.  Functions return 0 on success and a
+ * negative CONN_E* code (or an HTTP status where the comment says so) on
+ * failure.
+ */
+#ifndef CONNECTOR_DOMAIN_H
+#define CONNECTOR_DOMAIN_H
+
+#include "base.h"
+#include "outbound.h"
+
+/* ---- auth.c: passwords, setup code, sessions, CSRF, lockout ---- */
+
+#define AUTH_TOKEN_BYTES 32
+#define AUTH_TOKEN_LEN 43	/* base64url of 32 bytes */
+#define AUTH_PASSWORD_MIN 12
+#define AUTH_PASSWORD_MAX 1024
+#define AUTH_LOCK_AFTER 20
+#define AUTH_IDLE_SECONDS (30 * 60)
+#define AUTH_ABSOLUTE_SECONDS (8 * 60 * 60)
+#define AUTH_SESSION_COOKIE "__Host-connector"
+#define AUTH_CSRF_COOKIE "__Host-connector-csrf"
+#define AUTH_SETUP_CODE_LEN 19	/* XXXX-XXXX-XXXX-XXXX */
+
+struct auth_session {
+	char token_hash[65];
+	char csrf[AUTH_TOKEN_LEN + 1];
+	time_t created_at;
+	time_t last_seen;
+};
+
+struct auth_admin {
+	int claimed;
+	int locked;
+	int failed_count;
+	time_t last_failure_at;
+};
+
+/* Password policy: NULL when acceptable, else a sentence saying why not. */
+const char *auth_password_problem(const char *pw, const char *confirm);
+int auth_hash_password(const char *pw, char *out, size_t outlen);
+int auth_verify_password(const char *encoded, const char *pw);
+int auth_needs_rehash(const char *encoded);
+int auth_admin_get(struct auth_admin *out);
+int auth_new_setup_code(char code[AUTH_SETUP_CODE_LEN + 1]);
+int auth_setup_code_matches(const char *code);
+int auth_claim(const char *code, const char *pw);
+int auth_login(const char *pw, const char *addr);
+int auth_reset_password(const char *pw);
+int auth_token(char out[AUTH_TOKEN_LEN + 1]);
+int auth_token_valid(const char *s);
+int auth_session_create(const char *addr, char token[AUTH_TOKEN_LEN + 1],
+    struct auth_session *out);
+int auth_session_check(const char *token, struct auth_session *out);
+int auth_session_end(const char *token);
+
+/* ---- tls.c: the console's own certificate ---- */
+
+int tls_generate_self_signed(const char *dir, const char *const *names,
+    size_t nnames);
+int tls_fingerprint_file(const char *certpath, char *out, size_t outlen);
+
+/* ---- netinfo.c ---- */
+
+int netinfo_addresses(char out[][64], size_t max, size_t *n);
+int netinfo_primary_ipv4(char *out, size_t outlen);
+
+/* ---- secret.c: stored credentials, encrypted with the connector key ---- */
+
+/*
+ * Every stored credential is sealed with AES-256-GCM under the connector
+ * encryption key: a random 96-bit nonce per value, the secret's name and
+ * the key id as associated data.  The key is a file of 32 random bytes,
+ * var/lib/connector/keys/<id>.key (0600, directory 0700); only its id is in
+ * the database.  Names: [a-z0-9._-], 1 to 64 characters.
+ */
+#define SECRET_KEY_BYTES 32
+#define SECRET_KEY_ID_LEN 16		/* hex characters */
+#define SECRET_NAME_MAX 64
+#define SECRET_VALUE_MAX (16 * 1024)
+
+int secret_ensure_key(void);
+int secret_recover(void);
+int secret_current_key(char id[SECRET_KEY_ID_LEN + 1], time_t *created);
+int secret_put(const char *name, const void *value, size_t len);
+int secret_get(const char *name, struct buf *out);
+int secret_exists(const char *name);
+int secret_delete(const char *name);
+int secret_delete_prefix(const char *prefix);
+int secret_rotate(char new_id[SECRET_KEY_ID_LEN + 1]);
+int secret_count(void);
+
+/* ---- registration.c: vCenter, proxy, AWS and portal, live and draft ---- */
+
+#define REG_VC_HOST "vcenter.host"
+#define REG_VC_PORT "vcenter.port"
+#define REG_VC_THUMBPRINT "vcenter.thumbprint"	/* pinned */
+#define REG_VC_SUBJECT "vcenter.subject"
+#define REG_VC_USER "vcenter.user"
+#define REG_VC_PASSWORD "vcenter.password"	/* secret */
+#define REG_PROXY_HOST "proxy.host"
+#define REG_PROXY_PORT "proxy.port"
+#define REG_PROXY_USER "proxy.user"
+#define REG_PROXY_PASSWORD "proxy.password"	/* secret */
+#define REG_NO_PROXY "proxy.no_proxy"
+#define REG_PROXY_DECIDED "proxy.decided"	/* the step was answered */
+#define REG_AWS_REGION "aws.region"
+#define REG_AWS_KEY_ID "aws.access_key_id"
+#define REG_AWS_SECRET "aws.secret_access_key"	/* secret */
+#define REG_AWS_TOKEN "aws.session_token"	/* secret */
+#define REG_AWS_ACCOUNT "aws.account"
+#define REG_AWS_ARN "aws.arn"
+#define REG_PORTAL_KEY_NAME "portal.key_name"
+#define REG_PORTAL_KEY_ID "portal.key_id"
+#define REG_PORTAL_SECRET "portal.secret"	/* secret */
+#define REG_PORTAL_ENDPOINT "portal.endpoint"
+#define REG_AT "registration.at"
+#define REG_IP "registration.ip"
+#define REG_URL "registration.url"
+#define REG_EXTENSION "registration.extension_key"
+#define REG_PORTAL_ID "registration.portal_id"
+#define REG_DRAFT_STARTED "wizard.started"
+#define REG_EXTENSION_KEY "connector.console"	/* the plugin's key */
+
+struct reg_outcome {
+	const char *ip, *url, *extension_key, *portal_id;
+};
+
+struct reg_net {
+	struct http_opts opts;	/* points into the fields below */
+	char pin[96];
+	char ca_file[4096];
+	char proxy_host[254];
+	char proxy_user[65];
+	char proxy_password[257];
+	char no_proxy[1025];
+};
+
+extern const char *const reg_regions[];
+
+int reg_value(const char *name, int draft, char *out, size_t outlen);
+int reg_has(const char *name, int draft);
+int reg_draft_set(const char *name, const char *value);
+int reg_draft_secret(const char *name, const char *value);
+int reg_secret(const char *name, int draft, struct buf *out);
+int reg_registered(void);
+int reg_draft_exists(void);
+int reg_draft_start(void);
+int reg_draft_discard(void);
+int reg_commit(const struct reg_outcome *o);
+int reg_clear(void);
+int reg_allow_loopback(void);
+int reg_net_load(struct reg_net *n, int draft, int outward);
+void reg_net_wipe(struct reg_net *n);
+int reg_region_known(const char *region);
+int reg_portal_config(struct portal_config *pc, int draft);
+int reg_portal_file(const char *data, size_t len, struct portal_config *pc,
+    char *why, size_t whylen);
+
+#endif
