@@ -42,7 +42,8 @@ def fire(shots, extra=None, timeout=60):
     each client connects first, then all send at once.  extra, if given, is
     a function run in its own thread from that same moment.  Returns the
     start time and, per shot, (status, text, time answered) or the repr of
-    the exception (a timeout for a request still queued)."""
+    the exception (a timeout for a request still queued).  extra is called
+    with that list while it fills."""
     n = len(shots)
     start = []
     barrier = threading.Barrier(n + (1 if extra else 0),
@@ -65,7 +66,7 @@ def fire(shots, extra=None, timeout=60):
 
     def run_extra():
         barrier.wait(30)
-        extra()
+        extra(results)
     threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
     if extra:
         threads.append(threading.Thread(target=run_extra))
@@ -93,9 +94,13 @@ def test_burst_from_one_address_is_queued():
     other.conn.connect()
     got = {}
 
-    def from_other_address():
-        # While the queued attempts of 127.0.0.1 are waiting.
-        time.sleep(0.6)
+    def from_other_address(results):
+        # Once the attempts nginx lets through at once are answered, the
+        # rest of 127.0.0.1's burst is waiting in its queue: send then.
+        deadline = time.monotonic() + 30
+        while (len(answered(results)) < NODELAY and
+               time.monotonic() < deadline):
+            time.sleep(0.02)
         t = time.monotonic()
         r = other.post("/login", [("csrf", other_csrf), ("password", WRONG)])
         got.update(sent=t, done=time.monotonic(), status=r.status,
@@ -124,12 +129,11 @@ def test_other_address_answered_during_burst():
     check(got, "the request from 127.0.0.2 was not answered")
     eq(got["status"], 403, "status for 127.0.0.2")
     check(NOT_RIGHT in got["text"], "no failure message for 127.0.0.2")
-    last = max(r[2] for r in answered(results))
-    check(got["done"] < last, "127.0.0.2 was answered %.2f s after the "
-          "start, after the whole burst of 127.0.0.1 (%.2f s)",
-          got["done"] - start, last - start)
-    check(got["done"] - got["sent"] < 1.5, "127.0.0.2 waited %.2f s",
-          got["done"] - got["sent"])
+    # Fairness, not speed: 127.0.0.2 does not wait behind 127.0.0.1's
+    # queue, so some of that queue is still waiting when it is answered.
+    later = [r for r in answered(results) if r[2] > got["done"]]
+    check(later, "127.0.0.2 was answered only after the whole burst of "
+          "127.0.0.1 had drained")
     eq(source_row("127.0.0.2"), (1, 1), "127.0.0.2 consecutive, total")
 
 
