@@ -25,9 +25,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (TOP, Instance, Suite, SETUP_CODE_RE, check,  # noqa
-                     eq, free_port, wait_for, children, cmdline,
-                     stop_process)
+from harness import (PASSWORD, TOP, Instance, Suite,  # noqa: E402
+                     SETUP_CODE_RE, check, eq, free_port, wait_for,
+                     children, cmdline)
 from regflow import Env, Wizard, errors  # noqa: E402
 import units  # noqa: E402
 
@@ -69,12 +69,12 @@ def owner(path):
             "%04o" % stat.S_IMODE(st.st_mode))
 
 
-def proc_user(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("Uid:"):
-                return pwd.getpwuid(int(line.split()[1])).pw_name
-    return None
+def ps_users(pids):
+    """{pid: user name} of pids, as ps shows them."""
+    out = subprocess.run(["ps", "-o", "pid=,user:32=", "-p",
+                          ",".join(map(str, pids))], capture_output=True,
+                         text=True).stdout
+    return {int(l.split()[0]): l.split()[1] for l in out.splitlines()}
 
 
 def program_env():
@@ -175,6 +175,11 @@ def setup():
     S["procs"] = {}
     S["tmp"] = tempfile.mkdtemp(prefix="connector-install-")
     os.chmod(S["tmp"], 0o755)   # the service and web users walk through it
+    d = os.path.dirname(S["tmp"])
+    while d != "/":
+        check(os.stat(d).st_mode & 0o001, "the service user cannot walk "
+              "through %s: set TMPDIR to a directory it can", d)
+        d = os.path.dirname(d)
     S["dest"] = os.path.join(S["tmp"], "dest")
     S["root"] = os.path.join(S["tmp"], "root")
     os.mkdir(S["root"], 0o755)
@@ -283,8 +288,10 @@ def test_programs_run_as_service_user():
               read(os.path.join(S["tmp"], prog + ".journal"))[-400:])
         workers = wait_for(lambda: children(p.pid), 10) or []
         check(workers, "%s has no workers", prog)
-        for pid in [p.pid] + workers:
-            eq(proc_user(pid), user, "user of %s (%s)" % (cmdline(pid), prog))
+        users = ps_users([p.pid] + workers)
+        eq(sorted(users), sorted([p.pid] + workers), "%s's processes" % prog)
+        for pid, u in users.items():
+            eq(u, user, "user of %s (%s)" % (cmdline(pid), prog))
 
 
 @suite.test
@@ -294,13 +301,10 @@ def test_nginx_workers_run_as_web_user():
     check(re.search(r"^user %s;" % web, conf, re.M), "the rendered nginx.conf "
           "does not name %s as its user", web)
     master = S["procs"]["nginx"].pid
-    eq(proc_user(master), "root", "nginx master")
+    eq(ps_users([master]), {master: "root"}, "nginx's master")
     workers = children(master)
     check(workers, "nginx has no workers")
-    ps = subprocess.run(["ps", "-o", "user=", "-p",
-                         ",".join(map(str, workers))], capture_output=True,
-                        text=True).stdout.split()
-    eq(sorted(set(ps)), [web], "users of nginx's workers (ps)")
+    eq(ps_users(workers), {w: web for w in workers}, "nginx's workers")
 
 
 # ---- the console, used ----
@@ -336,8 +340,7 @@ def test_rotate_encryption_key():
     c = S["wizard"].c
     old = inst().sql1("SELECT key_id FROM secret_key")[0]
     r = c.post("/keys/encryption", [("csrf", c.form_csrf("/keys")),
-                                    ("password", "correct horse battery "
-                                     "staple 42")])
+                                    ("password", PASSWORD)])
     eq(r.status, 200, "rotate")
     new = inst().sql1("SELECT key_id FROM secret_key")[0]
     check(new != old, "the key did not change")
