@@ -277,6 +277,24 @@ def test_init_prints_console_and_setup_code():
     check(SETUP_CODE_RE.search(out), "no setup code in %r", out)
 
 
+@suite.test
+def test_bad_init_unknown_service_user_changes_nothing():
+    root = os.path.join(S["tmp"], "other-root")
+    env = dict(program_env(), CONNECTOR_ROOT=root)
+    tool = os.path.join(S["dest"], PREFIX[1:], "sbin/connector-setup")
+    p = subprocess.run([tool, "init", "--service-user", "no-such-user-x",
+                        "--web-user", "www-data"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    eq(p.returncode, 1, "exit status")
+    check("there is no user no-such-user-x" in p.stderr, "message: %r",
+          p.stderr)
+    check(not os.path.exists(root), "init made %s anyway", root)
+    p = subprocess.run([tool, "init", "--service-user", "connector"],
+                       env=env, capture_output=True, text=True, timeout=60)
+    eq(p.returncode, 2, "exit status without --web-user")
+    check(not os.path.exists(root), "init made %s anyway", root)
+
+
 # ---- processes ----
 
 @suite.test
