@@ -159,7 +159,8 @@ install: all
 	install -m 0644 share/common-passwords.txt $(DESTDIR)$(PREFIX)/share/connector/
 	install -m 0644 man/connector-setup.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	for f in dist/systemd/*; do \
-		sed 's|@PREFIX@|$(PREFIX)|g' $$f > $(DESTDIR)/lib/systemd/system/$$(basename $$f); \
+		u=$(DESTDIR)/lib/systemd/system/$$(basename $$f); \
+		sed 's|@PREFIX@|$(PREFIX)|g' $$f > $$u && chmod 0644 $$u || exit 1; \
 	done
 	install -m 0644 dist/logrotate/connector $(DESTDIR)/etc/logrotate.d/connector
 

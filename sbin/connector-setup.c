@@ -2,6 +2,7 @@
  * connector-setup — the connector's VM-console tool.  Subcommands:
  *
  *   init [--listen ADDR:PORT] [--name NAME] [--allow-loopback-peers]
+ *        [--service-user USER --web-user USER]
  *       Prepare (or re-check) an instance: directories, database schema,
  *       the encryption key of stored credentials (finishing or rolling
  *       back a rotation a crash interrupted), console certificate, nginx
@@ -10,14 +11,21 @@
  *       and the setup code.  Idempotent.  --allow-loopback-peers lets a
  *       test or demonstration instance register with a vCenter and a
  *       portal on this machine's loopback addresses; without it they are
- *       refused (and the setting is cleared).
+ *       refused (and the setting is cleared).  --service-user and
+ *       --web-user (root only; the production unit passes both) give the
+ *       files the programs write to the programs' user, nginx's temporary
+ *       directory to nginx's worker user, and name that user in the
+ *       rendered nginx.conf.
  *   reset-password
  *       Menu option 1: set a new connector password, which also lifts a
  *       lockout and ends every session.
  *   show-certificate
  *       Menu option 7: the console certificate's fingerprint.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +42,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: connector-setup init [--listen ADDR:PORT] [--name NAME]\n"
 	    "                            [--allow-loopback-peers]\n"
+	    "                            [--service-user USER --web-user USER]\n"
 	    "       connector-setup reset-password\n"
 	    "       connector-setup show-certificate\n");
 }
@@ -55,6 +64,11 @@ open_state(void)
 	return 0;
 }
 
+/*
+ * Create the instance's directories.  Missing parents (var/log under a
+ * fresh root) are made 0755 whatever the leaf's mode, so that the
+ * programs' user can walk to the directories given to it.
+ */
 static int
 make_dirs(void)
 {
@@ -64,14 +78,119 @@ make_dirs(void)
 		{ PATH_LOG, 0750 }, { PATH_RUN, 0755 },
 		{ PATH_ERROR_PAGES, 0755 },
 	};
+	char parent[4096];
 
-	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
-		if (util_mkdirs(paths_get(dirs[i].id), dirs[i].mode) != 0) {
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		const char *d = paths_get(dirs[i].id), *slash = strrchr(d, '/');
+
+		snprintf(parent, sizeof parent, "%.*s", (int)(slash - d), d);
+		if ((parent[0] != '\0' && util_mkdirs(parent, 0755) != 0) ||
+		    util_mkdirs(d, dirs[i].mode) != 0) {
 			fprintf(stderr, "connector-setup: cannot create %s: %s\n",
-			    paths_get(dirs[i].id), strerror(errno));
+			    d, strerror(errno));
 			return 1;
 		}
+	}
 	return 0;
+}
+
+/* The production owners of an instance (init --service-user, --web-user). */
+struct owners {
+	const char *svc_name, *web_name;
+	uid_t svc_uid, web_uid;
+	gid_t svc_gid, web_gid;
+};
+
+/* Look up name (a user; its primary group goes with it).  0 or -1. */
+static int
+lookup_user(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw = getpwnam(name);
+
+	if (pw == NULL) {
+		fprintf(stderr, "connector-setup: there is no user %s; create "
+		    "it first (see INSTALL, Service user)\n", name);
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+/*
+ * Give path (in dirfd, or absolute with AT_FDCWD) to uid:gid with mode,
+ * without following a symbolic link: the directories it sits in may be
+ * the service user's.  A missing file is fine when optional.  0 or -1.
+ */
+static int
+own_at(int dirfd, const char *path, uid_t uid, gid_t gid, mode_t mode,
+    int optional)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK);
+	int rc = -1;
+
+	if (fd < 0) {
+		if (optional && errno == ENOENT)
+			return 0;
+		goto out;
+	}
+	if (fchown(fd, uid, gid) != 0 || fchmod(fd, mode) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0)
+		fprintf(stderr, "connector-setup: cannot set the owner of %s: "
+		    "%s\n", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/*
+ * Production ownership (as INSTALL lists it): the programs' user owns
+ * its state directory, database and encryption keys and its log file;
+ * the log directory is root's, open to the programs' group (0750), so
+ * that nginx's audit log stays root's; nginx's temporary directory is
+ * its worker user's.  Everything else stays root's.  0 or 1.
+ */
+static int
+set_owners(const struct owners *o)
+{
+	static const char *const dbfiles[] = { "", "-wal", "-shm" };
+	char path[4200];
+	struct dirent *e;
+	DIR *keys = NULL;
+	int rc = 1;
+
+	if (own_at(AT_FDCWD, paths_get(PATH_LIB), o->svc_uid, o->svc_gid,
+	    0755, 0) != 0 ||
+	    own_at(AT_FDCWD, paths_get(PATH_KEYS), o->svc_uid, o->svc_gid,
+	    0700, 0) != 0 ||
+	    own_at(AT_FDCWD, paths_get(PATH_LOG), 0, o->svc_gid, 0750, 0) != 0 ||
+	    own_at(AT_FDCWD, paths_get(PATH_LOGFILE), o->svc_uid, o->svc_gid,
+	    0640, 0) != 0 ||
+	    own_at(AT_FDCWD, paths_get(PATH_NGINX_TMP), o->web_uid, o->web_gid,
+	    0700, 0) != 0)
+		goto out;
+	for (size_t i = 0; i < sizeof dbfiles / sizeof dbfiles[0]; i++) {
+		snprintf(path, sizeof path, "%s%s", paths_get(PATH_DB),
+		    dbfiles[i]);
+		if (own_at(AT_FDCWD, path, o->svc_uid, o->svc_gid, 0600,
+		    i > 0) != 0)
+			goto out;
+	}
+	if ((keys = opendir(paths_get(PATH_KEYS))) == NULL)
+		goto out;
+	while ((e = readdir(keys)) != NULL)
+		if (e->d_name[0] != '.' && e->d_type != DT_DIR && own_at(dirfd(keys), e->d_name,
+		    o->svc_uid, o->svc_gid, 0600, 1) != 0)
+			goto out;
+	rc = 0;
+out:
+	if (keys)
+		closedir(keys);
+	return rc;
 }
 
 /* Parse "ADDR:PORT" into c; the address must be an IPv4 literal. */
@@ -148,6 +267,7 @@ cmd_init(int argc, char **argv)
 	const char *name = NULL, *listen_arg = NULL, *share;
 	struct buf origins = { 0 }, cur = { 0 };
 	const char *namep[16];
+	struct owners own = { 0 };
 	struct auth_admin admin;
 	struct stat stt;
 	size_t nn;
@@ -163,6 +283,11 @@ cmd_init(int argc, char **argv)
 				    "IPV4:PORT, e.g. 127.0.0.1:8443\n");
 				return 2;
 			}
+		} else if (strcmp(argv[i], "--service-user") == 0 &&
+		    i + 1 < argc) {
+			own.svc_name = argv[++i];
+		} else if (strcmp(argv[i], "--web-user") == 0 && i + 1 < argc) {
+			own.web_name = argv[++i];
 		} else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc) {
 			name = argv[++i];
 			if (valid_value(VT_TEXT, name, strlen(name), 64) != 0) {
@@ -175,6 +300,21 @@ cmd_init(int argc, char **argv)
 			return 2;
 		}
 	}
+	if ((own.svc_name == NULL) != (own.web_name == NULL)) {
+		fprintf(stderr, "connector-setup: --service-user and --web-user "
+		    "go together\n");
+		return 2;
+	}
+	if (own.svc_name && geteuid() != 0) {
+		fprintf(stderr, "connector-setup: only root can give the files "
+		    "to %s; run it as root or without --service-user\n",
+		    own.svc_name);
+		return 1;
+	}
+	if (own.svc_name && (lookup_user(own.svc_name, &own.svc_uid,
+	    &own.svc_gid) != 0 || lookup_user(own.web_name, &own.web_uid,
+	    &own.web_gid) != 0))
+		return 1;
 	if (paths_init() != 0 || make_dirs() != 0 || open_state() != 0)
 		return 1;
 	if (secret_recover() != 0 || secret_ensure_key() != 0) {
@@ -223,7 +363,10 @@ cmd_init(int argc, char **argv)
 	if (tls_fingerprint_file(paths_get(PATH_TLS_CERT), fp, sizeof fp) ||
 	    db_setting_set("tls_fingerprint", fp) != 0)
 		goto out;
-	sc.run_user = geteuid() == 0 ? "root" : NULL;
+	/* nginx's workers: the web user in production; root's own nginx for
+	 * a console run by root without one (tests, make run). */
+	sc.run_user = own.web_name ? own.web_name :
+	    geteuid() == 0 ? "root" : NULL;
 	if (site_render_nginx(share, &sc) != 0) {
 		fprintf(stderr, "connector-setup: cannot write the nginx "
 		    "configuration from %s/nginx\n", share);
@@ -268,6 +411,10 @@ cmd_init(int argc, char **argv)
 		printf("The console is claimed; sign in with the connector "
 		    "password.\n");
 	}
+	/* After the database is closed: no journal of root's is left. */
+	db_close();
+	if (own.svc_name && set_owners(&own) != 0)
+		goto out;
 	rc = 0;
 out:
 	buf_free(&origins);
