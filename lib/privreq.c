@@ -155,10 +155,12 @@ name_id(const char *name, char id[PRIVREQ_ID_LEN + 1])
 /*
  * Parse the request text (len bytes) of the file called name into rq,
  * strictly: the header line, then key=value lines with the action and the
- * id (both matching the file name), at most one staged file name, the
- * action's own values (each checked, required ones present), and the
- * closing "end" line (a cut request lacks it).  Returns 0, or CONN_EINVAL
- * with a sentence in why.  rq->file_fd is set to -1.
+ * id (both matching the file name), at most one staged file name (a plain
+ * name, never a path), the action's own values (each checked, required
+ * ones present), and the closing "end" line (a cut request lacks it).
+ * Whether the action takes a staged file is checked by file_use, once the
+ * staged file itself was checked.  Returns 0, or CONN_EINVAL with a
+ * sentence in why.  rq->file_fd is set to -1.
  */
 int
 privreq_parse(const char *name, const char *text, size_t len,
@@ -265,10 +267,6 @@ privreq_parse(const char *name, const char *text, size_t len,
 	    name[strlen(a->name)] != '-' ||
 	    strlen(name) != strlen(a->name) + 1 + PRIVREQ_ID_LEN + 4)
 		REFUSE("The request's action does not match its name.");
-	if (rq->file[0] && !a->takes_file)
-		REFUSE("The action %s takes no staged file.", a->name);
-	if (!rq->file[0] && a->takes_file)
-		REFUSE("The action %s needs a staged file.", a->name);
 	for (const struct privreq_param *q = a->params; q && q->name; q++) {
 		size_t i;
 		for (i = 0; i < rq->nvalues; i++)
@@ -283,6 +281,23 @@ out:
 }
 
 #undef REFUSE
+
+/* 0 when rq names a staged file exactly if its action takes one. */
+static int
+file_use(const struct privreq *rq, char *why, size_t whylen)
+{
+	const struct privreq_action *a = find_action(rq->action);
+
+	if (a && rq->file[0] && !a->takes_file)
+		snprintf(why, whylen, "The action %s takes no staged file.",
+		    a->name);
+	else if (a && !rq->file[0] && a->takes_file)
+		snprintf(why, whylen, "The action %s needs a staged file.",
+		    a->name);
+	else
+		return 0;
+	return CONN_EINVAL;
+}
 
 /* ---- the programs' side ---- */
 
@@ -352,7 +367,8 @@ privreq_submit(const char *action, const char *const *values,
 		rc = buf_adds(&text, "end\n");
 	if (rc != 0)
 		goto out;
-	if (privreq_parse(name, text.data, text.len, &rq, why, sizeof why)) {
+	if (privreq_parse(name, text.data, text.len, &rq, why, sizeof why) ||
+	    file_use(&rq, why, sizeof why)) {
 		log_err("privileged request %s not staged: %s", action, why);
 		rc = CONN_EINVAL;
 		goto out;
@@ -754,6 +770,8 @@ take_one(int dfd, const char *name, uid_t owner, struct privreq *rq,
 		if (rq->file_fd < 0)
 			goto out;
 	}
+	if (file_use(rq, why, whylen) != 0)
+		goto out;
 	rc = 0;
 out:
 	util_wipe(text, sizeof text);
