@@ -83,9 +83,13 @@ watch(uid_t owner)
 			    IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR |
 			    IN_DONT_FOLLOW);
 		pass(owner);
-		if (poll(&pfd, ifd >= 0 ? 1 : 0, 1000) > 0)
+		if (poll(&pfd, ifd >= 0 ? 1 : 0, 1000) > 0) {
+			/* A burst of requests is taken together (and
+			 * identical ones coalesced): wait a moment. */
+			usleep(200 * 1000);
 			while (read(ifd, events, sizeof events) > 0)
 				;
+		}
 		if (wd >= 0 && access(paths_get(PATH_REQUESTS), F_OK) != 0) {
 			inotify_rm_watch(ifd, wd);
 			wd = -1;
