@@ -531,17 +531,16 @@ static int
 act_reload_nginx(const struct privreq *rq, struct privreq_result *r)
 {
 	char errlog[PATH_MAX];
-	pid_t pid;
-
-	(void)rq;
-	snprintf(errlog, sizeof errlog, "%s/nginx-error.log",
-	    paths_get(PATH_LOG));
 	const char *const dev_test[] = { NGINX_BIN, "-t", "-q", "-e", errlog,
 		"-c", paths_get(PATH_NGINX_CONF), NULL };
 	const char *const test[] = { NGINX_BIN, "-t", "-q", NULL };
 	const char *const reload[] = { SYSTEMCTL_BIN, "reload", "--",
 		"nginx.service", NULL };
+	pid_t pid;
 
+	(void)rq;
+	snprintf(errlog, sizeof errlog, "%s/nginx-error.log",
+	    paths_get(PATH_LOG));
 	if (run_argv(dev_instance() ? dev_test : test) != 0) {
 		set_result(r, PRIVREQ_FAILED, "The web server's configuration "
 		    "has an error, so it was not reloaded and keeps serving the "
@@ -844,7 +843,8 @@ expire_results(int rfd, time_t now)
 	DIR *d;
 	int fd;
 
-	if ((fd = dup(rfd)) < 0 || (d = fdopendir(fd)) == NULL) {
+	if ((fd = fcntl(rfd, F_DUPFD_CLOEXEC, 0)) < 0 ||
+	    (d = fdopendir(fd)) == NULL) {
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -891,7 +891,8 @@ privreq_run(uid_t owner, size_t max, size_t *taken)
 		rc = CONN_ENOMEM;
 		goto out;
 	}
-	if ((fd = dup(dfd)) < 0 || (d = fdopendir(fd)) == NULL) {
+	if ((fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0)) < 0 ||
+	    (d = fdopendir(fd)) == NULL) {
 		if (fd >= 0)
 			close(fd);
 		goto out;
@@ -914,6 +915,8 @@ privreq_run(uid_t owner, size_t max, size_t *taken)
 			unlinkat(dfd, de->d_name, 0);
 		}
 	}
+	closedir(d);
+	d = NULL;
 	qsort(ents, nents, sizeof *ents, entry_cmp);
 	for (size_t i = 0; i < nents && *taken < max; i++) {
 		struct privreq_result r;
