@@ -36,6 +36,8 @@ LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o) build/gen/migrations.o
 CGI_PROGS = $(patsubst cgi-bin/%.c,build/cgi-bin/%,$(wildcard cgi-bin/*.c))
 SBIN_PROGS = build/sbin/connector-setup
+# The privileged helper (root side of lib/privreq.c's requests).
+SBIN_PROGS += build/sbin/connector-helper
 UNIT_TESTS = $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test-*.c))
 TEST_TOOLS = $(patsubst tests/tools/%.c,build/tests/%,$(filter-out tests/tools/crashpoint.c,$(wildcard tests/tools/*.c)))
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))

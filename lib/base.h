@@ -84,6 +84,11 @@ enum paths_id {
 	PATH_AUDIT,		/* var/log/connector/audit.log */
 	PATH_RUN,		/* run/connector */
 	PATH_SHARE,		/* templates, static files, password list */
+	/* the privileged helper's queue (privreq.c) */
+	PATH_REQUESTS,		/* var/lib/connector/requests (the programs') */
+	PATH_RESULTS,		/* var/lib/connector/results (the helper's) */
+	PATH_SUPERVISOR_PID,	/* run/connector/supervisor.pid (development) */
+	PATH_NGINX_PID,		/* run/connector/nginx.pid (development) */
 	PATH__MAX
 };
 

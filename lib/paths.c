@@ -31,6 +31,10 @@ static const char *const rel[PATH__MAX] = {
 	[PATH_LOGFILE] = "var/log/connector/connector.log",
 	[PATH_AUDIT] = "var/log/connector/audit.log",
 	[PATH_RUN] = "run/connector",
+	[PATH_REQUESTS] = "var/lib/connector/requests",
+	[PATH_RESULTS] = "var/lib/connector/results",
+	[PATH_SUPERVISOR_PID] = "run/connector/supervisor.pid",
+	[PATH_NGINX_PID] = "run/connector/nginx.pid",
 };
 
 static char paths[PATH__MAX][PATH_MAX];

@@ -21,6 +21,13 @@
  *       lockout and ends every session.
  *   show-certificate
  *       Menu option 7: the console certificate's fingerprint.
+ *   restart-services
+ *       Restart the console's programs, through the privileged helper's
+ *       action table (lib/privreq.c), directly: this tool runs as root.
+ *   reload-nginx
+ *       Test and reload the web server's configuration, the same way.
+ *   help, --help
+ *       The usage, on standard output.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -35,16 +42,27 @@
 
 #include "../lib/core.h"
 #include "../lib/domain.h"
+#include "../lib/privreq.h"
 
+/* The full usage, every subcommand with one line, on out. */
 static void
-usage(void)
+usage(FILE *out)
 {
-	fprintf(stderr,
-	    "usage: connector-setup init [--listen ADDR:PORT] [--name NAME]\n"
-	    "                            [--allow-loopback-peers]\n"
-	    "                            [--service-user USER --web-user USER]\n"
-	    "       connector-setup reset-password\n"
-	    "       connector-setup show-certificate\n");
+	fprintf(out,
+	    "usage: connector-setup COMMAND\n"
+	    "\n"
+	    "  init [--listen ADDR:PORT] [--name NAME] [--allow-loopback-peers]\n"
+	    "       [--service-user USER --web-user USER]\n"
+	    "                    prepare or re-check the appliance: state, "
+	    "certificate, web server\n"
+	    "  reset-password    set a new connector password (lifts a lockout, "
+	    "ends sessions)\n"
+	    "  show-certificate  print the console certificate's SHA-256 "
+	    "fingerprint\n"
+	    "  restart-services  restart the console's services\n"
+	    "  reload-nginx      test and reload the web server's "
+	    "configuration\n"
+	    "  help              print this usage\n");
 }
 
 static int
@@ -77,6 +95,8 @@ make_dirs(void)
 		{ PATH_TLS, 0700 }, { PATH_NGINX_TMP, 0700 },
 		{ PATH_LOG, 0750 }, { PATH_RUN, 0755 },
 		{ PATH_ERROR_PAGES, 0755 },
+		/* The privileged helper's queue and its answers. */
+		{ PATH_REQUESTS, 0700 }, { PATH_RESULTS, 0755 },
 	};
 	char parent[4096];
 
@@ -166,6 +186,8 @@ set_owners(const struct owners *o)
 	if (own_at(AT_FDCWD, paths_get(PATH_LIB), o->svc_uid, o->svc_gid,
 	    0755, 0) != 0 ||
 	    own_at(AT_FDCWD, paths_get(PATH_KEYS), o->svc_uid, o->svc_gid,
+	    0700, 0) != 0 ||
+	    own_at(AT_FDCWD, paths_get(PATH_REQUESTS), o->svc_uid, o->svc_gid,
 	    0700, 0) != 0 ||
 	    own_at(AT_FDCWD, paths_get(PATH_LOG), 0, o->svc_gid, 0750, 0) != 0 ||
 	    own_at(AT_FDCWD, paths_get(PATH_LOGFILE), o->svc_uid, o->svc_gid,
@@ -296,7 +318,7 @@ cmd_init(int argc, char **argv)
 				return 2;
 			}
 		} else {
-			usage();
+			usage(stderr);
 			return 2;
 		}
 	}
@@ -451,29 +473,58 @@ read_secret(const char *prompt, char *out, size_t outlen)
 	return 0;
 }
 
+/*
+ * One attempt at a new password: read it twice, check it against the
+ * policy.  Returns 0 with the password in pw, 1 when refused (the policy's
+ * sentence printed), -1 when input ended.
+ */
 static int
-cmd_reset_password(void)
+ask_password(char *pw, char *again, size_t len)
 {
-	char pw[AUTH_PASSWORD_MAX + 2], again[AUTH_PASSWORD_MAX + 2];
 	const char *problem;
-	int rc = 1;
 
-	if (open_state() != 0)
-		return 1;
-	if (read_secret("New connector password: ", pw, sizeof pw) != 0 ||
-	    read_secret("Type it again: ", again, sizeof again) != 0) {
+	if (feof(stdin))
+		return -1;
+	if (read_secret("New connector password: ", pw, len) != 0 ||
+	    read_secret("Type it again: ", again, len) != 0) {
 		fprintf(stderr, "The password is too long (at most %d bytes).\n",
 		    AUTH_PASSWORD_MAX);
-		goto out;
+		/* Drop the rest of the over-long line. */
+		for (int c; (c = getchar()) != EOF && c != '\n';)
+			;
+		return 1;
 	}
+	if (pw[0] == '\0' && feof(stdin))
+		return -1;
 	if (!util_utf8_valid(pw, strlen(pw)) ||
 	    valid_value(VT_PASSWORD, pw, strlen(pw), AUTH_PASSWORD_MAX) != 0) {
 		fprintf(stderr, "The password must be UTF-8 text without "
 		    "control characters.\n");
-		goto out;
+		return 1;
 	}
 	if ((problem = auth_password_problem(pw, again)) != NULL) {
 		fprintf(stderr, "%s\n", problem);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Menu option 1: ask for a new password until one is accepted or input
+ * ends, then save it.
+ */
+static int
+cmd_reset_password(void)
+{
+	char pw[AUTH_PASSWORD_MAX + 2], again[AUTH_PASSWORD_MAX + 2];
+	int rc = 1, got;
+
+	if (open_state() != 0)
+		return 1;
+	while ((got = ask_password(pw, again, sizeof pw)) == 1)
+		fprintf(stderr, "Try again.\n");
+	if (got != 0) {
+		fprintf(stderr, "No password was set.\n");
 		goto out;
 	}
 	if (auth_reset_password(pw) != 0) {
@@ -510,6 +561,26 @@ cmd_show_certificate(void)
 	return 0;
 }
 
+/*
+ * restart-services, reload-nginx: the privileged helper's action, carried
+ * out directly (this tool runs as root on the VM console).
+ */
+static int
+cmd_action(const char *action)
+{
+	struct privreq rq = { .file_fd = -1 };
+	struct privreq_result r;
+	int rc;
+
+	if (paths_init() != 0)
+		return 1;
+	log_init("connector-setup");
+	snprintf(rq.action, sizeof rq.action, "%s", action);
+	rc = privreq_act(&rq, &r);
+	fprintf(rc == 0 ? stdout : stderr, "%s\n", r.message);
+	return rc == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -520,6 +591,14 @@ main(int argc, char **argv)
 		return cmd_reset_password();
 	if (argc == 2 && strcmp(argv[1], "show-certificate") == 0)
 		return cmd_show_certificate();
-	usage();
+	if (argc == 2 && (strcmp(argv[1], "restart-services") == 0 ||
+	    strcmp(argv[1], "reload-nginx") == 0))
+		return cmd_action(argv[1]);
+	if (argc == 2 && (strcmp(argv[1], "help") == 0 ||
+	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
 	return 2;
 }

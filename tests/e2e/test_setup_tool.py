@@ -1,8 +1,8 @@
 """connector-setup, the VM-console tool, on a running instance: init is
 idempotent and keeps the listen address unless told another, the rendered
-error pages, show-certificate, reset-password's policy, and a second
-program started on the same root does not take over the first one's
-socket."""
+error pages, show-certificate, reset-password's policy and its asking
+again, the usage (help, --help, an unknown command), and a second program
+started on the same root does not take over the first one's socket."""
 import hashlib
 import os
 import re
@@ -233,6 +233,62 @@ def test_reset_password_accepted():
     r = inst.client().login(PASSWORD)
     eq(r.status, 403, "the old password")
     check(NOT_RIGHT in r.text, "no failure message")
+
+
+@suite.test
+def test_reset_password_asks_again_until_accepted():
+    other = "a third long console password 7"
+    p = inst.setup_tool("reset-password", stdin="short-pass1\nshort-pass1\n"
+                        "123456789012\n123456789012\n" + other + "\n" +
+                        other + "!\n" + other + "\n" + other + "\n")
+    eq(p.returncode, 0, "status (%r)" % p.stderr)
+    err = p.stderr.decode()
+    order = [err.find(m) for m in ("at least 12 characters",
+                                   "most common passwords", "do not match")]
+    check(-1 not in order and order == sorted(order),
+          "the refusals, in order: %r", err)
+    check(b"password is set" in p.stdout, "no confirmation: %r", p.stdout)
+    eq(inst.client().login(other).status, 303, "sign in with the password "
+       "accepted last")
+    p = inst.setup_tool("reset-password",
+                        stdin=NEW_PASSWORD + "\n" + NEW_PASSWORD + "\n")
+    eq(p.returncode, 0, "status of setting it back")
+
+
+@suite.test
+def test_bad_reset_password_input_ends_nothing_changed():
+    before = admin_state()
+    p = inst.setup_tool("reset-password", stdin="short-pass1\nshort-pass1\n"
+                        + NEW_PASSWORD + "\n")
+    eq(p.returncode, 1, "status")
+    check(b"No password was set" in p.stderr, "message %r", p.stderr)
+    eq(admin_state()[:3], before[:3], "password hash, lock, failures")
+
+
+# ---- usage ----
+
+COMMANDS = ("init", "reset-password", "show-certificate", "restart-services",
+            "reload-nginx", "help")
+
+
+@suite.test
+def test_help_prints_every_command_on_stdout():
+    for arg in ("--help", "help"):
+        p = inst.setup_tool(arg)
+        eq(p.returncode, 0, "%s status" % arg)
+        eq(p.stderr, b"", "%s stderr" % arg)
+        out = p.stdout.decode()
+        for c in COMMANDS:
+            check(re.search(r"(?m)^\s+%s\b.*\S" % re.escape(c), out),
+                  "%s: no line for %s in %r", arg, c, out)
+
+
+@suite.test
+def test_bad_unknown_command_usage_on_stderr():
+    p = inst.setup_tool("frobnicate")
+    eq(p.returncode, 2, "status")
+    eq(p.stdout, b"", "stdout")
+    check(b"reload-nginx" in p.stderr, "no usage: %r", p.stderr)
 
 
 # ---- a second program on the same root ----
