@@ -46,6 +46,7 @@ refuse(struct enroll_result *r, enum enroll_field field, const char *audit,
 	return CONN_EINVAL;
 }
 
+/* 1 when s is NULL or "": a field left blank. */
 static int
 empty(const char *s)
 {
