@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "../lib/core.h"
-#include "../lib/domain.h"
+#include "../lib/enroll.h"
 
 /* The page's data: both keys as they are now. */
 static int
@@ -57,9 +57,8 @@ page_encryption(struct app_ctx *c)
 
 	if ((rc = keys_page(c)) != 200)
 		return rc;
-	if (pw == NULL || *pw == '\0')
-		return app_set_field_error(c, F_PASSWORD, "Enter the connector "
-		    "password.");
+	if (app_require(c, FIELD(F_PASSWORD)))
+		return 400;
 	rc = auth_login(pw, app_remote_addr(c));
 	if (rc == CONN_EDENIED) {
 		app_audit(c, "rotate encryption key refused: wrong password");
@@ -90,88 +89,23 @@ page_encryption(struct app_ctx *c)
 static int
 page_amp(struct app_ctx *c)
 {
-	const char *file = app_field(c, F_PORTAL_FILE);
-	char region[32], regid[130], why[300], msg[700];
-	char oldid[130], draftid[130];
-	struct portal_config pc;
-	struct aws_error err;
-	struct reg_net n;
-	struct portal p;
+	struct enroll_result r;
 	int rc;
 
 	if ((rc = keys_page(c)) != 200)
 		return rc;
 	if (app_has_field_errors(c))
 		return 400;
-	if (!reg_registered()) {
-		app_set(c, "error", "Register the connector first; the key is "
-		    "then part of the registration.");
-		app_audit(c, "rotate AMP key refused: not registered");
-		return 400;
-	}
-	if (file == NULL || app_field_len(c, F_PORTAL_FILE) == 0)
-		return app_set_field_error(c, F_PORTAL_FILE, "Choose the new "
-		    "configuration file from the portal's setup.");
-	if (reg_portal_file(file, app_field_len(c, F_PORTAL_FILE), &pc,
-	    why, sizeof why) != 0) {
-		app_audit(c, "rotate AMP key refused: bad file");
-		return app_set_field_error(c, F_PORTAL_FILE, why);
-	}
-	reg_value(REG_AWS_REGION, 0, region, sizeof region);
-	reg_value(REG_PORTAL_ID, 0, regid, sizeof regid);
-	/* The portal must accept the new key before the old one goes. */
-	if (reg_net_load(&n, 0, 1) != 0 ||
-	    portal_init(&p, &pc, region, &n.opts) != 0) {
-		portal_config_wipe(&pc);
-		reg_net_wipe(&n);
+	rc = enroll_rotate_amp(app_field(c, F_PORTAL_FILE),
+	    app_field_len(c, F_PORTAL_FILE), &r);
+	if (r.audit)
+		app_audit(c, r.audit);
+	if (rc != 0 && r.msg[0] == '\0')
 		return 500;
-	}
-	rc = portal_heartbeat(&p, regid, "ok", &err);
-	portal_free(&p);
-	reg_net_wipe(&n);
-	if (rc != 0) {
-		portal_config_wipe(&pc);
-		if (err.kind == AWS_E_SERVICE && (err.code == AWS_C_SIGNATURE ||
-		    err.code == AWS_C_INVALID_TOKEN))
-			snprintf(msg, sizeof msg, "The portal does not accept "
-			    "the new key yet. Finish creating it in the "
-			    "portal's setup, then upload the file again. The "
-			    "current key stays in use.");
-		else {
-			char d[600];
-			aws_error_describe(&err, d, sizeof d);
-			snprintf(msg, sizeof msg, "The portal could not be "
-			    "reached with the new key (%s). The current key "
-			    "stays in use.", d);
-		}
-		log_warn("rotate AMP key: the portal refused the new key");
-		app_audit(c, "rotate AMP key failed: portal refused the new key");
-		return app_set_field_error(c, F_PORTAL_FILE, msg);
-	}
-	/* A wizard draft that still holds the old key takes the new one
-	 * too, so finishing the wizard later does not bring the old back. */
-	reg_value(REG_PORTAL_KEY_ID, 0, oldid, sizeof oldid);
-	if ((rc = db_begin()) == 0 &&
-	    (rc = db_setting_set(REG_PORTAL_KEY_NAME, pc.key_name)) == 0 &&
-	    (rc = db_setting_set(REG_PORTAL_KEY_ID, pc.key_id)) == 0 &&
-	    (rc = db_setting_set(REG_PORTAL_ENDPOINT, pc.endpoint)) == 0 &&
-	    (rc = secret_put(REG_PORTAL_SECRET, pc.secret,
-	    strlen(pc.secret))) == 0 &&
-	    reg_value(REG_PORTAL_KEY_ID, 1, draftid, sizeof draftid) == 0 &&
-	    strcmp(draftid, oldid) == 0 &&
-	    (rc = reg_draft_set(REG_PORTAL_KEY_NAME, pc.key_name)) == 0 &&
-	    (rc = reg_draft_set(REG_PORTAL_KEY_ID, pc.key_id)) == 0 &&
-	    (rc = reg_draft_set(REG_PORTAL_ENDPOINT, pc.endpoint)) == 0)
-		rc = reg_draft_secret(REG_PORTAL_SECRET, pc.secret);
-	if (rc == 0)
-		rc = db_commit();
+	if (rc != 0 && r.field == EF_PORTAL_FILE)
+		return app_set_field_error(c, F_PORTAL_FILE, r.msg);
 	if (rc != 0)
-		db_rollback();
-	portal_config_wipe(&pc);
-	if (rc != 0)
-		return 500;
-	log_info("AMP-connector key rotated");
-	app_audit(c, "rotate AMP key: ok");
+		return app_form_error(c, r.msg);
 	keys_page(c);
 	app_set(c, "amp_rotated", "1");
 	return 200;

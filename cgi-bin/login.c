@@ -36,7 +36,7 @@ page_login(struct app_ctx *c)
 	}
 	if (rc != CONN_EDENIED)
 		return 500;
-	app_set(c, "error", "The password is not right.");
+	app_set_field_error(c, F_PASSWORD, "The password is not right.");
 	app_audit(c, "login failed");
 	return 403;
 }

@@ -21,20 +21,21 @@ page_setup(struct app_ctx *c)
 	if (!app_is_post(c))
 		return 200;
 	if (code == NULL || !auth_setup_code_matches(code)) {
-		app_set(c, "error_code", "This is not the setup code shown on "
-		    "the VM console. Type it again, including the dashes.");
+		app_set_field_error(c, F_CODE, "This is not the setup code "
+		    "shown on the VM console. Type it again, including the "
+		    "dashes.");
 		app_audit(c, "setup refused: wrong code");
 		return 403;
 	}
 	if ((problem = auth_password_problem(pw, app_field(c, F_PASSWORD2)))) {
-		app_set(c, "error_password", problem);
+		app_set_field_error(c, F_PASSWORD, problem);
 		app_audit(c, "setup refused: password policy");
 		return 400;
 	}
 	rc = auth_claim(code, pw);
 	if (rc == CONN_EDENIED) {
-		app_set(c, "error_code", "This setup code has already been "
-		    "used.");
+		app_set_field_error(c, F_CODE, "This setup code has already "
+		    "been used.");
 		app_audit(c, "setup refused: code already used");
 		return 403;
 	}

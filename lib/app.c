@@ -153,6 +153,38 @@ app_has_field_errors(struct app_ctx *c)
 	return 0;
 }
 
+/*
+ * Mark every field of fields (FIELD(F_x) | ...) that is empty with the
+ * field table's "required" sentence.  Returns 400 when one was, else 0.
+ */
+int
+app_require(struct app_ctx *c, uint64_t fields)
+{
+	int rc = 0;
+
+	for (int i = 0; i < F__MAX; i++) {
+		if (!(fields & FIELD(i)) || valid_fields[i].required == NULL ||
+		    c->field_err[i])
+			continue;
+		if (c->valid[i] == NULL || c->valid_len[i] == 0)
+			rc = app_set_field_error(c, (enum field_id)i,
+			    valid_fields[i].required);
+	}
+	return rc;
+}
+
+/*
+ * Say what is wrong with the form as a whole (copied; the first sentence
+ * stays); macros.cs's form_notice shows it above the form.  Returns 400.
+ */
+int
+app_form_error(struct app_ctx *c, const char *msg)
+{
+	if (hdf_get_value(c->hdf, "Errors.form", NULL) == NULL)
+		hdf_set_value(c->hdf, "Errors.form", msg);
+	return 400;
+}
+
 int
 app_is_post(struct app_ctx *c)
 {

@@ -609,7 +609,7 @@ copy_endpoint(const char *url, char *out, size_t outlen)
 }
 
 /* 1 when s is 1..max characters of lower-case letters, digits and '-'
- * (region names, task ids). */
+ * (task ids). */
 static int
 lower_id(const char *s, size_t max)
 {
@@ -623,8 +623,6 @@ lower_id(const char *s, size_t max)
 			return 0;
 	return 1;
 }
-
-#define valid_region(s) lower_id((s), 31)
 
 /*
  * The endpoint of service svc: AWS_ENDPOINT_URL_<SVC> from the
@@ -643,7 +641,7 @@ aws_resolve_endpoint(enum aws_service svc, const char *region,
 	enum aws_endpoint_source src;
 	size_t i;
 
-	if (svc >= AWS__NSERVICES || region == NULL || !valid_region(region))
+	if (svc >= AWS__NSERVICES || region == NULL || !syntax_region(region))
 		return CONN_EINVAL;
 	snprintf(var, sizeof var, "AWS_ENDPOINT_URL_%s", service_names[svc]);
 	for (i = 0; var[i]; i++)
@@ -679,7 +677,7 @@ aws_init(struct aws *a, const char *region,
 	int rc;
 
 	memset(a, 0, sizeof *a);
-	if (region == NULL || !valid_region(region))
+	if (region == NULL || !syntax_region(region))
 		return CONN_EINVAL;
 	snprintf(a->region, sizeof a->region, "%s", region);
 	for (int s = 0; s < AWS__NSERVICES; s++)

@@ -153,6 +153,14 @@ sqlite3_stmt *db_stmt(enum db_stmt_id id);
 int db_begin(void);
 int db_commit(void);
 void db_rollback(void);
+/* Settings of the instance (connector-setup init writes them). */
+#define SETTING_NAME "name"			/* the connector's host name */
+#define SETTING_IP "ip"				/* its address */
+#define SETTING_LISTEN "listen"			/* the console's URL */
+#define SETTING_TLS_FINGERPRINT "tls_fingerprint" /* the console's cert */
+#define SETTING_TLS_VALIDATION "tls.validation"	/* "off": not validated */
+#define SETTING_ALLOW_LOOPBACK "peers.allow_loopback" /* test instances */
+
 int db_setting_get(const char *name, struct buf *out);
 int db_setting_set(const char *name, const char *value);
 int db_setting_delete(const char *name);
@@ -162,7 +170,11 @@ int db_setting_delete_prefix(const char *prefix);
 
 /* ---- syntax.c: addresses, host names, ports, outbound peers ---- */
 
+#define SYNTAX_HOST_MAX 253	/* a host name; labels at most 63 */
+#define SYNTAX_REGION_MAX 31
+
 int syntax_host_port(const char *s, char *host, size_t hostlen, int *port);
+int syntax_region(const char *s);
 int syntax_ipv4(const char *s);
 int syntax_hostname(const char *s);
 int syntax_port(const char *s);

@@ -76,7 +76,7 @@ enum valid_type {
 	VT_PORT,
 	VT_WORD,	/* [a-z0-9-], a button's action */
 	VT_HOST,	/* host name or IPv4 address */
-	VT_HOST_PORT,	/* HOST or HOST:PORT; HOST at most 32 characters */
+	VT_HOST_PORT,	/* HOST or HOST:PORT; HOST at most 253 characters */
 	VT_DOMAIN_USER,	/* [domain\]user: letter first, [A-Za-z0-9._-] */
 	VT_REGION,	/* an AWS region name, e.g. eu-west-1 */
 	VT_ACCESS_KEY,	/* an access key id: [A-Z0-9], 16 or more */
@@ -120,6 +120,8 @@ struct valid_field {
 	const char *label;	/* for error messages */
 	int soft;		/* a bad value is the page's to show beside
 				   the field (app_field_error), not a 400 */
+	const char *required;	/* what to do when a page requires the field
+				   and it is empty (app_require), or NULL */
 };
 
 extern const struct valid_field valid_fields[F__MAX];
@@ -185,6 +187,8 @@ const char *app_field_raw(struct app_ctx *c, enum field_id f);
 const char *app_field_error(struct app_ctx *c, enum field_id f);
 int app_set_field_error(struct app_ctx *c, enum field_id f, const char *msg);
 int app_has_field_errors(struct app_ctx *c);
+int app_require(struct app_ctx *c, uint64_t fields);
+int app_form_error(struct app_ctx *c, const char *msg);
 int app_is_post(struct app_ctx *c);
 const char *app_remote_addr(struct app_ctx *c);
 void app_set(struct app_ctx *c, const char *name, const char *value);

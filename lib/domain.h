@@ -125,6 +125,7 @@ int secret_count(void);
 #define REG_PORTAL_ID "registration.portal_id"
 #define REG_DRAFT_STARTED "wizard.started"
 #define REG_EXTENSION_KEY "connector.console"	/* the plugin's key */
+#define REG_CONNECTOR_ID "connector.id"	/* the connector's id for the portal */
 
 struct reg_outcome {
 	const char *ip, *url, *extension_key, *portal_id;
@@ -142,11 +143,13 @@ struct reg_net {
 
 extern const char *const reg_regions[];
 
+void reg_draft_name(const char *name, char *out, size_t outlen);
 int reg_value(const char *name, int draft, char *out, size_t outlen);
 int reg_has(const char *name, int draft);
 int reg_draft_set(const char *name, const char *value);
 int reg_draft_secret(const char *name, const char *value);
 int reg_secret(const char *name, int draft, struct buf *out);
+int reg_secret_has(const char *name, int draft);
 int reg_registered(void);
 int reg_draft_exists(void);
 int reg_draft_start(void);

@@ -45,6 +45,19 @@ http_errkind_string(enum http_errkind k)
 	return "request";
 }
 
+/* The cause's name for logs and tools: "" when there is none. */
+const char *
+http_cause_string(enum http_cause c)
+{
+	switch (c) {
+	case HTTP_C_NONE: break;
+	case HTTP_C_POLICY: return "policy";
+	case HTTP_C_PIN: return "pin";
+	case HTTP_C_PROXY_AUTH: return "proxy auth";
+	}
+	return "";
+}
+
 /* Thumbprint of a certificate: SHA-256 of its DER, AA:BB:... (95 chars). */
 static int
 x509_thumbprint(X509 *crt, char out[96])
@@ -513,17 +526,20 @@ http_request(struct http_client *cl, const struct http_req *req,
 			err->kind = HTTP_EPROXY;
 		if (cl->refused_addr[0]) {
 			err->kind = HTTP_ECONNECT;
+			err->cause = HTTP_C_POLICY;
 			snprintf(err->detail, sizeof err->detail, "connecting to "
 			    "%s is not allowed (a loopback, link-local or "
 			    "reserved address)", cl->refused_addr);
-		} else if (cl->pin_mismatch)
+		} else if (cl->pin_mismatch) {
+			err->cause = HTTP_C_PIN;
 			snprintf(err->detail, sizeof err->detail, "the server's "
 			    "certificate (%s) is not the pinned one",
 			    cl->peer_thumbprint);
-		else if (err->kind == HTTP_EPROXY && cc == 407)
+		} else if (err->kind == HTTP_EPROXY && cc == 407) {
+			err->cause = HTTP_C_PROXY_AUTH;
 			snprintf(err->detail, sizeof err->detail, "the proxy "
 			    "refused the credentials (407)");
-		else if (cl->too_big)
+		} else if (cl->too_big)
 			snprintf(err->detail, sizeof err->detail, "the answer is "
 			    "larger than %zu bytes", cl->max_body);
 		else

@@ -27,6 +27,18 @@ enum http_errkind {
 	HTTP_EOTHER,
 };
 
+/*
+ * Within a kind, the failures a caller words differently: the address
+ * policy refused the peer (kind connect), the certificate is not the pinned
+ * one (kind TLS), the proxy wants other credentials (kind proxy, 407).
+ */
+enum http_cause {
+	HTTP_C_NONE,
+	HTTP_C_POLICY,
+	HTTP_C_PIN,
+	HTTP_C_PROXY_AUTH,
+};
+
 struct http_opts {
 	long connect_timeout_ms;	/* 0: 10 s */
 	long total_timeout_ms;		/* 0: 60 s */
@@ -77,6 +89,7 @@ struct http_response {
 
 struct http_error {
 	enum http_errkind kind;
+	enum http_cause cause;
 	char endpoint[512];
 	double elapsed;
 	char detail[512];
@@ -104,6 +117,7 @@ void http_response_free(struct http_response *r);
 int http_response_header(const struct http_response *r, const char *name,
     char *out, size_t outlen);
 const char *http_errkind_string(enum http_errkind k);
+const char *http_cause_string(enum http_cause c);
 int http_error_describe(const struct http_error *e, char *out,
     size_t outlen);
 

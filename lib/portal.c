@@ -81,17 +81,6 @@ valid_id(const char *s, size_t max)
 	    "0123456789._:-") == n;
 }
 
-/* 1 when s looks like a region name (lower case, digits, dashes). */
-static int
-valid_region(const char *s)
-{
-	size_t n;
-
-	if (s == NULL || (n = strlen(s)) == 0 || n > 31)
-		return 0;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
-}
-
 /*
  * Check the endpoint url and split out its host (into host) and port.
  * Returns NULL, or what is wrong as the end of a sentence.
@@ -417,7 +406,7 @@ portal_init(struct portal *p, const struct portal_config *c,
 	static const struct http_opts none;
 
 	memset(p, 0, sizeof *p);
-	if (!valid_region(region) || strncmp(c->endpoint, "https://", 8) ||
+	if (!syntax_region(region) || strncmp(c->endpoint, "https://", 8) ||
 	    !c->host[0] || !c->key_id[0] || !c->secret[0] ||
 	    memchr(c->endpoint, '\0', sizeof c->endpoint) == NULL ||
 	    memchr(c->key_id, '\0', sizeof c->key_id) == NULL ||

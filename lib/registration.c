@@ -5,9 +5,12 @@
  * the registration wizard fills step by step.
  *
  * Plain values are settings, credentials are secrets (lib/secret).  The
- * draft keeps the same names under "draft."; finishing the wizard copies
- * the draft over the live values in one transaction, so a failure at any
- * step leaves the stored configuration as it was.
+ * draft keeps the same names under "draft." (only reg_draft_name spells
+ * that); finishing the wizard copies the draft over the live values in one
+ * transaction, so a failure at any step leaves the stored configuration as
+ * it was.  Reading with draft set reads the wizard's view: the draft when
+ * there is one, else the live values it would start from, so showing the
+ * wizard never writes.  What the steps do with the peers is lib/enroll.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,15 +40,33 @@ static const char *const outcome[] = {
 	REG_AT, REG_IP, REG_URL, REG_EXTENSION, REG_PORTAL_ID,
 };
 
-static void
-draft_name(const char *name, char *out, size_t outlen)
+/* The name under which the draft keeps setting or secret name. */
+void
+reg_draft_name(const char *name, char *out, size_t outlen)
 {
 	snprintf(out, outlen, DRAFT "%s", name);
 }
 
+#define draft_name reg_draft_name
+
 /*
- * Copy setting name (of the draft when draft is set) into out; "" when it
- * is not set.  Returns 0, CONN_ENOTFOUND (out "") or CONN_ETOOBIG/EDB.
+ * The name to read for name: the draft's when draft is set and a draft
+ * exists; else the live one, which is what a new draft would start from
+ * (so reading the wizard's view never has to create the draft).
+ */
+static const char *
+view_name(const char *name, int draft, char *dn, size_t dnlen)
+{
+	if (!draft || !reg_draft_exists())
+		return name;
+	draft_name(name, dn, dnlen);
+	return dn;
+}
+
+/*
+ * Copy setting name (of the wizard's view when draft is set) into out; ""
+ * when it is not set.  Returns 0, CONN_ENOTFOUND (out "") or
+ * CONN_ETOOBIG/EDB.
  */
 int
 reg_value(const char *name, int draft, char *out, size_t outlen)
@@ -55,9 +76,7 @@ reg_value(const char *name, int draft, char *out, size_t outlen)
 	int rc;
 
 	out[0] = '\0';
-	if (draft)
-		draft_name(name, dn, sizeof dn);
-	rc = db_setting_get(draft ? dn : name, &b);
+	rc = db_setting_get(view_name(name, draft, dn, sizeof dn), &b);
 	if (rc == 0 && b.len >= outlen)
 		rc = CONN_ETOOBIG;
 	else if (rc == 0 && b.len)
@@ -102,16 +121,23 @@ reg_draft_secret(const char *name, const char *value)
 	return secret_put(dn, value, strlen(value));
 }
 
-/* Read secret name (of the draft when draft is set); out is wiped by
- * buf_free.  Returns 0, CONN_ENOTFOUND or an error. */
+/* Read secret name (of the wizard's view when draft is set); out is
+ * wiped by buf_free.  Returns 0, CONN_ENOTFOUND or an error. */
 int
 reg_secret(const char *name, int draft, struct buf *out)
 {
 	char dn[128];
 
-	if (draft)
-		draft_name(name, dn, sizeof dn);
-	return secret_get(draft ? dn : name, out);
+	return secret_get(view_name(name, draft, dn, sizeof dn), out);
+}
+
+/* 1 when secret name is stored (in the wizard's view when draft is set). */
+int
+reg_secret_has(const char *name, int draft)
+{
+	char dn[128];
+
+	return secret_exists(view_name(name, draft, dn, sizeof dn)) == 1;
 }
 
 /* 1 when the connector is registered. */
@@ -125,7 +151,10 @@ reg_registered(void)
 int
 reg_draft_exists(void)
 {
-	return reg_has(REG_DRAFT_STARTED, 0);
+	char v[8];
+	int rc = reg_value(REG_DRAFT_STARTED, 0, v, sizeof v);
+
+	return rc == 0 ? v[0] != '\0' : rc == CONN_ETOOBIG;
 }
 
 /* Copy one secret from src to dst name; absent src removes dst. */
@@ -317,7 +346,7 @@ reg_allow_loopback(void)
 {
 	char v[8];
 
-	return reg_value("peers.allow_loopback", 0, v, sizeof v) == 0 &&
+	return reg_value(SETTING_ALLOW_LOOPBACK, 0, v, sizeof v) == 0 &&
 	    strcmp(v, "1") == 0;
 }
 
@@ -342,7 +371,7 @@ reg_net_load(struct reg_net *n, int draft, int outward)
 	n->opts.total_timeout_ms = 30000;
 	n->opts.refuse_internal = 1;
 	n->opts.allow_loopback = reg_allow_loopback();
-	if (reg_value("tls.validation", 0, validation, sizeof validation) ==
+	if (reg_value(SETTING_TLS_VALIDATION, 0, validation, sizeof validation) ==
 	    0 && strcmp(validation, "off") == 0)
 		n->opts.insecure = 1;
 	if (!outward) {

@@ -92,18 +92,19 @@ syntax_port(const char *s)
 }
 
 /*
- * Split "HOST" or "HOST:PORT" (HOST a host name of at most 32 characters
- * or an IPv4 address) into host and port (443 when absent).  Returns 1 when
- * s is well formed, else 0.
+ * Split "HOST" or "HOST:PORT" (HOST a host name of at most 253 characters,
+ * labels of at most 63, or an IPv4 address) into host (hostlen of 254
+ * holds any) and port (443 when absent).  Returns 1 when s is well formed,
+ * else 0.
  */
 int
 syntax_host_port(const char *s, char *host, size_t hostlen, int *port)
 {
 	const char *colon = strchr(s, ':');
 	size_t n = colon ? (size_t)(colon - s) : strlen(s);
-	char h[64];
+	char h[SYNTAX_HOST_MAX + 1];
 
-	if (n == 0 || n > 32 || n >= hostlen)
+	if (n == 0 || n > SYNTAX_HOST_MAX || n >= hostlen)
 		return 0;
 	memcpy(h, s, n);
 	h[n] = '\0';
@@ -114,6 +115,27 @@ syntax_host_port(const char *s, char *host, size_t hostlen, int *port)
 	memcpy(host, h, n + 1);
 	*port = colon ? atoi(colon + 1) : 443;
 	return 1;
+}
+
+/*
+ * 1 when s is an AWS region name: lower-case letters first, then
+ * [a-z0-9-] without "--", ending in "-" and digits; 6 to 31 characters
+ * (eu-west-1, us-gov-west-1).
+ */
+int
+syntax_region(const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+	const char *last;
+
+	if (len < 6 || len > SYNTAX_REGION_MAX || !islower((unsigned char)s[0]))
+		return 0;
+	if (strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") != len ||
+	    strstr(s, "--") != NULL)
+		return 0;
+	last = strrchr(s, '-');
+	return last != NULL && last[1] != '\0' &&
+	    strspn(last + 1, "0123456789") == strlen(last + 1);
 }
 
 /*

@@ -14,38 +14,48 @@
 
 const struct valid_field valid_fields[F__MAX] = {
 	[F_CSRF] = { "csrf", VT_TOKEN, AUTH_TOKEN_LEN, "Form token" },
-	[F_CODE] = { "code", VT_SETUP_CODE, 32, "Setup code" },
+	[F_CODE] = { "code", VT_SETUP_CODE, 32, "Setup code", 0,
+	    "Enter the setup code shown on the VM console." },
 	[F_PASSWORD] = { "password", VT_PASSWORD, AUTH_PASSWORD_MAX,
-	    "Password" },
+	    "Password", 0, "Enter the connector password." },
 	[F_PASSWORD2] = { "password2", VT_PASSWORD, AUTH_PASSWORD_MAX,
 	    "Password (again)" },
 	[F_ACTION] = { "action", VT_WORD, 32, "Action" },
-	[F_VC_HOST] = { "vcenter_host", VT_HOST_PORT, 38,
-	    "vCenter host name or IP address", 1 },
+	[F_VC_HOST] = { "vcenter_host", VT_HOST_PORT, SYNTAX_HOST_MAX + 6,
+	    "vCenter host name or IP address", 1,
+	    "Enter the vCenter host name or IP address." },
 	[F_VC_USER] = { "vcenter_user", VT_DOMAIN_USER, 65,
-	    "vCenter user name", 1 },
+	    "vCenter user name", 1, "Enter the vCenter user name." },
 	[F_VC_PASSWORD] = { "vcenter_password", VT_PASSWORD, 256,
-	    "vCenter password", 1 },
+	    "vCenter password", 1, "Enter the account's password." },
 	[F_THUMBPRINT] = { "thumbprint", VT_THUMBPRINT, 95,
 	    "Certificate thumbprint" },
-	[F_PROXY_HOST] = { "proxy_host", VT_HOST, 253, "Proxy host", 1 },
-	[F_PROXY_PORT] = { "proxy_port", VT_PORT, 5, "Proxy port", 1 },
+	[F_PROXY_HOST] = { "proxy_host", VT_HOST, SYNTAX_HOST_MAX,
+	    "Proxy host", 1, "Enter the proxy's host name or IP address, or "
+	    "choose \"No proxy\"." },
+	[F_PROXY_PORT] = { "proxy_port", VT_PORT, 5, "Proxy port", 1,
+	    "Enter the proxy's port, for example 3128." },
 	[F_PROXY_USER] = { "proxy_user", VT_PROXY_USER, 64,
 	    "Proxy user name", 1 },
 	[F_PROXY_PASSWORD] = { "proxy_password", VT_PASSWORD, 256,
-	    "Proxy password", 1 },
+	    "Proxy password", 1, "Enter the proxy password." },
 	[F_NO_PROXY] = { "no_proxy", VT_HOST_LIST, 1024,
 	    "Hosts reached without the proxy", 1 },
-	[F_REGION] = { "region", VT_REGION, 32, "AWS region", 1 },
+	[F_REGION] = { "region", VT_REGION, SYNTAX_REGION_MAX, "AWS region", 1,
+	    "Choose a region from the list." },
 	[F_ACCESS_KEY] = { "access_key_id", VT_ACCESS_KEY, 128,
-	    "Access key ID", 1 },
+	    "Access key ID", 1, "Enter the access key ID." },
 	[F_SECRET_KEY] = { "secret_access_key", VT_SECRET, 128,
-	    "Secret access key", 1 },
+	    "Secret access key", 1, "Enter the secret access key." },
 	[F_SESSION_TOKEN] = { "session_token", VT_SECRET, 4096,
 	    "Session token", 1 },
 	[F_PORTAL_FILE] = { "portal_config", VT_FILE, PORTAL_FILE_MAX,
-	    "Portal configuration file", 1 },
-	[F_CONFIRM] = { "confirm", VT_WORD, 32, "Confirmation" },
+	    "Portal configuration file", 1, "Choose the configuration file "
+	    "you downloaded from the portal's setup (an empty file is not "
+	    "one)." },
+	[F_CONFIRM] = { "confirm", VT_WORD, 32, "Confirmation", 0,
+	    "Tick the box to confirm that the connector should forget its "
+	    "registration without telling vCenter." },
 };
 
 /* The index of the field called name, or -1. */
@@ -137,18 +147,6 @@ thumbprint(const char *v, size_t len)
 	return 1;
 }
 
-/* An AWS region name: letters, then -word parts, ending in -digits. */
-static int
-region(const char *v, size_t len)
-{
-	const char *last = memrchr(v, '-', len);
-
-	return len >= 6 && len <= 32 && islower((unsigned char)v[0]) &&
-	    all_in(v, len, LOWER DIGITS "-") && last != NULL &&
-	    last + 1 < v + len && all_in(last + 1, len - (size_t)(last + 1 - v),
-	    DIGITS) && strstr(v, "--") == NULL;
-}
-
 /*
  * Check v[0..len) (already valid UTF-8 without NUL) against type and
  * maxlen.  Returns 0, CONN_ETOOBIG or CONN_EINVAL.
@@ -189,7 +187,7 @@ valid_value(enum valid_type type, const char *v, size_t len, size_t maxlen)
 	case VT_HOST:
 		return syntax_host_or_ipv4(v) ? 0 : CONN_EINVAL;
 	case VT_HOST_PORT: {
-		char h[64];
+		char h[SYNTAX_HOST_MAX + 1];
 		int port;
 		return syntax_host_port(v, h, sizeof h, &port) ? 0 : CONN_EINVAL;
 	}
@@ -202,7 +200,7 @@ valid_value(enum valid_type type, const char *v, size_t len, size_t maxlen)
 		    CONN_EINVAL;
 	}
 	case VT_REGION:
-		return region(v, len) ? 0 : CONN_EINVAL;
+		return syntax_region(v) ? 0 : CONN_EINVAL;
 	case VT_ACCESS_KEY:
 		return len >= 16 && all_in(v, len, UPPER DIGITS) ? 0 :
 		    CONN_EINVAL;
@@ -251,8 +249,8 @@ valid_type_hint(enum valid_type type)
 		return "a host name such as proxy.example.com or an IPv4 "
 		    "address";
 	case VT_HOST_PORT:
-		return "a host name (up to 32 characters) or IPv4 address, "
-		    "optionally followed by :PORT — not a URL";
+		return "a host name or IPv4 address, optionally followed by "
+		    ":PORT — not a URL";
 	case VT_DOMAIN_USER:
 		return "a user name as DOMAIN\\user or user: each part starts "
 		    "with a letter and has only letters, digits, '.', '_' and "

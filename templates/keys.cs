@@ -39,11 +39,7 @@
     <img src="/static/state-ok.svg" alt="" width="20" height="20">
     <div><strong>Rotated.</strong> The portal accepted the new key; the old one is no longer used.</div>
   </div><?cs /if ?><?cs
-  if:Page.error ?>
-  <div class="notice error" role="alert">
-    <img src="/static/state-error.svg" alt="" width="20" height="20">
-    <div><strong>Not changed.</strong> <?cs var:Page.error ?></div>
-  </div><?cs /if ?>
+  call:form_error_notice("Not changed.") ?>
   <p class="lead">Shared with the management portal; it establishes trust between the
   portal and this connector. Create a new key in the portal's setup (AMP-Connector Key,
   Edit, Create a new AMP-Connector key, Download Configuration), then upload the file here.</p><?cs

@@ -1,4 +1,5 @@
 <?cs include:"header.cs" ?>
+<?cs include:"macros.cs" ?>
 <section class="panel">
   <h1>Sign in</h1><?cs
   if:Page.locked ?>
@@ -13,13 +14,12 @@
   <p class="lead">Enter the connector password.</p><?cs /if ?>
   <form method="post" action="/login">
     <input type="hidden" name="csrf" value="<?cs var:Layout.csrf ?>">
-    <div class="field<?cs if:Page.error ?> invalid<?cs /if ?>">
+    <div class="field<?cs if:Errors.password ?> invalid<?cs /if ?>">
       <label for="password">Connector password</label>
       <input id="password" type="password" name="password"
         autocomplete="current-password" maxlength="1024" required autofocus<?cs
-        if:Page.error ?> aria-describedby="password-error"<?cs /if ?>><?cs
-      if:Page.error ?>
-      <p class="error" id="password-error"><?cs var:Page.error ?></p><?cs /if ?><?cs
+        if:Errors.password ?> aria-describedby="password-error"<?cs /if ?>><?cs
+      call:field_error("password", "password") ?><?cs
       if:!Page.locked ?>
       <p class="help">Forgot it? Reset it from the VM console:
       <code>sudo connector-setup reset-password</code>.</p><?cs /if ?>

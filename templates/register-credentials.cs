@@ -1,7 +1,7 @@
 <?cs include:"header.cs" ?>
 <?cs include:"register-steps.cs" ?>
 <section class="panel">
-  <h2>1. vCenter service account</h2>
+  <h2>1c. vCenter service account</h2>
   <p class="lead">The account the connector uses with <strong><?cs var:Page.form.host ?></strong>.
   The connector signs in with it now to check it, and keeps the password encrypted.</p><?cs
   call:form_notice() ?>
@@ -33,4 +33,5 @@
     </div>
   </form>
 </section>
+<?cs include:"register-discard.cs" ?>
 <?cs include:"footer.cs" ?>

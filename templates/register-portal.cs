@@ -33,4 +33,5 @@
     </div>
   </form>
 </section>
+<?cs include:"register-discard.cs" ?>
 <?cs include:"footer.cs" ?>

@@ -8,10 +8,4 @@ each:s = Page.steps ?>
     if:s.state == "done" ?><span class="visually-hidden"> (done)</span><?cs /if ?><?cs
     if:s.href && s.state != "current" ?></a><?cs /if ?></li><?cs
 /each ?>
-</ol><?cs
-if:Page.step != "review" ?>
-<form method="post" action="/register/discard" class="discard">
-  <input type="hidden" name="csrf" value="<?cs var:Layout.csrf ?>">
-  <button type="submit" class="link">Discard what this wizard holds and leave</button>
-  <span class="help">Nothing registered changes.</span>
-</form><?cs /if ?>
+</ol>

@@ -1,7 +1,7 @@
 <?cs include:"header.cs" ?>
 <?cs include:"register-steps.cs" ?>
 <section class="panel">
-  <h2>1. vCenter certificate</h2>
+  <h2>1b. vCenter certificate</h2>
   <p class="lead">This is the certificate that <strong><?cs var:Page.form.host ?></strong> presented.
   Compare its thumbprint with the one vCenter shows (in the vSphere client, or on the
   vCenter appliance console) before you trust it. The connector will accept only this
@@ -32,4 +32,5 @@
     </div>
   </form>
 </section>
+<?cs include:"register-discard.cs" ?>
 <?cs include:"footer.cs" ?>

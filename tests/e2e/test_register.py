@@ -382,10 +382,11 @@ def test_resume_in_a_new_session_lands_on_next_step():
 @suite.test
 def test_bad_vcenter_unreachable_port():
     t = Rerun()
-    r = W.vcenter("127.0.0.1:%d" % free_port())
+    port = free_port()
+    r = W.vcenter("127.0.0.1:%d" % port)
     eq(r.status, 400, "status")
     msg = field_error(r, "vcenter_host") or ""
-    check("Nothing answered at 127.0.0.1" in msg,
+    check("Nothing answered at 127.0.0.1:%d." % port in msg,
           "vcenter_host error %r does not say nothing answered", msg)
     audited(t.mark, "register: vCenter not reached")
     t.unchanged()
@@ -400,6 +401,104 @@ def test_bad_vcenter_name_does_not_resolve():
     check("no-such-host.invalid does not resolve" in msg,
           "vcenter_host error %r does not say the name does not resolve", msg)
     audited(t.mark, "register: vCenter not reached")
+    t.unchanged()
+
+
+@suite.test
+def test_long_vcenter_host_name_accepted():
+    """A host name of 253 characters (labels of 63) is taken and looked up:
+    the answer is the name's, not the syntax hint."""
+    t = Rerun()
+    name = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 53, "invalid"])
+    eq(len(name), 253, "length of the name")
+    r = W.vcenter(name + ":8443")
+    eq(r.status, 400, "status")
+    msg = field_error(r, "vcenter_host") or ""
+    check("%s does not resolve" % name in msg,
+          "vcenter_host error %r does not say the name does not resolve", msg)
+    t.unchanged()
+
+
+@suite.test
+def test_vcenter_name_longer_than_32_characters_accepted():
+    t = Rerun()
+    r = W.vcenter("vcsa01.prod.eu-west.corp.example.com")
+    msg = field_error(r, "vcenter_host") or ""
+    check("vcsa01.prod.eu-west.corp.example.com does not resolve" in msg,
+          "vcenter_host error %r", msg)
+    t.unchanged()
+
+
+@suite.test
+def test_bad_vcenter_host_over_253_characters():
+    t = Rerun()
+    r = W.vcenter(".".join(["a" * 63] * 4))
+    eq(r.status, 400, "status")
+    msg = field_error(r, "vcenter_host") or ""
+    check("not a URL" in msg, "vcenter_host error %r", msg)
+    t.unchanged()
+
+
+@suite.test
+def test_showing_the_wizard_makes_no_draft():
+    ensure_registered()
+    eq(draft_rows(), [], "draft rows before")
+    step_ok(W.start(), "/register/review", "GET /register")
+    for path in ("/register/vcenter", "/register/credentials",
+                 "/register/proxy", "/register/aws", "/register/portal",
+                 "/register/review"):
+        r = W.c.get(path)
+        eq(r.status, 200, "GET %s" % path)
+    eq(draft_rows(), [], "draft rows after showing every step")
+    r = W.c.get("/register/vcenter")
+    check('value="%s"' % E.vc_host() in r.text,
+          "the vCenter step does not show the registered host")
+
+
+@suite.test
+def test_first_post_makes_the_draft():
+    ensure_registered()
+    step_ok(W.aws(region="eu-north-1"), "/register/portal", "AWS step")
+    check("wizard.started" in draft_rows(), "no draft after a step posted")
+    eq(settings().get("draft.aws.region"), "eu-north-1", "draft region")
+    eq(settings().get("draft.vcenter.host"), settings().get("vcenter.host"),
+       "the draft starts from the live registration")
+    clear_draft()
+
+
+@suite.test
+def test_vcenter_screens_numbered_apart():
+    ensure_registered()
+    heads = []
+    step_ok(W.vcenter(), "/register/trust", "vcenter step")
+    for path in ("/register/vcenter", "/register/trust",
+                 "/register/credentials"):
+        r = W.c.get(path)
+        m = re.search(r"<h2>([^<]*)</h2>", r.text)
+        heads.append(m.group(1) if m else None)
+    clear_draft()
+    eq(len(set(heads)), 3, "three different headings: %r" % heads)
+    eq([h.split(" ")[0] for h in heads], ["1a.", "1b.", "1c."], "numbers")
+
+
+@suite.test
+def test_discard_is_below_the_step_form():
+    ensure_registered()
+    for path in ("/register/vcenter", "/register/proxy", "/register/aws"):
+        text = W.c.get(path).text
+        form = text.find('action="%s"' % path)
+        disc = text.find('action="/register/discard"')
+        check(0 <= form < disc, "%s: discard at %d, the form at %d",
+              path, disc, form)
+
+
+@suite.test
+def test_bad_portal_file_unknown_member_named():
+    t = Rerun()
+    r = W.portal(E.portal_file(extra={"hello": "x"}))
+    eq(r.status, 400, "status")
+    eq(field_error(r, "portal_config"), 'The member "hello" is not known.',
+       "error beside the file")
     t.unchanged()
 
 
@@ -1085,13 +1184,19 @@ def test_clear_local_with_confirmation():
 
 @suite.test
 def test_audit_names_every_outcome():
-    with open(os.path.join(TOP, "cgi-bin", "register.c")) as f:
-        src = f.read()
-    actions = set(re.findall(r'app_audit\(c,\s*(?:updated \? )?"([^"]+)"',
-                             src))
-    actions |= set(re.findall(r':\s*"(register: [^"]+)"\);', src))
-    check(len(actions) >= 20, "found only %d audit actions in register.c: "
-          "%r", len(actions), sorted(actions))
+    # The page names some outcomes, lib/enroll.c (its actions) the others.
+    src = ""
+    for path in (("cgi-bin", "register.c"), ("lib", "enroll.c")):
+        with open(os.path.join(TOP, *path)) as f:
+            src += f.read()
+    found = set(re.findall(r'app_audit\(c,\s*"([^"]+)"', src))
+    found |= set(re.findall(r'audit = (?:\w+ \? )?"([^"]+)"', src))
+    found |= set(re.findall(r'\s:\s*"([^"]+)";', src))
+    found |= set(re.findall(r'\?\s*"([^"]+)"\s*:', src))
+    found |= set(re.findall(r'refuse\(r, EF_\w+,\s*"([^"]+)"', src))
+    actions = {a for a in found if a.startswith(("register", "unregister"))}
+    check(len(actions) >= 20, "found only %d audit actions in register.c "
+          "and enroll.c: %r", len(actions), sorted(actions))
     seen = {e.get("action") for e in inst().audit()}
     missing = sorted(actions - seen)
     eq(missing, [], "outcomes never written to the audit log")

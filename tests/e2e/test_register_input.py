@@ -392,7 +392,8 @@ def vcenter_host_groups():
         "crlf": [(v, HOST_HINT) for v in (
             "vc.example.com\r\nX-Injected: 1", t + "\r\n", "\r\n" + t,
             "vc.example.com\r\nHost: evil.example")],
-        "too_long": [("a" * 39, TOO_LONG), ("a" * 33, HOST_HINT),
+        "too_long": [("a" * 260, TOO_LONG), ("a" * 64, HOST_HINT),
+                     (".".join(["a" * 63] * 4), HOST_HINT),
                      ("a" * 5000, TOO_LONG)],
         "non_ascii": [(v, HOST_HINT) for v in (
             "vcénter.example.com", "пример.example.com", "ｖｃ.example.com",

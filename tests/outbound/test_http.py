@@ -178,7 +178,7 @@ def test_bad_validation_off_still_holds_the_pin():
     runs, err = probe("--insecure", "--pin", "AA:" + "00:" * 30 + "00",
                       url=url("/ok"))
     check(not runs[0]["ok"], "a wrong pin passed with validation off")
-    eq(runs[0]["kind"], "TLS", "error kind")
+    eq((runs[0]["kind"], runs[0]["cause"]), ("TLS", "pin"), "error kind")
     check("not the pinned one" in runs[0]["detail"], "detail: %r", runs[0])
 
 
@@ -194,7 +194,8 @@ def test_bad_internal_address_refused_before_connecting():
     # 127.0.0.1 serves /ok, but loopback peers are refused by the policy.
     runs, _ = probe("--refuse-internal", url=url("/ok"))
     check(not runs[0]["ok"], "a loopback peer was reached")
-    eq(runs[0]["kind"], "connect", "error kind")
+    eq((runs[0]["kind"], runs[0]["cause"]), ("connect", "policy"),
+       "error kind")
     check("not allowed" in runs[0]["detail"], "detail: %r", runs[0])
 
 
@@ -204,6 +205,7 @@ def test_bad_link_local_address_refused():
                     "--connect-timeout-ms", "2000",
                     url="https://169.254.169.254/latest/meta-data/")
     check(not runs[0]["ok"], "a link-local peer was reached")
+    eq(runs[0]["cause"], "policy", "error cause")
     check("not allowed" in runs[0]["detail"], "detail: %r", runs[0])
 
 
@@ -228,7 +230,7 @@ def test_bad_changed_certificate_fails_pin():
     r = probe("--pin", tp, "--ca", S["dir"] + "/ca.pem",
               url=url("/ok", S["other_port"]))[0][0]
     check(not r["ok"], "a changed certificate was accepted")
-    eq(r["kind"], "TLS", "error kind")
+    eq((r["kind"], r["cause"]), ("TLS", "pin"), "error kind")
     check("not the pinned one" in r["detail"], "detail: %r", r["detail"])
 
 
@@ -239,7 +241,7 @@ def test_bad_connect_refused():
     port = s.getsockname()[1]
     s.close()
     r = probe(url=url("/ok", port))[0][0]
-    eq(r["kind"], "connect", "error kind")
+    eq((r["kind"], r["cause"]), ("connect", ""), "error kind")
 
 
 @suite.test
@@ -299,7 +301,7 @@ def test_bad_proxy_credentials_refused():
               url=url("/ok"))[0][0]
     proxy_log(p)
     check(not r["ok"], "wrong proxy credentials accepted")
-    eq(r["kind"], "proxy", "error kind")
+    eq((r["kind"], r["cause"]), ("proxy", "proxy auth"), "error kind")
     check("407" in r["detail"], "detail: %r", r["detail"])
 
 

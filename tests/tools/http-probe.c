@@ -115,6 +115,8 @@ main(int argc, char **argv)
 			json_object_set_new(r, "ok", json_false());
 			json_object_set_new(r, "kind",
 			    json_string(http_errkind_string(err.kind)));
+			json_object_set_new(r, "cause",
+			    json_string(http_cause_string(err.cause)));
 			json_object_set_new(r, "detail", json_string(err.detail));
 			json_object_set_new(r, "elapsed", json_real(err.elapsed));
 			json_object_set_new(r, "describe", json_string(desc));

@@ -420,18 +420,64 @@ TEST(type_hints_present)
 
 TEST(host_port_good)
 {
-	char h[64];
+	char h[SYNTAX_HOST_MAX + 1];
 	int port;
 
 	CHECK(syntax_host_port("vcenter.example.com", h, sizeof h, &port));
 	CHECK(strcmp(h, "vcenter.example.com") == 0 && port == 443);
 	CHECK(syntax_host_port("192.0.2.10:8443", h, sizeof h, &port));
 	CHECK(strcmp(h, "192.0.2.10") == 0 && port == 8443);
-	/* 32 characters is the seed's limit for the host part. */
-	CHECK(syntax_host_port("abcdefghij.abcdefghij.abcdefghijk", h,
-	    sizeof h, &port) == 0);
-	CHECK(syntax_host_port("abcdefghij.abcdefghij.abcdefghij", h,
-	    sizeof h, &port));
+	CHECK(syntax_host_port("vcsa01.prod.eu-west.corp.example.com:8443",
+	    h, sizeof h, &port));
+	CHECK(strcmp(h, "vcsa01.prod.eu-west.corp.example.com") == 0 &&
+	    port == 8443);
+}
+
+TEST(host_port_253_characters_ok)
+{
+	size_t l[] = { 63, 63, 63, 61 };
+	char *name = host_of(l, 4), typed[300], h[SYNTAX_HOST_MAX + 1];
+	int port = 0, ok;
+
+	CHECK(name != NULL && strlen(name) == 253);
+	snprintf(typed, sizeof typed, "%s:9443", name);
+	ok = syntax_host_port(typed, h, sizeof h, &port) &&
+	    strcmp(h, name) == 0 && port == 9443;
+	free(name);
+	CHECK(ok);
+}
+
+TEST(host_port_bad_254_characters)
+{
+	size_t l[] = { 63, 63, 63, 62 };
+	char *name = host_of(l, 4), h[SYNTAX_HOST_MAX + 1];
+	int port, ok;
+
+	CHECK(name != NULL && strlen(name) == 254);
+	ok = syntax_host_port(name, h, sizeof h, &port);
+	free(name);
+	CHECK(ok == 0);
+}
+
+TEST(host_port_bad_label_64)
+{
+	size_t l[] = { 64, 7 };
+	char *name = host_of(l, 2), h[SYNTAX_HOST_MAX + 1];
+	int port, ok;
+
+	CHECK(name != NULL);
+	ok = syntax_host_port(name, h, sizeof h, &port);
+	free(name);
+	CHECK(ok == 0);
+}
+
+TEST(host_port_bad_small_buffer)
+{
+	char h[8];
+	int port;
+
+	CHECK(syntax_host_port("vcenter.example.com", h, sizeof h, &port) ==
+	    0);
 }
 
 TEST(host_port_bad_forms)
@@ -474,6 +520,34 @@ TEST(region_good_and_bad)
 	CHECK(vv(VT_REGION, "eu--west-1") == CONN_EINVAL);
 	CHECK(vv(VT_REGION, "eu-west-1;") == CONN_EINVAL);
 	CHECK(vv(VT_REGION, "../1") == CONN_EINVAL);
+}
+
+TEST(required_fields_say_what_to_do)
+{
+	const enum field_id req[] = { F_VC_HOST, F_VC_USER, F_VC_PASSWORD,
+	    F_PROXY_HOST, F_PROXY_PORT, F_PROXY_PASSWORD, F_REGION,
+	    F_ACCESS_KEY, F_SECRET_KEY, F_PORTAL_FILE, F_PASSWORD, F_CONFIRM };
+
+	for (size_t i = 0; i < NELEM(req); i++)
+		CHECK(valid_fields[req[i]].required != NULL &&
+		    strlen(valid_fields[req[i]].required) > 10 &&
+		    valid_fields[req[i]].required[strlen(
+		    valid_fields[req[i]].required) - 1] == '.');
+	CHECK(valid_fields[F_CSRF].required == NULL);
+	CHECK(valid_fields[F_SESSION_TOKEN].required == NULL);
+	CHECK(valid_fields[F_NO_PROXY].required == NULL);
+}
+
+TEST(syntax_region_one_checker)
+{
+	CHECK(syntax_region("eu-west-1"));
+	CHECK(syntax_region("us-gov-west-1"));
+	CHECK(!syntax_region("eu-west"));
+	CHECK(!syntax_region("-eu-west-1"));
+	CHECK(!syntax_region("1eu-west-1"));
+	CHECK(!syntax_region(""));
+	CHECK(!syntax_region(NULL));
+	CHECK(!syntax_region("abcdefghij-abcdefghij-abcdefghi-1"));
 }
 
 TEST(access_key_and_secret)
@@ -620,10 +694,16 @@ main(void)
 	RUN(field_table_complete);
 	RUN(type_hints_present);
 	RUN(host_port_good);
+	RUN(host_port_253_characters_ok);
+	RUN(host_port_bad_254_characters);
+	RUN(host_port_bad_label_64);
+	RUN(host_port_bad_small_buffer);
 	RUN(host_port_bad_forms);
 	RUN(domain_user_good);
 	RUN(domain_user_bad);
 	RUN(region_good_and_bad);
+	RUN(syntax_region_one_checker);
+	RUN(required_fields_say_what_to_do);
 	RUN(access_key_and_secret);
 	RUN(thumbprint_good_and_bad);
 	RUN(host_list_good_and_bad);

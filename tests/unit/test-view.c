@@ -123,7 +123,7 @@ TEST(attribute_value_escaped)
 	int rc, ok;
 
 	rc = render("login.cs", &b, "Layout.csrf", "\"><img src=x "
-	    "onerror=alert(1)>", "Page.error", EVIL, NULL);
+	    "onerror=alert(1)>", "Errors.password", EVIL, NULL);
 	ok = rc == 0 && strstr(b.data, "\"><img src=x") == NULL &&
 	    strstr(b.data, "&quot;&gt;&lt;img") != NULL &&
 	    escaped_only(b.data);
@@ -137,9 +137,23 @@ TEST(setup_page_errors_escaped)
 	struct buf b = { 0 };
 	int rc, ok;
 
-	rc = render("setup.cs", &b, "Page.error_code", EVIL,
-	    "Page.error_password", EVIL, NULL);
+	rc = render("setup.cs", &b, "Errors.code", EVIL,
+	    "Errors.password", EVIL, NULL);
 	ok = rc == 0 && escaped_only(b.data);
+	buf_free(&b);
+	CHECK(rc == 0);
+	CHECK(ok);
+}
+
+TEST(form_error_escaped)
+{
+	struct buf b = { 0 };
+	int rc, ok;
+
+	rc = render("keys.cs", &b, "Errors.form", EVIL, "Page.registered",
+	    "1", NULL);
+	ok = rc == 0 && escaped_only(b.data) &&
+	    strstr(b.data, "Not changed.") != NULL;
 	buf_free(&b);
 	CHECK(rc == 0);
 	CHECK(ok);
@@ -205,6 +219,7 @@ main(void)
 	RUN(escaping_cannot_be_turned_off_by_data);
 	RUN(attribute_value_escaped);
 	RUN(setup_page_errors_escaped);
+	RUN(form_error_escaped);
 	RUN(dashboard_list_values_escaped);
 	RUN(render_appends);
 	RUN(render_bad_unknown_template);
