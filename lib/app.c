@@ -1,7 +1,6 @@
 /*
- * app.c — the life of a console program: a small prefork master that binds
- * or inherits its FastCGI socket and keeps N single-threaded workers alive,
- * and the request lifecycle every worker runs:
+ * app.c — the request lifecycle every worker of a console program runs (the
+ * prefork master that keeps the workers alive is lib/master.c):
  *
  *   page lookup → method → claim state → session → (POST: Origin → body
  *   parse → field table validation → CSRF token) → handler → template /
@@ -11,16 +10,11 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,8 +23,9 @@
 
 #include "core.h"
 #include "domain.h"
+#include "master.h"
 
-#define APP_MAX_WORKERS 64
+#define APP_MAX_WORKERS 64	/* a bound on --workers */
 #define APP_MAX_ORIGINS 8
 
 struct app_ctx {
@@ -69,8 +64,6 @@ static struct {
 	char ip[64];
 	char fingerprint[128];
 } cfg;
-
-static volatile sig_atomic_t stopping;
 
 static int worker_config(void);
 
@@ -723,174 +716,6 @@ worker(int listen_fd)
 	return 0;
 }
 
-/*
- * Bind a Unix socket at path (0660), replacing a stale one; a socket that
- * still answers belongs to a running program and is left alone (-1, EADDRINUSE).
- */
-static int
-bind_socket(const char *path)
-{
-	struct sockaddr_un sa;
-	mode_t old;
-	int fd;
-
-	if (strlen(path) >= sizeof sa.sun_path)
-		return -1;
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
-		close(fd);
-		errno = EADDRINUSE;
-		return -1;
-	}
-	close(fd);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	unlink(path);
-	old = umask(0117);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-	    listen(fd, 128) != 0) {
-		umask(old);
-		close(fd);
-		return -1;
-	}
-	umask(old);
-	return fd;
-}
-
-/* The socket to serve: systemd's LISTEN_FDS, fd 0 if it is one, or bind. */
-static int
-listen_socket(const char *path, int *bound)
-{
-	const char *lfds = getenv("LISTEN_FDS"), *lpid = getenv("LISTEN_PID");
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-
-	*bound = 0;
-	if (lfds && lpid && atoi(lfds) == 1 && atol(lpid) == (long)getpid())
-		return 3;
-	if (path == NULL && getsockname(0, (struct sockaddr *)&ss, &sl) == 0)
-		return 0;
-	if (path == NULL)
-		return -1;
-	*bound = 1;
-	return bind_socket(path);
-}
-
-static void
-on_stop(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
-static void
-on_child(int sig)
-{
-	(void)sig;	/* only interrupts the master's wait */
-}
-
-/* Fork a worker; -1 when fork failed (the slot is retried later). */
-static pid_t
-spawn(int fd)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		signal(SIGCHLD, SIG_DFL);
-		if (cfg.prog->nice && setpriority(PRIO_PROCESS, 0,
-		    getpriority(PRIO_PROCESS, 0) + cfg.prog->nice) != 0)
-			log_warn("cannot lower the worker's priority: %s",
-			    strerror(errno));
-		_exit(worker(fd));
-	}
-	if (pid < 0)
-		log_err("fork: %s", strerror(errno));
-	return pid;
-}
-
-/*
- * Keep nworkers workers alive until SIGTERM or SIGINT, then stop them:
- * SIGTERM, and SIGKILL for any still there after 5 s.  The signals are
- * blocked except while the master waits (ppoll), so a stop request can
- * never slip in between the check and the wait.
- */
-static void
-supervise(int fd, int nworkers)
-{
-	pid_t pids[APP_MAX_WORKERS] = { 0 };
-	const struct timespec retry = { 1, 0 };
-	struct sigaction sa;
-	sigset_t block, old;
-	time_t last_spawn = 0;
-	int i, missing, st;
-	pid_t dead;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = on_child;
-	sigaction(SIGCHLD, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	log_info("starting %d workers", nworkers);
-	while (!stopping) {
-		while ((dead = waitpid(-1, &st, WNOHANG)) > 0)
-			for (i = 0; i < nworkers; i++) {
-				if (pids[i] != dead)
-					continue;
-				pids[i] = 0;
-				log_warn("worker %ld ended (%s %d); starting "
-				    "another", (long)dead, WIFSIGNALED(st) ?
-				    "signal" : "status", WIFSIGNALED(st) ?
-				    WTERMSIG(st) : WEXITSTATUS(st));
-			}
-		/* Respawn at most once a second, so that workers that die
-		 * at once cannot spin the CPU; a failed fork is retried. */
-		missing = 0;
-		for (i = 0; i < nworkers; i++)
-			missing += pids[i] <= 0;
-		if (missing && time(NULL) != last_spawn) {
-			last_spawn = time(NULL);
-			for (i = 0; i < nworkers; i++)
-				if (pids[i] <= 0 && (pids[i] = spawn(fd)) < 0)
-					pids[i] = 0;
-			missing = 0;
-			for (i = 0; i < nworkers; i++)
-				missing += pids[i] <= 0;
-		}
-		if (!stopping)
-			ppoll(NULL, 0, missing ? &retry : NULL, &old);
-	}
-	for (i = 0; i < nworkers; i++)
-		if (pids[i] > 0)
-			kill(pids[i], SIGTERM);
-	for (int tries = 0; tries < 50; tries++) {
-		int left = 0;
-		for (i = 0; i < nworkers; i++) {
-			if (pids[i] > 0 && waitpid(pids[i], NULL, WNOHANG) ==
-			    pids[i])
-				pids[i] = 0;
-			left += pids[i] > 0;
-		}
-		if (!left)
-			break;
-		usleep(100000);
-	}
-	for (i = 0; i < nworkers; i++)
-		if (pids[i] > 0) {
-			kill(pids[i], SIGKILL);
-			waitpid(pids[i], NULL, 0);
-		}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-}
 
 static void
 usage(const char *name)
@@ -953,7 +778,7 @@ app_main(int argc, char **argv, const struct app_program *prog)
 			sockpath = defsock;
 		}
 	}
-	if (FCGX_Init() != 0 || (fd = listen_socket(sockpath, &bound)) < 0) {
+	if (FCGX_Init() != 0 || (fd = master_listen(sockpath, &bound)) < 0) {
 		fprintf(stderr, "%s: cannot listen on %s: %s\n", prog->name,
 		    sockpath ? sockpath : "the inherited socket",
 		    strerror(errno));
@@ -967,7 +792,7 @@ app_main(int argc, char **argv, const struct app_program *prog)
 		return rc;
 	}
 
-	supervise(fd, nworkers);
+	master_run(fd, nworkers, prog->nice, worker);
 	if (bound && sockpath)
 		unlink(sockpath);
 	log_info("stopped");

@@ -147,7 +147,7 @@ struct site_conf {
 
 int site_render_nginx(const char *share, const struct site_conf *c);
 
-/* ---- app.c: the prefork master and the request lifecycle ---- */
+/* ---- app.c: the request lifecycle (the master: master.h) ---- */
 
 enum app_access {
 	ACCESS_SETUP,	/* only until the console is claimed, then 404 */
