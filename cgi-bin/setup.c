@@ -26,6 +26,8 @@ page_setup(struct app_ctx *c)
 		app_audit(c, "setup refused: wrong code");
 		return 403;
 	}
+	/* The right code comes back: only the password is to type again. */
+	app_set(c, "code", code);
 	if ((problem = auth_password_problem(pw, app_field(c, F_PASSWORD2)))) {
 		app_set(c, "error_password", problem);
 		app_audit(c, "setup refused: password policy");

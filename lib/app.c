@@ -20,6 +20,7 @@
 
 #include <fcgiapp.h>
 #include <ClearSilver/ClearSilver.h>
+#include <jansson.h>
 
 #include "core.h"
 #include "domain.h"
@@ -27,6 +28,7 @@
 
 #define APP_MAX_WORKERS 64	/* a bound on --workers */
 #define APP_MAX_ORIGINS 8
+#define HTML_TYPE "text/html; charset=utf-8"
 
 struct app_ctx {
 	FCGX_Request *r;
@@ -44,16 +46,32 @@ struct app_ctx {
 	char *body;
 	size_t body_len;	/* bytes allocated for body, for wiping */
 	int signed_in;
+	int bearer;		/* a read-only API request with a valid token */
 	char token[AUTH_TOKEN_LEN + 1];	/* session cookie value */
 	struct auth_session sess;
 	char anon_csrf[AUTH_TOKEN_LEN + 1];
 	int new_anon_csrf;
 	HDF *hdf;
 	const char *tpl;
-	char location[512];
+	char location[640];
 	char audit[128];
 	char errmsg[512];
 	struct buf cookies;		/* Set-Cookie header lines */
+	char notice[AUTH_NOTICE_MAX];	/* one-time notice being shown */
+	char notice_secret[AUTH_TOKEN_LEN + 1];	/* shown once with it */
+	json_t *json;			/* KIND_JSON answer */
+	struct buf text;		/* KIND_PROM answer */
+	char accel[512];		/* KIND_DOWNLOAD: X-Accel-Redirect */
+	char disposition[160];		/*   Content-Disposition */
+	char dl_ctype[64];		/*   Content-Type */
+};
+
+/* Where nginx serves downloads from (an internal location). */
+#define APP_DOWNLOAD_PREFIX "/_download/"
+
+/* The pages a sign-in may return to (?next=), besides "/". */
+static const char *const local_pages[] = {
+	"/register", "/keys", "/settings",
 };
 
 /* Per-process configuration, read once when a worker starts. */
@@ -75,6 +93,7 @@ status_text(int status)
 	case 302: return "Found";
 	case 303: return "See Other";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
@@ -208,6 +227,119 @@ app_redirect(struct app_ctx *c, const char *path)
 	return c->post ? 303 : 302;
 }
 
+/*
+ * Redirect to path and show msg (constant text chosen by the code) once on
+ * the page it lands on: the notice is kept with the session, server-side,
+ * and gone after it has been shown.  Without a session, a plain redirect.
+ * Returns 302/303, or 500 when the notice cannot be stored.
+ */
+int
+app_redirect_notice(struct app_ctx *c, const char *path, const char *msg)
+{
+	return app_redirect_secret(c, path, msg, NULL);
+}
+
+/*
+ * The same, with a token (one of ours, 43 characters) to show once beside
+ * the notice, for the landing page's handler (app_notice_secret).  It is
+ * kept sealed with the session's cookie token, never in a URL or a log.
+ */
+int
+app_redirect_secret(struct app_ctx *c, const char *path, const char *msg,
+    const char *secret)
+{
+	if (c->signed_in && auth_notice_set(c->token, msg, secret) != 0)
+		return 500;
+	return app_redirect(c, path);
+}
+
+/* The token shown once with this page's notice, or NULL. */
+const char *
+app_notice_secret(struct app_ctx *c)
+{
+	return c->notice_secret[0] ? c->notice_secret : NULL;
+}
+
+/* A KIND_JSON page's answer; takes the reference to root.  Returns 200. */
+int
+app_json(struct app_ctx *c, json_t *root)
+{
+	json_decref(c->json);
+	c->json = root;
+	return root ? 200 : 500;
+}
+
+/* The body of a KIND_PROM page's answer, for the handler to fill. */
+struct buf *
+app_text(struct app_ctx *c)
+{
+	return &c->text;
+}
+
+/* 1 when s is 1 to max characters of [A-Za-z0-9._-], not starting '.'. */
+static int
+safe_name(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= max && s[0] != '.' && strspn(s,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	    "._-") == n;
+}
+
+/*
+ * A KIND_DOWNLOAD page's answer: nginx sends the file internal_path (one
+ * or more safe names joined by '/', relative to the instance's downloads
+ * directory) as filename (a safe name), typed content_type (constant text
+ * chosen by the code).  The program never streams the file itself.
+ * Returns 200, or 500 when a name is not safe.
+ */
+int
+app_download(struct app_ctx *c, const char *internal_path,
+    const char *filename, const char *content_type)
+{
+	char seg[128];
+	const char *p = internal_path, *slash;
+
+	if (!safe_name(filename, 100) || strspn(content_type,
+	    "abcdefghijklmnopqrstuvwxyz0123456789/.+-") !=
+	    strlen(content_type) || strlen(content_type) >= sizeof c->dl_ctype)
+		return 500;
+	do {
+		size_t n;
+		slash = strchr(p, '/');
+		n = slash ? (size_t)(slash - p) : strlen(p);
+		if (n >= sizeof seg)
+			return 500;
+		memcpy(seg, p, n);
+		seg[n] = '\0';
+		if (!safe_name(seg, sizeof seg - 1))
+			return 500;
+		p = slash + 1;
+	} while (slash);
+	if ((size_t)snprintf(c->accel, sizeof c->accel, "%s%s",
+	    APP_DOWNLOAD_PREFIX, internal_path) >= sizeof c->accel)
+		return 500;
+	snprintf(c->disposition, sizeof c->disposition,
+	    "attachment; filename=\"%s\"", filename);
+	snprintf(c->dl_ctype, sizeof c->dl_ctype, "%s", content_type);
+	return 200;
+}
+
+/* 1 when path is a console page a sign-in may return to. */
+int
+app_local_path(const char *path)
+{
+	if (path == NULL)
+		return 0;
+	if (strcmp(path, "/") == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof local_pages / sizeof local_pages[0]; i++)
+		if (strcmp(path, local_pages[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Name the action for the audit log (constant text chosen by the code). */
 void
 app_audit(struct app_ctx *c, const char *action)
@@ -321,11 +453,13 @@ read_body(struct app_ctx *c, size_t *len)
 }
 
 /*
- * Check every parsed field against the page's list and the field table;
- * fills c->valid.  Returns 0 or 400 with a message.
+ * Check every parsed field against the page's list (mask: its form fields,
+ * or its query fields when query is set) and the field table; fills
+ * c->valid.  A query parameter is never soft: a bad one is a 400.
+ * Returns 0 or 400 with a message.
  */
 static int
-validate_fields(struct app_ctx *c)
+validate_fields(struct app_ctx *c, uint64_t mask, int query)
 {
 	for (size_t i = 0; i < c->fields.n; i++) {
 		const struct req_field *f = &c->fields.f[i];
@@ -333,15 +467,23 @@ validate_fields(struct app_ctx *c)
 		const struct valid_field *vf;
 		int rc;
 
-		if (id < 0 || !(c->page->fields & FIELD(id)) ||
+		if (id < 0 || !(mask & FIELD(id)) ||
 		    (f->filename != NULL) != (valid_fields[id].type ==
 		    VT_FILE)) {
-			app_error_message(c, "The form sent a field this page "
-			    "does not accept.");
+			app_error_message(c, query ? "The address has a "
+			    "parameter this page does not accept." :
+			    "The form sent a field this page does not accept.");
 			return 400;
 		}
 		vf = &valid_fields[id];
 		rc = valid_value(vf->type, f->value, f->value_len, vf->maxlen);
+		if (rc != 0 && query) {
+			char msg[300];
+			snprintf(msg, sizeof msg, "The address has a value "
+			    "that is not valid for %s.", vf->label);
+			app_error_message(c, msg);
+			return 400;
+		}
 		if (vf->soft && vf->type != VT_FILE)
 			c->raw[id] = f->value;
 		if (rc != 0 && vf->soft) {
@@ -381,12 +523,66 @@ page_csrf(struct app_ctx *c)
 	return c->signed_in ? c->sess.csrf : c->anon_csrf;
 }
 
+/*
+ * A read-only request without a session: it needs "Authorization: Bearer"
+ * with a valid API token, and is never a POST.  Returns 0 (c->bearer set),
+ * 401 (no data, not counted as a password failure), 405 or 500.
+ */
+static int
+bearer_check(struct app_ctx *c)
+{
+	const char *az = FCGX_GetParam("HTTP_AUTHORIZATION", c->r->envp);
+	long long id;
+	int rc;
+
+	if (c->post)
+		return 405;
+	if (az == NULL || strncasecmp(az, "Bearer ", 7) != 0) {
+		app_error_message(c, "Sign in, or send an API token from the "
+		    "Settings page as \"Authorization: Bearer\".");
+		return 401;
+	}
+	rc = auth_api_token_check(az + 7, &id);
+	if (rc == CONN_EDENIED) {
+		app_audit(c, "refused: unknown API token");
+		app_error_message(c, "This API token is not known: it may have "
+		    "been revoked. Create a new one on the Settings page.");
+		return 401;
+	}
+	if (rc != 0)
+		return 500;
+	c->bearer = 1;
+	return 0;
+}
+
+/*
+ * Parse the query string of a GET or HEAD and check it against the page's
+ * query fields: unknown, repeated or malformed parameters are a 400 before
+ * the handler runs.  Returns 0 or 400.
+ */
+static int
+read_query(struct app_ctx *c)
+{
+	const char *q = FCGX_GetParam("QUERY_STRING", c->r->envp);
+	int rc;
+
+	if (q == NULL || *q == '\0')
+		return 0;
+	if ((rc = req_parse_urlencoded(q, strlen(q), &req_default_limits,
+	    &c->fields)) != 0) {
+		app_error_message(c, req_perr_string(rc));
+		return 400;
+	}
+	return validate_fields(c, c->page->query, 1);
+}
+
 /* Run the checks before the handler; 0 to go on, else a status. */
 static int
 prepare(struct app_ctx *c)
 {
 	const char *method = FCGX_GetParam("REQUEST_METHOD", c->r->envp);
 	const char *cookies = FCGX_GetParam("HTTP_COOKIE", c->r->envp);
+	const char *query = FCGX_GetParam("QUERY_STRING", c->r->envp);
 	struct auth_admin admin;
 	size_t blen;
 	int rc;
@@ -413,7 +609,8 @@ prepare(struct app_ctx *c)
 	if (c->page->access == ACCESS_SETUP && admin.claimed)
 		return 404;
 	if (c->page->access != ACCESS_SETUP && !admin.claimed)
-		return app_redirect(c, "/setup");
+		return c->page->kind == KIND_HTML ? app_redirect(c, "/setup") :
+		    401;
 
 	if (req_cookie(cookies, AUTH_SESSION_COOKIE, c->token,
 	    sizeof c->token) == 0) {
@@ -429,8 +626,18 @@ prepare(struct app_ctx *c)
 			    "again and repeat the action.");
 			return 403;
 		}
+		/* Back to the page asked for after sign-in, when it is one
+		 * of the console's own (never a URL from the request). */
+		if (strcmp(c->path, "/") != 0 && app_local_path(c->path)) {
+			char to[64 + sizeof c->path];
+			snprintf(to, sizeof to, "/login?next=%s", c->path);
+			return app_redirect(c, to);
+		}
 		return app_redirect(c, "/login");
 	}
+	if (c->page->access == ACCESS_READ && !c->signed_in &&
+	    (rc = bearer_check(c)) != 0)
+		return rc;
 	if (!c->signed_in) {
 		if (req_cookie(cookies, AUTH_CSRF_COOKIE, c->anon_csrf,
 		    sizeof c->anon_csrf) != 0 || !auth_token_valid(c->anon_csrf)) {
@@ -443,8 +650,25 @@ prepare(struct app_ctx *c)
 		}
 	}
 
-	if (!c->post)
+	if (!c->post) {
+		if ((rc = read_query(c)) != 0)
+			return rc;
+		/* The one-time notice: on the HTML page a redirect lands on. */
+		if (c->signed_in && !c->head && c->page->kind == KIND_HTML &&
+		    c->sess.has_notice) {
+			snprintf(c->notice, sizeof c->notice, "%s",
+			    c->sess.notice);
+			if (auth_notice_take(c->token, &c->sess,
+			    c->notice_secret) != 0)
+				return 500;
+		}
 		return 0;
+	}
+	if (query && *query) {
+		app_error_message(c, "A form is sent to an address without "
+		    "parameters.");
+		return 400;
+	}
 	if (!origin_ok(c->r)) {
 		app_audit(c, "refused: cross-origin request");
 		app_error_message(c, "The request did not come from this "
@@ -461,7 +685,7 @@ prepare(struct app_ctx *c)
 		app_error_message(c, req_perr_string(rc));
 		return 400;
 	}
-	if ((rc = validate_fields(c)) != 0)
+	if ((rc = validate_fields(c, c->page->fields, 0)) != 0)
 		return rc;
 	if (c->valid[F_CSRF] == NULL || page_csrf(c)[0] == '\0' ||
 	    !util_ct_equal(c->valid[F_CSRF], page_csrf(c))) {
@@ -479,9 +703,10 @@ put(struct app_ctx *c, const char *s, size_t n)
 	FCGX_PutStr(s, (int)n, c->r->out);
 }
 
-/* Write the status line, our headers and the body. */
+/* Write the status line, our headers and the body (of type ctype). */
 static void
-respond(struct app_ctx *c, int status, const char *body, size_t blen)
+respond(struct app_ctx *c, int status, const char *ctype, const char *body,
+    size_t blen)
 {
 	struct buf h = { 0 };
 
@@ -493,16 +718,22 @@ respond(struct app_ctx *c, int status, const char *body, size_t blen)
 		    (c->page->methods & APP_POST) ?
 		    (c->page->methods & APP_GET ? "GET, HEAD, POST" : "POST") :
 		    "GET, HEAD");
+	if (status == 401)
+		buf_addf(&h, "WWW-Authenticate: Bearer realm=\"connector\"\r\n");
+	if (status == 200 && c->accel[0])
+		buf_addf(&h, "X-Accel-Redirect: %s\r\n"
+		    "Content-Disposition: %s\r\n", c->accel, c->disposition);
 	if (c->cookies.len)
 		buf_add(&h, c->cookies.data, c->cookies.len);
 	if (c->new_anon_csrf && !c->signed_in)
 		buf_addf(&h, "Set-Cookie: %s=%s; Path=/; Secure; HttpOnly; "
 		    "SameSite=Strict\r\n", AUTH_CSRF_COOKIE, c->anon_csrf);
-	buf_addf(&h, "X-Connector-User: %s\r\n", c->signed_in ? "admin" : "-");
+	buf_addf(&h, "X-Connector-User: %s\r\n", c->signed_in ? "admin" :
+	    c->bearer ? "api-token" : "-");
 	if (c->audit[0])
 		buf_addf(&h, "X-Connector-Audit: %s\r\n", c->audit);
-	buf_addf(&h, "Content-Type: text/html; charset=utf-8\r\n"
-	    "Content-Length: %zu\r\n\r\n", blen);
+	buf_addf(&h, "Content-Type: %s\r\n"
+	    "Content-Length: %zu\r\n\r\n", ctype, blen);
 	put(c, h.data, h.len);
 	if (blen && !c->head)
 		put(c, body, blen);
@@ -520,6 +751,8 @@ layout_data(struct app_ctx *c)
 	hdf_set_value(c->hdf, "Layout.program", cfg.prog ? cfg.prog->name : "");
 	hdf_set_int_value(c->hdf, "Layout.signed_in", c->signed_in);
 	hdf_set_value(c->hdf, "Layout.csrf", page_csrf(c));
+	if (c->notice[0])
+		hdf_set_value(c->hdf, "Layout.notice", c->notice);
 }
 
 /* Render the error page for status into out, falling back to plain text. */
@@ -540,15 +773,78 @@ render_error(struct app_ctx *c, int status, struct buf *out)
 	}
 }
 
+/*
+ * The error answer: the error page, or for a page that answers data, its
+ * own format (JSON: {"error": ...}; else plain text) and nothing else.
+ */
 static void
 error_page(struct app_ctx *c, int status)
 {
 	struct buf out = { 0 };
+	enum app_kind kind = c->page ? c->page->kind : KIND_HTML;
 
 	c->location[0] = '\0';
+	c->accel[0] = '\0';
+	if (kind == KIND_JSON) {
+		json_t *e = json_pack("{s:i, s:s}", "status", status, "error",
+		    c->errmsg[0] ? c->errmsg : status_text(status));
+		char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
+		respond(c, status, "application/json", s ? s : "{}",
+		    s ? strlen(s) : 2);
+		free(s);
+		json_decref(e);
+		return;
+	}
+	if (kind != KIND_HTML) {
+		buf_addf(&out, "%d %s\n", status, status_text(status));
+		respond(c, status, "text/plain; charset=utf-8", out.data,
+		    out.len);
+		buf_free(&out);
+		return;
+	}
 	render_error(c, status, &out);
-	respond(c, status, out.data, out.len);
+	respond(c, status, HTML_TYPE, out.data, out.len);
 	buf_free(&out);
+}
+
+/* Answer a data page's 200: JSON, Prometheus text or a download. */
+static void
+answer_data(struct app_ctx *c)
+{
+	char *s;
+
+	switch (c->page->kind) {
+	case KIND_JSON:
+		if ((s = json_dumps(c->json, JSON_COMPACT)) == NULL) {
+			error_page(c, 500);
+			return;
+		}
+		respond(c, 200, "application/json", s, strlen(s));
+		free(s);
+		break;
+	case KIND_PROM:
+		respond(c, 200, "text/plain; version=0.0.4; charset=utf-8",
+		    c->text.data ? c->text.data : "", c->text.len);
+		break;
+	case KIND_DOWNLOAD:
+		respond(c, 200, c->dl_ctype, "", 0);
+		break;
+	default:
+		error_page(c, 500);
+	}
+}
+
+/* 1 when the handler's 200 has an answer of the page's kind. */
+static int
+answer_ready(struct app_ctx *c)
+{
+	switch (c->page->kind) {
+	case KIND_HTML: return c->tpl != NULL;
+	case KIND_JSON: return c->json != NULL;
+	case KIND_PROM: return c->text.len > 0;
+	case KIND_DOWNLOAD: return c->accel[0] != '\0';
+	}
+	return 0;
 }
 
 /*
@@ -611,18 +907,20 @@ handle(FCGX_Request *r)
 	status = prepare(&c);
 	if (status == 0) {
 		status = c.page->handler(&c);
-		if (status == 200 && c.tpl == NULL)
+		if (status == 200 && !answer_ready(&c))
 			status = 500;
 	}
 	/* A handler may answer 4xx with its own page (a form with errors). */
-	if (status == 200 || (status >= 400 && status < 500 && c.tpl)) {
+	if (status == 200 && c.page->kind != KIND_HTML)
+		answer_data(&c);
+	else if (status == 200 || (status >= 400 && status < 500 && c.tpl)) {
 		layout_data(&c);
 		if (view_render(c.tpl, c.hdf, &out) == 0)
-			respond(&c, status, out.data, out.len);
+			respond(&c, status, HTML_TYPE, out.data, out.len);
 		else
 			error_page(&c, 500);
 	} else if (status == 302 || status == 303)
-		respond(&c, status, "", 0);
+		respond(&c, status, HTML_TYPE, "", 0);
 	else {
 		if (status == 500)
 			log_err("%s %s: internal error", c.post ? "POST" : "GET",
@@ -640,6 +938,10 @@ handle(FCGX_Request *r)
 		free(c.body);
 	}
 	util_wipe(c.token, sizeof c.token);
+	util_wipe(c.notice_secret, sizeof c.notice_secret);
+	util_wipe(c.sess.notice_sealed, sizeof c.sess.notice_sealed);
+	json_decref(c.json);
+	buf_free(&c.text);
 	hdf_destroy(&c.hdf);
 }
 

@@ -9,8 +9,10 @@
     <div class="field<?cs if:Page.error_code ?> invalid<?cs /if ?>">
       <label for="code">Setup code</label>
       <input id="code" name="code" autocomplete="off" spellcheck="false"
-        autocapitalize="characters" maxlength="32" required autofocus
+        autocapitalize="characters" maxlength="32" required<?cs
+        if:!Page.code ?> autofocus<?cs /if ?>
         placeholder="XXXX-XXXX-XXXX-XXXX"<?cs
+        if:Page.code ?> value="<?cs var:Page.code ?>"<?cs /if ?><?cs
         if:Page.error_code ?> aria-describedby="code-error"<?cs /if ?>><?cs
       if:Page.error_code ?>
       <p class="error" id="code-error"><?cs var:Page.error_code ?></p><?cs
@@ -20,7 +22,8 @@
     <div class="field<?cs if:Page.error_password ?> invalid<?cs /if ?>">
       <label for="password">Connector password</label>
       <input id="password" type="password" name="password"
-        autocomplete="new-password" minlength="12" maxlength="1024" required>
+        autocomplete="new-password" minlength="12" maxlength="1024" required<?cs
+        if:Page.code ?> autofocus<?cs /if ?>>
       <p class="help">At least 12 characters. A few unrelated words make a
       strong password that is easy to type; there are no other rules.</p>
     </div>
