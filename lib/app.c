@@ -453,13 +453,11 @@ read_body(struct app_ctx *c, size_t *len)
 }
 
 /*
- * Check every parsed field against the page's list (mask: its form fields,
- * or its query fields when query is set) and the field table; fills
- * c->valid.  A query parameter is never soft: a bad one is a 400.
- * Returns 0 or 400 with a message.
+ * Check every parsed form field against the page's list and the field
+ * table; fills c->valid.  Returns 0 or 400 with a message.
  */
 static int
-validate_fields(struct app_ctx *c, uint64_t mask, int query)
+validate_fields(struct app_ctx *c)
 {
 	for (size_t i = 0; i < c->fields.n; i++) {
 		const struct req_field *f = &c->fields.f[i];
@@ -467,23 +465,15 @@ validate_fields(struct app_ctx *c, uint64_t mask, int query)
 		const struct valid_field *vf;
 		int rc;
 
-		if (id < 0 || !(mask & FIELD(id)) ||
+		if (id < 0 || !(c->page->fields & FIELD(id)) ||
 		    (f->filename != NULL) != (valid_fields[id].type ==
 		    VT_FILE)) {
-			app_error_message(c, query ? "The address has a "
-			    "parameter this page does not accept." :
-			    "The form sent a field this page does not accept.");
+			app_error_message(c, "The form sent a field this page "
+			    "does not accept.");
 			return 400;
 		}
 		vf = &valid_fields[id];
 		rc = valid_value(vf->type, f->value, f->value_len, vf->maxlen);
-		if (rc != 0 && query) {
-			char msg[300];
-			snprintf(msg, sizeof msg, "The address has a value "
-			    "that is not valid for %s.", vf->label);
-			app_error_message(c, msg);
-			return 400;
-		}
 		if (vf->soft && vf->type != VT_FILE)
 			c->raw[id] = f->value;
 		if (rc != 0 && vf->soft) {
@@ -556,24 +546,64 @@ bearer_check(struct app_ctx *c)
 }
 
 /*
- * Parse the query string of a GET or HEAD and check it against the page's
- * query fields: unknown, repeated or malformed parameters are a 400 before
- * the handler runs.  Returns 0 or 400.
+ * Parse query string qs (NULL or "" for none) into fs and check every
+ * parameter against mask (a page's query fields) and the field table:
+ * unknown, repeated or malformed parameters, or a value its type refuses,
+ * are a 400 with a sentence in why.  A query parameter is never soft.
+ * Returns 0 or 400; fs is the caller's to free either way.
  */
+int
+app_query_parse(const char *qs, uint64_t mask, struct req_fields *fs,
+    char *why, size_t whylen)
+{
+	int rc;
+
+	if (qs == NULL || *qs == '\0')
+		return 0;
+	if ((rc = req_parse_urlencoded(qs, strlen(qs), &req_default_limits,
+	    fs)) != 0) {
+		snprintf(why, whylen, "%s", req_perr_string(rc));
+		return 400;
+	}
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct req_field *f = &fs->f[i];
+		int id = valid_field_lookup(f->name);
+		const struct valid_field *vf;
+
+		if (id < 0 || !(mask & FIELD(id)) ||
+		    valid_fields[id].type == VT_FILE) {
+			snprintf(why, whylen, "The address has a parameter "
+			    "this page does not accept.");
+			return 400;
+		}
+		vf = &valid_fields[id];
+		if (valid_value(vf->type, f->value, f->value_len,
+		    vf->maxlen) != 0) {
+			snprintf(why, whylen, "The address has a value that "
+			    "is not valid for %s: %s.", vf->label,
+			    valid_type_hint(vf->type));
+			return 400;
+		}
+	}
+	return 0;
+}
+
+/* The query of a GET or HEAD into c->valid (app_query_parse); 0 or 400. */
 static int
 read_query(struct app_ctx *c)
 {
-	const char *q = FCGX_GetParam("QUERY_STRING", c->r->envp);
 	int rc;
 
-	if (q == NULL || *q == '\0')
-		return 0;
-	if ((rc = req_parse_urlencoded(q, strlen(q), &req_default_limits,
-	    &c->fields)) != 0) {
-		app_error_message(c, req_perr_string(rc));
-		return 400;
+	rc = app_query_parse(FCGX_GetParam("QUERY_STRING", c->r->envp),
+	    c->page->query, &c->fields, c->errmsg, sizeof c->errmsg);
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < c->fields.n; i++) {
+		int id = valid_field_lookup(c->fields.f[i].name);
+		c->valid[id] = c->fields.f[i].value;
+		c->valid_len[id] = c->fields.f[i].value_len;
 	}
-	return validate_fields(c, c->page->query, 1);
+	return 0;
 }
 
 /* Run the checks before the handler; 0 to go on, else a status. */
@@ -685,7 +715,7 @@ prepare(struct app_ctx *c)
 		app_error_message(c, req_perr_string(rc));
 		return 400;
 	}
-	if ((rc = validate_fields(c, c->page->fields, 0)) != 0)
+	if ((rc = validate_fields(c)) != 0)
 		return rc;
 	if (c->valid[F_CSRF] == NULL || page_csrf(c)[0] == '\0' ||
 	    !util_ct_equal(c->valid[F_CSRF], page_csrf(c))) {

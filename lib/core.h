@@ -220,6 +220,8 @@ struct buf *app_text(struct app_ctx *c);
 int app_download(struct app_ctx *c, const char *internal_path,
     const char *filename, const char *content_type);
 int app_local_path(const char *path);
+int app_query_parse(const char *qs, uint64_t mask, struct req_fields *fs,
+    char *why, size_t whylen);
 void app_audit(struct app_ctx *c, const char *action);
 int app_start_session(struct app_ctx *c);
 int app_end_session(struct app_ctx *c);
