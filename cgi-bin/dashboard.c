@@ -7,11 +7,17 @@
  *   /metrics     Prometheus text exposition
  *
  * Nothing secret is in either: no names, addresses or credentials.
+ *
+ *   /download?file=NAME  a file the connector prepared for the
+ *                        administrator (var/lib/connector/bundles), sent
+ *                        by nginx (X-Accel-Redirect), never by this program
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -108,13 +114,18 @@ static int
 status_read(struct status *s)
 {
 	char id[SECRET_KEY_ID_LEN + 1];
+	struct buf at = { 0 };
 	struct auth_admin a;
 	time_t created = 0;
 
 	memset(s, 0, sizeof *s);
 	if (auth_admin_get(&a) != 0)
 		return 500;
-	s->registered = reg_registered();
+	/* Read here, not through lib/registration.c: this program stays
+	 * free of the outbound clients (and their memory). */
+	if (db_setting_get(REG_AT, &at) == 0 && at.len > 0)
+		s->registered = 1;
+	buf_free(&at);
 	s->locked = a.locked;
 	s->failed = a.failed_count;
 	s->key_age = -1;
@@ -170,12 +181,55 @@ api_metrics(struct app_ctx *c)
 	return 200;
 }
 
+/* The type a download is sent as, by the end of its name. */
+static const char *
+download_type(const char *name)
+{
+	static const struct { const char *end, *type; } types[] = {
+		{ ".tar.gz", "application/gzip" }, { ".tgz", "application/gzip" },
+		{ ".zip", "application/zip" }, { ".json", "application/json" },
+		{ ".txt", "text/plain" }, { ".log", "text/plain" },
+	};
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+		size_t e = strlen(types[i].end);
+		if (n > e && strcmp(name + n - e, types[i].end) == 0)
+			return types[i].type;
+	}
+	return "application/octet-stream";
+}
+
+static int
+page_download(struct app_ctx *c)
+{
+	const char *name = app_field(c, F_FILE_NAME);
+	char path[4200];
+	struct stat st;
+
+	if (name == NULL) {
+		app_error_message(c, "Name the file to download.");
+		return 400;
+	}
+	/* Only regular files the connector put there; a link is refused. */
+	snprintf(path, sizeof path, "%s/%s", paths_get(PATH_BUNDLES), name);
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		app_error_message(c, "There is no such file: it may have been "
+		    "removed. Prepare it again.");
+		return 404;
+	}
+	app_audit(c, "download");
+	return app_download(c, name, name, download_type(name));
+}
+
 static const struct app_page pages[] = {
 	{ "/", APP_GET, 0, ACCESS_SESSION, page_dashboard },
 	{ "/api/status", APP_GET, 0, ACCESS_READ, api_status,
 	  .kind = KIND_JSON },
 	{ "/metrics", APP_GET, 0, ACCESS_READ, api_metrics,
 	  .kind = KIND_PROM },
+	{ "/download", APP_GET, 0, ACCESS_SESSION, page_download,
+	  .query = FIELD(F_FILE_NAME), .kind = KIND_DOWNLOAD },
 };
 
 int

@@ -87,6 +87,7 @@ enum valid_type {
 	VT_FILE,	/* a file part of a multipart form */
 	VT_LOCAL_PATH,	/* /[a-z0-9/-], no "//": a page of the console */
 	VT_NUMBER,	/* a positive decimal number, no leading zero */
+	VT_FILE_NAME,	/* [A-Za-z0-9._-], not starting with '.' */
 };
 
 enum field_id {
@@ -113,6 +114,7 @@ enum field_id {
 	F_NEXT,
 	F_TOKEN_NAME,
 	F_TOKEN_ID,
+	F_FILE_NAME,
 	F__MAX
 };
 

@@ -50,6 +50,7 @@ const struct valid_field valid_fields[F__MAX] = {
 	[F_TOKEN_NAME] = { "token_name", VT_TEXT, AUTH_API_NAME_MAX,
 	    "Token name", 1 },
 	[F_TOKEN_ID] = { "token", VT_NUMBER, 18, "API token" },
+	[F_FILE_NAME] = { "file", VT_FILE_NAME, 100, "File name" },
 };
 
 /* The index of the field called name, or -1. */
@@ -230,6 +231,9 @@ valid_value(enum valid_type type, const char *v, size_t len, size_t maxlen)
 	case VT_NUMBER:
 		return len && v[0] != '0' && all_in(v, len, DIGITS) ? 0 :
 		    CONN_EINVAL;
+	case VT_FILE_NAME:
+		return len && v[0] != '.' && all_in(v, len, UPPER LOWER DIGITS
+		    "._-") ? 0 : CONN_EINVAL;
 	case VT_FILE:
 		return 0;
 	}
@@ -284,6 +288,8 @@ valid_type_hint(enum valid_type type)
 		return "a page of this console, such as /keys";
 	case VT_NUMBER:
 		return "a number";
+	case VT_FILE_NAME:
+		return "a file name of letters, digits, '.', '_' and '-'";
 	case VT_FILE:
 		return "a file";
 	}
