@@ -411,7 +411,7 @@ TEST(type_hints_present)
 	    VT_TEXT, VT_HOSTNAME, VT_IPV4, VT_PORT, VT_WORD, VT_HOST,
 	    VT_HOST_PORT, VT_DOMAIN_USER, VT_REGION, VT_ACCESS_KEY, VT_SECRET,
 	    VT_THUMBPRINT, VT_HOST_LIST, VT_PROXY_USER, VT_FILE,
-	    VT_LOCAL_PATH, VT_NUMBER };
+	    VT_LOCAL_PATH, VT_NUMBER, VT_FILE_NAME };
 
 	for (size_t i = 0; i < NELEM(t); i++)
 		CHECK(strlen(valid_type_hint(t[i])) > 0);
@@ -607,6 +607,18 @@ TEST(number_good_and_bad)
 	CHECK(vv(VT_NUMBER, "") != 0);
 }
 
+TEST(file_name_good_and_bad)
+{
+	static const char *const bad[] = {
+		"", ".hidden", "..", "../state.db", "a/b", "a\\b", "a b",
+		"a%2Fb", "\xc3\xa9.txt",
+	};
+
+	CHECK(vv(VT_FILE_NAME, "bundle-2026-12-02_1.tar.gz") == 0);
+	for (size_t i = 0; i < NELEM(bad); i++)
+		CHECK(vv(VT_FILE_NAME, bad[i]) != 0);
+}
+
 /* app_query_parse over qs with mask; its status, fs freed. */
 static int
 query(const char *qs, uint64_t mask, char *why, size_t whylen)
@@ -745,6 +757,7 @@ main(void)
 	RUN(local_path_good);
 	RUN(local_path_bad_other_hosts_and_shapes);
 	RUN(number_good_and_bad);
+	RUN(file_name_good_and_bad);
 	RUN(query_known_fields_ok);
 	RUN(query_bad_unknown_parameter);
 	RUN(query_bad_field_not_in_page_mask);
