@@ -668,7 +668,7 @@ prepare(struct app_ctx *c)
 	if (c->page->access == ACCESS_READ && !c->signed_in &&
 	    (rc = bearer_check(c)) != 0)
 		return rc;
-	if (!c->signed_in) {
+	if (!c->signed_in && c->page->kind == KIND_HTML) {
 		if (req_cookie(cookies, AUTH_CSRF_COOKIE, c->anon_csrf,
 		    sizeof c->anon_csrf) != 0 || !auth_token_valid(c->anon_csrf)) {
 			c->anon_csrf[0] = '\0';
@@ -695,8 +695,9 @@ prepare(struct app_ctx *c)
 		return 0;
 	}
 	if (query && *query) {
-		app_error_message(c, "A form is sent to an address without "
-		    "parameters.");
+		app_error_message(c, "The form was sent to an address with "
+		    "parameters, which this console's forms never do. Reload "
+		    "the page and try again.");
 		return 400;
 	}
 	if (!origin_ok(c->r)) {
