@@ -959,6 +959,8 @@ handle(FCGX_Request *r)
 		error_page(&c, status);
 	}
 	db_rollback();	/* a handler never leaves a transaction open */
+	if (c.notice_secret[0] && out.data)	/* the page showed a token */
+		util_wipe(out.data, out.cap);
 	buf_free(&out);
 	buf_free(&c.cookies);
 	req_fields_free(&c.fields);
