@@ -1,11 +1,25 @@
 /*
  * dashboard — /: the connector at a glance: its name, address, version,
- * registration state and recent sign-in activity.
+ * registration state and recent sign-in activity; and the same state for
+ * monitoring, read-only, with the session or an API token:
+ *
+ *   /api/status  JSON
+ *   /metrics     Prometheus text exposition
+ *
+ * Nothing secret is in either: no names, addresses or credentials.
+ *
+ *   /download?file=NAME  a file the connector prepared for the
+ *                        administrator (var/lib/connector/bundles), sent
+ *                        by nginx (X-Accel-Redirect), never by this program
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sys/stat.h>
+
+#include <jansson.h>
 
 #include "../lib/core.h"
 #include "../lib/domain.h"
@@ -88,8 +102,134 @@ page_dashboard(struct app_ctx *c)
 	return 200;
 }
 
+/* What monitoring reads. */
+struct status {
+	int registered;
+	int locked;
+	int failed;		/* consecutive failed sign-ins */
+	long long key_age;	/* seconds; -1 when there is no key yet */
+};
+
+static int
+status_read(struct status *s)
+{
+	char id[SECRET_KEY_ID_LEN + 1];
+	struct buf at = { 0 };
+	struct auth_admin a;
+	time_t created = 0;
+
+	memset(s, 0, sizeof *s);
+	if (auth_admin_get(&a) != 0)
+		return 500;
+	/* Read here, not through lib/registration.c: this program stays
+	 * free of the outbound clients (and their memory). */
+	if (db_setting_get(REG_AT, &at) == 0 && at.len > 0)
+		s->registered = 1;
+	buf_free(&at);
+	s->locked = a.locked;
+	s->failed = a.failed_count;
+	s->key_age = -1;
+	if (secret_current_key(id, &created) == 0 && created > 0)
+		s->key_age = util_now() > created ? util_now() - created : 0;
+	return 0;
+}
+
+static int
+api_status(struct app_ctx *c)
+{
+	struct status s;
+
+	if (status_read(&s) != 0)
+		return 500;
+	return app_json(c, json_pack("{s:s, s:b, s:b, s:i, s:o}",
+	    "version", CONNECTOR_VERSION,
+	    "registered", s.registered,
+	    "console_locked", s.locked,
+	    "failed_sign_ins", s.failed,
+	    "encryption_key_age_seconds", s.key_age < 0 ? json_null() :
+	    json_integer(s.key_age)));
+}
+
+/* One metric with its HELP and TYPE lines. */
+static void
+metric(struct buf *b, const char *name, const char *help, const char *labels,
+    long long value)
+{
+	buf_addf(b, "# HELP %s %s\n# TYPE %s gauge\n%s%s %lld\n", name, help,
+	    name, name, labels, value);
+}
+
+static int
+api_metrics(struct app_ctx *c)
+{
+	struct buf *b = app_text(c);
+	struct status s;
+
+	if (status_read(&s) != 0)
+		return 500;
+	metric(b, "connector_info", "The connector's version.",
+	    "{version=\"" CONNECTOR_VERSION "\"}", 1);
+	metric(b, "connector_registered", "1 when the connector is registered "
+	    "with vCenter and AWS.", "", s.registered);
+	metric(b, "connector_console_locked", "1 when the console is locked "
+	    "after too many failed sign-ins.", "", s.locked);
+	metric(b, "connector_failed_sign_ins", "Consecutive failed sign-ins "
+	    "to the console.", "", s.failed);
+	if (s.key_age >= 0)
+		metric(b, "connector_encryption_key_age_seconds", "Age of the "
+		    "connector encryption key.", "", s.key_age);
+	return 200;
+}
+
+/* The type a download is sent as, by the end of its name. */
+static const char *
+download_type(const char *name)
+{
+	static const struct { const char *end, *type; } types[] = {
+		{ ".tar.gz", "application/gzip" }, { ".tgz", "application/gzip" },
+		{ ".zip", "application/zip" }, { ".json", "application/json" },
+		{ ".txt", "text/plain" }, { ".log", "text/plain" },
+	};
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+		size_t e = strlen(types[i].end);
+		if (n > e && strcmp(name + n - e, types[i].end) == 0)
+			return types[i].type;
+	}
+	return "application/octet-stream";
+}
+
+static int
+page_download(struct app_ctx *c)
+{
+	const char *name = app_field(c, F_FILE_NAME);
+	char path[4200];
+	struct stat st;
+
+	if (name == NULL) {
+		app_error_message(c, "Name the file to download.");
+		return 400;
+	}
+	/* Only regular files the connector put there; a link is refused. */
+	snprintf(path, sizeof path, "%s/%s", paths_get(PATH_BUNDLES), name);
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		app_error_message(c, "There is no such file: it may have been "
+		    "removed. Prepare it again.");
+		return 404;
+	}
+	app_audit(c, "download");
+	return app_download(c, name, name, download_type(name));
+}
+
 static const struct app_page pages[] = {
 	{ "/", APP_GET, 0, ACCESS_SESSION, page_dashboard },
+	{ "/api/status", APP_GET, 0, ACCESS_READ, api_status,
+	  .kind = KIND_JSON },
+	{ "/metrics", APP_GET, 0, ACCESS_READ, api_metrics,
+	  .kind = KIND_PROM },
+	{ "/download", APP_GET, 0, ACCESS_SESSION, page_download,
+	  .query = FIELD(F_FILE_NAME), .kind = KIND_DOWNLOAD },
 };
 
 int

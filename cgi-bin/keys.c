@@ -52,7 +52,7 @@ static int
 page_encryption(struct app_ctx *c)
 {
 	const char *pw = app_field(c, F_PASSWORD);
-	char id[SECRET_KEY_ID_LEN + 1];
+	char id[SECRET_KEY_ID_LEN + 1], msg[AUTH_NOTICE_MAX];
 	int rc;
 
 	if ((rc = keys_page(c)) != 200)
@@ -81,9 +81,9 @@ page_encryption(struct app_ctx *c)
 	}
 	log_info("encryption key rotated; key %s in use", id);
 	app_audit(c, "rotate encryption key: ok");
-	keys_page(c);
-	app_set(c, "rotated", id);
-	return 200;
+	snprintf(msg, sizeof msg, "Rotated. Every stored credential is now "
+	    "encrypted with key %s; the old key is deleted.", id);
+	return app_redirect_notice(c, "/keys", msg);
 }
 
 static int

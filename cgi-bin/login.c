@@ -4,7 +4,11 @@
  * password is refused too) until the password is reset from the VM
  * console.  Repeated attempts from one address are slowed down by nginx
  * (limit_req on POST /login), which queues them without holding a worker.
+ * A sign-in returns to the page that asked for it (?next=, carried through
+ * the form), only when that is one of the console's own pages.
  */
+
+#include <string.h>
 
 #include "../lib/core.h"
 #include "../lib/domain.h"
@@ -13,9 +17,14 @@ static int
 page_login(struct app_ctx *c)
 {
 	const char *pw = app_field(c, F_PASSWORD);
+	const char *next = app_field(c, F_NEXT);
 	int rc;
 
 	app_template(c, "login.cs", "Sign in");
+	if (!app_local_path(next))
+		next = NULL;
+	if (next != NULL && strcmp(next, "/") != 0)
+		app_set(c, "next", next);
 	if (!app_is_post(c)) {
 		struct auth_admin a;
 		if (auth_admin_get(&a) == 0 && a.locked)
@@ -27,7 +36,7 @@ page_login(struct app_ctx *c)
 		if (app_start_session(c) != 0)
 			return 500;
 		app_audit(c, "login");
-		return app_redirect(c, "/");
+		return app_redirect(c, next ? next : "/");
 	}
 	if (rc == CONN_ELOCKED) {
 		app_set(c, "locked", "1");
@@ -51,8 +60,9 @@ page_logout(struct app_ctx *c)
 }
 
 static const struct app_page pages[] = {
-	{ "/login", APP_GET | APP_POST, FIELD(F_CSRF) | FIELD(F_PASSWORD),
-	  ACCESS_ANON, page_login },
+	{ "/login", APP_GET | APP_POST,
+	  FIELD(F_CSRF) | FIELD(F_PASSWORD) | FIELD(F_NEXT),
+	  ACCESS_ANON, page_login, .query = FIELD(F_NEXT) },
 	{ "/logout", APP_POST, FIELD(F_CSRF), ACCESS_SESSION, page_logout },
 };
 

@@ -27,6 +27,8 @@ page_setup(struct app_ctx *c)
 		app_audit(c, "setup refused: wrong code");
 		return 403;
 	}
+	/* The right code comes back: only the password is to type again. */
+	app_set(c, "code", code);
 	if ((problem = auth_password_problem(pw, app_field(c, F_PASSWORD2)))) {
 		app_set_field_error(c, F_PASSWORD, problem);
 		app_audit(c, "setup refused: password policy");

@@ -1,7 +1,6 @@
 /*
- * app.c — the life of a console program: a small prefork master that binds
- * or inherits its FastCGI socket and keeps N single-threaded workers alive,
- * and the request lifecycle every worker runs:
+ * app.c — the request lifecycle every worker of a console program runs (the
+ * prefork master that keeps the workers alive is lib/master.c):
  *
  *   page lookup → method → claim state → session → (POST: Origin → body
  *   parse → field table validation → CSRF token) → handler → template /
@@ -11,27 +10,25 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
 #include <ClearSilver/ClearSilver.h>
+#include <jansson.h>
 
 #include "core.h"
 #include "domain.h"
+#include "master.h"
 
-#define APP_MAX_WORKERS 64
+#define APP_MAX_WORKERS 64	/* a bound on --workers */
 #define APP_MAX_ORIGINS 8
+#define HTML_TYPE "text/html; charset=utf-8"
 
 struct app_ctx {
 	FCGX_Request *r;
@@ -49,16 +46,32 @@ struct app_ctx {
 	char *body;
 	size_t body_len;	/* bytes allocated for body, for wiping */
 	int signed_in;
+	int bearer;		/* a read-only API request with a valid token */
 	char token[AUTH_TOKEN_LEN + 1];	/* session cookie value */
 	struct auth_session sess;
 	char anon_csrf[AUTH_TOKEN_LEN + 1];
 	int new_anon_csrf;
 	HDF *hdf;
 	const char *tpl;
-	char location[512];
+	char location[640];
 	char audit[128];
 	char errmsg[512];
 	struct buf cookies;		/* Set-Cookie header lines */
+	char notice[AUTH_NOTICE_MAX];	/* one-time notice being shown */
+	char notice_secret[AUTH_TOKEN_LEN + 1];	/* shown once with it */
+	json_t *json;			/* KIND_JSON answer */
+	struct buf text;		/* KIND_PROM answer */
+	char accel[512];		/* KIND_DOWNLOAD: X-Accel-Redirect */
+	char disposition[160];		/*   Content-Disposition */
+	char dl_ctype[64];		/*   Content-Type */
+};
+
+/* Where nginx serves downloads from (an internal location). */
+#define APP_DOWNLOAD_PREFIX "/_download/"
+
+/* The pages a sign-in may return to (?next=), besides "/". */
+static const char *const local_pages[] = {
+	"/register", "/keys", "/settings",
 };
 
 /* Per-process configuration, read once when a worker starts. */
@@ -70,8 +83,6 @@ static struct {
 	char fingerprint[128];
 } cfg;
 
-static volatile sig_atomic_t stopping;
-
 static int worker_config(void);
 
 static const char *
@@ -82,6 +93,7 @@ status_text(int status)
 	case 302: return "Found";
 	case 303: return "See Other";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
@@ -247,6 +259,119 @@ app_redirect(struct app_ctx *c, const char *path)
 	return c->post ? 303 : 302;
 }
 
+/*
+ * Redirect to path and show msg (constant text chosen by the code) once on
+ * the page it lands on: the notice is kept with the session, server-side,
+ * and gone after it has been shown.  Without a session, a plain redirect.
+ * Returns 302/303, or 500 when the notice cannot be stored.
+ */
+int
+app_redirect_notice(struct app_ctx *c, const char *path, const char *msg)
+{
+	return app_redirect_secret(c, path, msg, NULL);
+}
+
+/*
+ * The same, with a token (one of ours, 43 characters) to show once beside
+ * the notice, for the landing page's handler (app_notice_secret).  It is
+ * kept sealed with the session's cookie token, never in a URL or a log.
+ */
+int
+app_redirect_secret(struct app_ctx *c, const char *path, const char *msg,
+    const char *secret)
+{
+	if (c->signed_in && auth_notice_set(c->token, msg, secret) != 0)
+		return 500;
+	return app_redirect(c, path);
+}
+
+/* The token shown once with this page's notice, or NULL. */
+const char *
+app_notice_secret(struct app_ctx *c)
+{
+	return c->notice_secret[0] ? c->notice_secret : NULL;
+}
+
+/* A KIND_JSON page's answer; takes the reference to root.  Returns 200. */
+int
+app_json(struct app_ctx *c, json_t *root)
+{
+	json_decref(c->json);
+	c->json = root;
+	return root ? 200 : 500;
+}
+
+/* The body of a KIND_PROM page's answer, for the handler to fill. */
+struct buf *
+app_text(struct app_ctx *c)
+{
+	return &c->text;
+}
+
+/* 1 when s is 1 to max characters of [A-Za-z0-9._-], not starting '.'. */
+static int
+safe_name(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= max && s[0] != '.' && strspn(s,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	    "._-") == n;
+}
+
+/*
+ * A KIND_DOWNLOAD page's answer: nginx sends the file internal_path (one
+ * or more safe names joined by '/', relative to the instance's downloads
+ * directory) as filename (a safe name), typed content_type (constant text
+ * chosen by the code).  The program never streams the file itself.
+ * Returns 200, or 500 when a name is not safe.
+ */
+int
+app_download(struct app_ctx *c, const char *internal_path,
+    const char *filename, const char *content_type)
+{
+	char seg[128];
+	const char *p = internal_path, *slash;
+
+	if (!safe_name(filename, 100) || strspn(content_type,
+	    "abcdefghijklmnopqrstuvwxyz0123456789/.+-") !=
+	    strlen(content_type) || strlen(content_type) >= sizeof c->dl_ctype)
+		return 500;
+	do {
+		size_t n;
+		slash = strchr(p, '/');
+		n = slash ? (size_t)(slash - p) : strlen(p);
+		if (n >= sizeof seg)
+			return 500;
+		memcpy(seg, p, n);
+		seg[n] = '\0';
+		if (!safe_name(seg, sizeof seg - 1))
+			return 500;
+		p = slash + 1;
+	} while (slash);
+	if ((size_t)snprintf(c->accel, sizeof c->accel, "%s%s",
+	    APP_DOWNLOAD_PREFIX, internal_path) >= sizeof c->accel)
+		return 500;
+	snprintf(c->disposition, sizeof c->disposition,
+	    "attachment; filename=\"%s\"", filename);
+	snprintf(c->dl_ctype, sizeof c->dl_ctype, "%s", content_type);
+	return 200;
+}
+
+/* 1 when path is a console page a sign-in may return to. */
+int
+app_local_path(const char *path)
+{
+	if (path == NULL)
+		return 0;
+	if (strcmp(path, "/") == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof local_pages / sizeof local_pages[0]; i++)
+		if (strcmp(path, local_pages[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Name the action for the audit log (constant text chosen by the code). */
 void
 app_audit(struct app_ctx *c, const char *action)
@@ -360,8 +485,8 @@ read_body(struct app_ctx *c, size_t *len)
 }
 
 /*
- * Check every parsed field against the page's list and the field table;
- * fills c->valid.  Returns 0 or 400 with a message.
+ * Check every parsed form field against the page's list and the field
+ * table; fills c->valid.  Returns 0 or 400 with a message.
  */
 static int
 validate_fields(struct app_ctx *c)
@@ -420,12 +545,106 @@ page_csrf(struct app_ctx *c)
 	return c->signed_in ? c->sess.csrf : c->anon_csrf;
 }
 
+/*
+ * A read-only request without a session: it needs "Authorization: Bearer"
+ * with a valid API token, and is never a POST.  Returns 0 (c->bearer set),
+ * 401 (no data, not counted as a password failure), 405 or 500.
+ */
+static int
+bearer_check(struct app_ctx *c)
+{
+	const char *az = FCGX_GetParam("HTTP_AUTHORIZATION", c->r->envp);
+	long long id;
+	int rc;
+
+	if (c->post)
+		return 405;
+	if (az == NULL || strncasecmp(az, "Bearer ", 7) != 0) {
+		app_error_message(c, "Sign in, or send an API token from the "
+		    "Settings page as \"Authorization: Bearer\".");
+		return 401;
+	}
+	rc = auth_api_token_check(az + 7, &id);
+	if (rc == CONN_EDENIED) {
+		app_audit(c, "refused: unknown API token");
+		app_error_message(c, "This API token is not known: it may have "
+		    "been revoked. Create a new one on the Settings page.");
+		return 401;
+	}
+	if (rc != 0)
+		return 500;
+	c->bearer = 1;
+	return 0;
+}
+
+/*
+ * Parse query string qs (NULL or "" for none) into fs and check every
+ * parameter against mask (a page's query fields) and the field table:
+ * unknown, repeated or malformed parameters, or a value its type refuses,
+ * are a 400 with a sentence in why.  A query parameter is never soft.
+ * Returns 0 or 400; fs is the caller's to free either way.
+ */
+int
+app_query_parse(const char *qs, uint64_t mask, struct req_fields *fs,
+    char *why, size_t whylen)
+{
+	int rc;
+
+	if (qs == NULL || *qs == '\0')
+		return 0;
+	if ((rc = req_parse_urlencoded(qs, strlen(qs), &req_default_limits,
+	    fs)) != 0) {
+		snprintf(why, whylen, "%s", req_perr_string(rc));
+		return 400;
+	}
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct req_field *f = &fs->f[i];
+		int id = valid_field_lookup(f->name);
+		const struct valid_field *vf;
+
+		if (id < 0 || !(mask & FIELD(id)) ||
+		    valid_fields[id].type == VT_FILE) {
+			snprintf(why, whylen, "The address has a parameter "
+			    "this page does not accept.");
+			return 400;
+		}
+		vf = &valid_fields[id];
+		if (valid_value(vf->type, f->value, f->value_len,
+		    vf->maxlen) != 0) {
+			snprintf(why, whylen, "The address has a value that "
+			    "is not valid for %s: %s.", vf->label,
+			    valid_type_hint(vf->type));
+			return 400;
+		}
+	}
+	return 0;
+}
+
+/* The query of a GET or HEAD into c->valid (app_query_parse); 0 or 400. */
+static int
+read_query(struct app_ctx *c)
+{
+	int rc;
+
+	rc = app_query_parse(FCGX_GetParam("QUERY_STRING", c->r->envp),
+	    c->page->query, &c->fields, c->errmsg, sizeof c->errmsg);
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < c->fields.n; i++) {
+		int id = valid_field_lookup(c->fields.f[i].name);
+		c->valid[id] = c->fields.f[i].value;
+		c->valid_len[id] = c->fields.f[i].value_len;
+	}
+	return 0;
+}
+
 /* Run the checks before the handler; 0 to go on, else a status. */
 static int
 prepare(struct app_ctx *c)
 {
 	const char *method = FCGX_GetParam("REQUEST_METHOD", c->r->envp);
 	const char *cookies = FCGX_GetParam("HTTP_COOKIE", c->r->envp);
+	const char *query = FCGX_GetParam("QUERY_STRING", c->r->envp);
 	struct auth_admin admin;
 	size_t blen;
 	int rc;
@@ -452,7 +671,8 @@ prepare(struct app_ctx *c)
 	if (c->page->access == ACCESS_SETUP && admin.claimed)
 		return 404;
 	if (c->page->access != ACCESS_SETUP && !admin.claimed)
-		return app_redirect(c, "/setup");
+		return c->page->kind == KIND_HTML ? app_redirect(c, "/setup") :
+		    401;
 
 	if (req_cookie(cookies, AUTH_SESSION_COOKIE, c->token,
 	    sizeof c->token) == 0) {
@@ -468,9 +688,19 @@ prepare(struct app_ctx *c)
 			    "again and repeat the action.");
 			return 403;
 		}
+		/* Back to the page asked for after sign-in, when it is one
+		 * of the console's own (never a URL from the request). */
+		if (strcmp(c->path, "/") != 0 && app_local_path(c->path)) {
+			char to[64 + sizeof c->path];
+			snprintf(to, sizeof to, "/login?next=%s", c->path);
+			return app_redirect(c, to);
+		}
 		return app_redirect(c, "/login");
 	}
-	if (!c->signed_in) {
+	if (c->page->access == ACCESS_READ && !c->signed_in &&
+	    (rc = bearer_check(c)) != 0)
+		return rc;
+	if (!c->signed_in && c->page->kind == KIND_HTML) {
 		if (req_cookie(cookies, AUTH_CSRF_COOKIE, c->anon_csrf,
 		    sizeof c->anon_csrf) != 0 || !auth_token_valid(c->anon_csrf)) {
 			c->anon_csrf[0] = '\0';
@@ -482,8 +712,26 @@ prepare(struct app_ctx *c)
 		}
 	}
 
-	if (!c->post)
+	if (!c->post) {
+		if ((rc = read_query(c)) != 0)
+			return rc;
+		/* The one-time notice: on the HTML page a redirect lands on. */
+		if (c->signed_in && !c->head && c->page->kind == KIND_HTML &&
+		    c->sess.has_notice) {
+			snprintf(c->notice, sizeof c->notice, "%s",
+			    c->sess.notice);
+			if (auth_notice_take(c->token, &c->sess,
+			    c->notice_secret) != 0)
+				return 500;
+		}
 		return 0;
+	}
+	if (query && *query) {
+		app_error_message(c, "The form was sent to an address with "
+		    "parameters, which this console's forms never do. Reload "
+		    "the page and try again.");
+		return 400;
+	}
 	if (!origin_ok(c->r)) {
 		app_audit(c, "refused: cross-origin request");
 		app_error_message(c, "The request did not come from this "
@@ -518,9 +766,10 @@ put(struct app_ctx *c, const char *s, size_t n)
 	FCGX_PutStr(s, (int)n, c->r->out);
 }
 
-/* Write the status line, our headers and the body. */
+/* Write the status line, our headers and the body (of type ctype). */
 static void
-respond(struct app_ctx *c, int status, const char *body, size_t blen)
+respond(struct app_ctx *c, int status, const char *ctype, const char *body,
+    size_t blen)
 {
 	struct buf h = { 0 };
 
@@ -532,16 +781,22 @@ respond(struct app_ctx *c, int status, const char *body, size_t blen)
 		    (c->page->methods & APP_POST) ?
 		    (c->page->methods & APP_GET ? "GET, HEAD, POST" : "POST") :
 		    "GET, HEAD");
+	if (status == 401)
+		buf_addf(&h, "WWW-Authenticate: Bearer realm=\"connector\"\r\n");
+	if (status == 200 && c->accel[0])
+		buf_addf(&h, "X-Accel-Redirect: %s\r\n"
+		    "Content-Disposition: %s\r\n", c->accel, c->disposition);
 	if (c->cookies.len)
 		buf_add(&h, c->cookies.data, c->cookies.len);
 	if (c->new_anon_csrf && !c->signed_in)
 		buf_addf(&h, "Set-Cookie: %s=%s; Path=/; Secure; HttpOnly; "
 		    "SameSite=Strict\r\n", AUTH_CSRF_COOKIE, c->anon_csrf);
-	buf_addf(&h, "X-Connector-User: %s\r\n", c->signed_in ? "admin" : "-");
+	buf_addf(&h, "X-Connector-User: %s\r\n", c->signed_in ? "admin" :
+	    c->bearer ? "api-token" : "-");
 	if (c->audit[0])
 		buf_addf(&h, "X-Connector-Audit: %s\r\n", c->audit);
-	buf_addf(&h, "Content-Type: text/html; charset=utf-8\r\n"
-	    "Content-Length: %zu\r\n\r\n", blen);
+	buf_addf(&h, "Content-Type: %s\r\n"
+	    "Content-Length: %zu\r\n\r\n", ctype, blen);
 	put(c, h.data, h.len);
 	if (blen && !c->head)
 		put(c, body, blen);
@@ -559,6 +814,8 @@ layout_data(struct app_ctx *c)
 	hdf_set_value(c->hdf, "Layout.program", cfg.prog ? cfg.prog->name : "");
 	hdf_set_int_value(c->hdf, "Layout.signed_in", c->signed_in);
 	hdf_set_value(c->hdf, "Layout.csrf", page_csrf(c));
+	if (c->notice[0])
+		hdf_set_value(c->hdf, "Layout.notice", c->notice);
 }
 
 /* Render the error page for status into out, falling back to plain text. */
@@ -579,15 +836,78 @@ render_error(struct app_ctx *c, int status, struct buf *out)
 	}
 }
 
+/*
+ * The error answer: the error page, or for a page that answers data, its
+ * own format (JSON: {"error": ...}; else plain text) and nothing else.
+ */
 static void
 error_page(struct app_ctx *c, int status)
 {
 	struct buf out = { 0 };
+	enum app_kind kind = c->page ? c->page->kind : KIND_HTML;
 
 	c->location[0] = '\0';
+	c->accel[0] = '\0';
+	if (kind == KIND_JSON) {
+		json_t *e = json_pack("{s:i, s:s}", "status", status, "error",
+		    c->errmsg[0] ? c->errmsg : status_text(status));
+		char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
+		respond(c, status, "application/json", s ? s : "{}",
+		    s ? strlen(s) : 2);
+		free(s);
+		json_decref(e);
+		return;
+	}
+	if (kind != KIND_HTML) {
+		buf_addf(&out, "%d %s\n", status, status_text(status));
+		respond(c, status, "text/plain; charset=utf-8", out.data,
+		    out.len);
+		buf_free(&out);
+		return;
+	}
 	render_error(c, status, &out);
-	respond(c, status, out.data, out.len);
+	respond(c, status, HTML_TYPE, out.data, out.len);
 	buf_free(&out);
+}
+
+/* Answer a data page's 200: JSON, Prometheus text or a download. */
+static void
+answer_data(struct app_ctx *c)
+{
+	char *s;
+
+	switch (c->page->kind) {
+	case KIND_JSON:
+		if ((s = json_dumps(c->json, JSON_COMPACT)) == NULL) {
+			error_page(c, 500);
+			return;
+		}
+		respond(c, 200, "application/json", s, strlen(s));
+		free(s);
+		break;
+	case KIND_PROM:
+		respond(c, 200, "text/plain; version=0.0.4; charset=utf-8",
+		    c->text.data ? c->text.data : "", c->text.len);
+		break;
+	case KIND_DOWNLOAD:
+		respond(c, 200, c->dl_ctype, "", 0);
+		break;
+	default:
+		error_page(c, 500);
+	}
+}
+
+/* 1 when the handler's 200 has an answer of the page's kind. */
+static int
+answer_ready(struct app_ctx *c)
+{
+	switch (c->page->kind) {
+	case KIND_HTML: return c->tpl != NULL;
+	case KIND_JSON: return c->json != NULL;
+	case KIND_PROM: return c->text.len > 0;
+	case KIND_DOWNLOAD: return c->accel[0] != '\0';
+	}
+	return 0;
 }
 
 /*
@@ -650,18 +970,20 @@ handle(FCGX_Request *r)
 	status = prepare(&c);
 	if (status == 0) {
 		status = c.page->handler(&c);
-		if (status == 200 && c.tpl == NULL)
+		if (status == 200 && !answer_ready(&c))
 			status = 500;
 	}
 	/* A handler may answer 4xx with its own page (a form with errors). */
-	if (status == 200 || (status >= 400 && status < 500 && c.tpl)) {
+	if (status == 200 && c.page->kind != KIND_HTML)
+		answer_data(&c);
+	else if (status == 200 || (status >= 400 && status < 500 && c.tpl)) {
 		layout_data(&c);
 		if (view_render(c.tpl, c.hdf, &out) == 0)
-			respond(&c, status, out.data, out.len);
+			respond(&c, status, HTML_TYPE, out.data, out.len);
 		else
 			error_page(&c, 500);
 	} else if (status == 302 || status == 303)
-		respond(&c, status, "", 0);
+		respond(&c, status, HTML_TYPE, "", 0);
 	else {
 		if (status == 500)
 			log_err("%s %s: internal error", c.post ? "POST" : "GET",
@@ -669,6 +991,8 @@ handle(FCGX_Request *r)
 		error_page(&c, status);
 	}
 	db_rollback();	/* a handler never leaves a transaction open */
+	if (c.notice_secret[0] && out.data)	/* the page showed a token */
+		util_wipe(out.data, out.cap);
 	buf_free(&out);
 	buf_free(&c.cookies);
 	req_fields_free(&c.fields);
@@ -679,6 +1003,10 @@ handle(FCGX_Request *r)
 		free(c.body);
 	}
 	util_wipe(c.token, sizeof c.token);
+	util_wipe(c.notice_secret, sizeof c.notice_secret);
+	util_wipe(c.sess.notice_sealed, sizeof c.sess.notice_sealed);
+	json_decref(c.json);
+	buf_free(&c.text);
 	hdf_destroy(&c.hdf);
 }
 
@@ -755,174 +1083,6 @@ worker(int listen_fd)
 	return 0;
 }
 
-/*
- * Bind a Unix socket at path (0660), replacing a stale one; a socket that
- * still answers belongs to a running program and is left alone (-1, EADDRINUSE).
- */
-static int
-bind_socket(const char *path)
-{
-	struct sockaddr_un sa;
-	mode_t old;
-	int fd;
-
-	if (strlen(path) >= sizeof sa.sun_path)
-		return -1;
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
-		close(fd);
-		errno = EADDRINUSE;
-		return -1;
-	}
-	close(fd);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	unlink(path);
-	old = umask(0117);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-	    listen(fd, 128) != 0) {
-		umask(old);
-		close(fd);
-		return -1;
-	}
-	umask(old);
-	return fd;
-}
-
-/* The socket to serve: systemd's LISTEN_FDS, fd 0 if it is one, or bind. */
-static int
-listen_socket(const char *path, int *bound)
-{
-	const char *lfds = getenv("LISTEN_FDS"), *lpid = getenv("LISTEN_PID");
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-
-	*bound = 0;
-	if (lfds && lpid && atoi(lfds) == 1 && atol(lpid) == (long)getpid())
-		return 3;
-	if (path == NULL && getsockname(0, (struct sockaddr *)&ss, &sl) == 0)
-		return 0;
-	if (path == NULL)
-		return -1;
-	*bound = 1;
-	return bind_socket(path);
-}
-
-static void
-on_stop(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
-static void
-on_child(int sig)
-{
-	(void)sig;	/* only interrupts the master's wait */
-}
-
-/* Fork a worker; -1 when fork failed (the slot is retried later). */
-static pid_t
-spawn(int fd)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		signal(SIGCHLD, SIG_DFL);
-		if (cfg.prog->nice && setpriority(PRIO_PROCESS, 0,
-		    getpriority(PRIO_PROCESS, 0) + cfg.prog->nice) != 0)
-			log_warn("cannot lower the worker's priority: %s",
-			    strerror(errno));
-		_exit(worker(fd));
-	}
-	if (pid < 0)
-		log_err("fork: %s", strerror(errno));
-	return pid;
-}
-
-/*
- * Keep nworkers workers alive until SIGTERM or SIGINT, then stop them:
- * SIGTERM, and SIGKILL for any still there after 5 s.  The signals are
- * blocked except while the master waits (ppoll), so a stop request can
- * never slip in between the check and the wait.
- */
-static void
-supervise(int fd, int nworkers)
-{
-	pid_t pids[APP_MAX_WORKERS] = { 0 };
-	const struct timespec retry = { 1, 0 };
-	struct sigaction sa;
-	sigset_t block, old;
-	time_t last_spawn = 0;
-	int i, missing, st;
-	pid_t dead;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = on_child;
-	sigaction(SIGCHLD, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	log_info("starting %d workers", nworkers);
-	while (!stopping) {
-		while ((dead = waitpid(-1, &st, WNOHANG)) > 0)
-			for (i = 0; i < nworkers; i++) {
-				if (pids[i] != dead)
-					continue;
-				pids[i] = 0;
-				log_warn("worker %ld ended (%s %d); starting "
-				    "another", (long)dead, WIFSIGNALED(st) ?
-				    "signal" : "status", WIFSIGNALED(st) ?
-				    WTERMSIG(st) : WEXITSTATUS(st));
-			}
-		/* Respawn at most once a second, so that workers that die
-		 * at once cannot spin the CPU; a failed fork is retried. */
-		missing = 0;
-		for (i = 0; i < nworkers; i++)
-			missing += pids[i] <= 0;
-		if (missing && time(NULL) != last_spawn) {
-			last_spawn = time(NULL);
-			for (i = 0; i < nworkers; i++)
-				if (pids[i] <= 0 && (pids[i] = spawn(fd)) < 0)
-					pids[i] = 0;
-			missing = 0;
-			for (i = 0; i < nworkers; i++)
-				missing += pids[i] <= 0;
-		}
-		if (!stopping)
-			ppoll(NULL, 0, missing ? &retry : NULL, &old);
-	}
-	for (i = 0; i < nworkers; i++)
-		if (pids[i] > 0)
-			kill(pids[i], SIGTERM);
-	for (int tries = 0; tries < 50; tries++) {
-		int left = 0;
-		for (i = 0; i < nworkers; i++) {
-			if (pids[i] > 0 && waitpid(pids[i], NULL, WNOHANG) ==
-			    pids[i])
-				pids[i] = 0;
-			left += pids[i] > 0;
-		}
-		if (!left)
-			break;
-		usleep(100000);
-	}
-	for (i = 0; i < nworkers; i++)
-		if (pids[i] > 0) {
-			kill(pids[i], SIGKILL);
-			waitpid(pids[i], NULL, 0);
-		}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-}
 
 static void
 usage(const char *name)
@@ -985,7 +1145,7 @@ app_main(int argc, char **argv, const struct app_program *prog)
 			sockpath = defsock;
 		}
 	}
-	if (FCGX_Init() != 0 || (fd = listen_socket(sockpath, &bound)) < 0) {
+	if (FCGX_Init() != 0 || (fd = master_listen(sockpath, &bound)) < 0) {
 		fprintf(stderr, "%s: cannot listen on %s: %s\n", prog->name,
 		    sockpath ? sockpath : "the inherited socket",
 		    strerror(errno));
@@ -999,7 +1159,7 @@ app_main(int argc, char **argv, const struct app_program *prog)
 		return rc;
 	}
 
-	supervise(fd, nworkers);
+	master_run(fd, nworkers, prog->nice, worker);
 	if (bound && sockpath)
 		unlink(sockpath);
 	log_info("stopped");

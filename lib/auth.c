@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <argon2.h>
+#include <openssl/evp.h>
 
 #include "domain.h"
 
@@ -20,6 +21,9 @@
 #define A2_LANES 1
 #define A2_SALT 16
 #define A2_HASH 32
+
+/* The pad of a notice's sealed secret (SHA-512), at least AUTH_TOKEN_LEN. */
+#define NOTICE_PAD 64
 
 /* Refresh a session's last_seen at most this often (saves a write). */
 #define TOUCH_EVERY 60
@@ -381,8 +385,8 @@ auth_reset_password(const char *pw)
 	if ((st = db_stmt(DB_SESSION_DELETE_ALL)) == NULL ||
 	    sqlite3_step(st) != SQLITE_DONE)
 		goto out;
-	if (sqlite3_exec(db_handle(), "UPDATE login_sources SET consecutive = 0",
-	    NULL, NULL, NULL) != SQLITE_OK)
+	if ((st = db_stmt(DB_SOURCES_RESET)) == NULL ||
+	    sqlite3_step(st) != SQLITE_DONE)
 		goto out;
 	rc = db_commit();
 out:
@@ -479,6 +483,16 @@ auth_session_check(const char *token, struct auth_session *out)
 	    (const char *)sqlite3_column_text(st, 0));
 	out->created_at = sqlite3_column_int64(st, 1);
 	out->last_seen = sqlite3_column_int64(st, 2);
+	if (sqlite3_column_type(st, 3) == SQLITE_TEXT) {
+		out->has_notice = 1;
+		snprintf(out->notice, sizeof out->notice, "%s",
+		    (const char *)sqlite3_column_text(st, 3));
+	}
+	if (sqlite3_column_bytes(st, 4) == (int)sizeof out->notice_sealed) {
+		memcpy(out->notice_sealed, sqlite3_column_blob(st, 4),
+		    sizeof out->notice_sealed);
+		out->has_notice_secret = 1;
+	}
 	sqlite3_reset(st);
 	if (now - out->last_seen >= AUTH_IDLE_SECONDS ||
 	    now - out->created_at >= AUTH_ABSOLUTE_SECONDS ||
@@ -518,4 +532,258 @@ auth_session_end(const char *token)
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : CONN_EDB;
+}
+
+/* ---- one-time notices ---- */
+
+/*
+ * The pad that seals a notice's secret: SHA-512 of a label, the nonce and
+ * the session's cookie token (only its hash is stored, so the database
+ * alone cannot open the seal).  A fresh nonce for every seal.
+ */
+static int
+notice_pad(const char *token, const unsigned char *nonce,
+    unsigned char pad[NOTICE_PAD])
+{
+	static const char label[] = "connector notice secret";
+	EVP_MD_CTX *md;
+	unsigned int n = 0;
+	int rc = CONN_ECRYPTO;
+
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return CONN_ENOMEM;
+	if (EVP_DigestInit_ex(md, EVP_sha512(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, label, sizeof label) == 1 &&
+	    EVP_DigestUpdate(md, nonce, AUTH_NOTICE_NONCE) == 1 &&
+	    EVP_DigestUpdate(md, token, strlen(token)) == 1 &&
+	    EVP_DigestFinal_ex(md, pad, &n) == 1 && n == NOTICE_PAD)
+		rc = 0;
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+/*
+ * Keep msg (copied; constant text chosen by the code) for the next page the
+ * session of cookie token asks for, replacing any earlier notice.  secret,
+ * when not NULL, is one of our 43-character tokens to show once with it;
+ * it is stored sealed (see notice_pad).  Returns 0, CONN_EINVAL,
+ * CONN_ENOTFOUND (no such session) or CONN_EDB.
+ */
+int
+auth_notice_set(const char *token, const char *msg, const char *secret)
+{
+	unsigned char sealed[AUTH_NOTICE_NONCE + AUTH_TOKEN_LEN];
+	unsigned char pad[NOTICE_PAD];
+	char hash[65];
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!auth_token_valid(token) || msg == NULL ||
+	    strlen(msg) >= AUTH_NOTICE_MAX)
+		return CONN_EINVAL;
+	if (secret != NULL && !auth_token_valid(secret))
+		return CONN_EINVAL;
+	if (util_sha256_hex(token, AUTH_TOKEN_LEN, hash))
+		return CONN_ECRYPTO;
+	rc = CONN_EIO;
+	if (secret != NULL) {
+		if (util_random(sealed, AUTH_NOTICE_NONCE))
+			goto out;
+		if ((rc = notice_pad(token, sealed, pad)) != 0)
+			goto out;
+		for (size_t i = 0; i < AUTH_TOKEN_LEN; i++)
+			sealed[AUTH_NOTICE_NONCE + i] =
+			    (unsigned char)secret[i] ^ pad[i];
+	}
+	rc = CONN_EDB;
+	if ((st = db_stmt(DB_SESSION_NOTICE_SET)) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, msg, -1, SQLITE_STATIC);
+	if (secret != NULL)
+		sqlite3_bind_blob(st, 3, sealed, sizeof sealed, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		rc = CONN_EDB;
+	else
+		rc = sqlite3_changes(db_handle()) == 1 ? 0 : CONN_ENOTFOUND;
+out:
+	util_wipe(pad, sizeof pad);
+	util_wipe(sealed, sizeof sealed);
+	return rc;
+}
+
+/*
+ * Take the notice that auth_session_check found in s for the session of
+ * cookie token: it is removed from the database, so it is shown once.
+ * secret receives the sealed secret, opened, or "" when there is none.
+ * Returns 0 or CONN_EDB / CONN_ECRYPTO.
+ */
+int
+auth_notice_take(const char *token, struct auth_session *s,
+    char secret[AUTH_TOKEN_LEN + 1])
+{
+	unsigned char pad[NOTICE_PAD];
+	sqlite3_stmt *st;
+	int rc;
+
+	secret[0] = '\0';
+	if ((st = db_stmt(DB_SESSION_NOTICE_CLEAR)) == NULL)
+		return CONN_EDB;
+	sqlite3_bind_text(st, 1, s->token_hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return CONN_EDB;
+	if (!s->has_notice_secret)
+		return 0;
+	rc = notice_pad(token, s->notice_sealed, pad);
+	if (rc == 0) {
+		for (size_t i = 0; i < AUTH_TOKEN_LEN; i++)
+			secret[i] = (char)(s->notice_sealed[AUTH_NOTICE_NONCE +
+			    i] ^ pad[i]);
+		secret[AUTH_TOKEN_LEN] = '\0';
+		if (!auth_token_valid(secret)) {	/* another session's seal */
+			util_wipe(secret, AUTH_TOKEN_LEN + 1);
+			rc = CONN_ECRYPTO;
+		}
+	}
+	util_wipe(pad, sizeof pad);
+	util_wipe(s->notice_sealed, sizeof s->notice_sealed);
+	s->has_notice_secret = 0;
+	return rc;
+}
+
+/* ---- read-only API tokens ---- */
+
+/*
+ * A new API token called name (1 to AUTH_API_NAME_MAX bytes, checked by the
+ * caller's field table): token receives it, the only time it exists in
+ * clear; only its SHA-256 is stored.  Returns 0, CONN_ETOOBIG when
+ * AUTH_API_TOKENS_MAX already exist, CONN_EINVAL, CONN_EIO or CONN_EDB.
+ */
+int
+auth_api_token_create(const char *name, char token[AUTH_TOKEN_LEN + 1])
+{
+	char hash[65];
+	sqlite3_stmt *st;
+	int rc, n;
+
+	token[0] = '\0';
+	if (name == NULL || *name == '\0' || strlen(name) > AUTH_API_NAME_MAX)
+		return CONN_EINVAL;
+	if ((st = db_stmt(DB_TOKEN_COUNT)) == NULL)
+		return CONN_EDB;
+	n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_reset(st);
+	if (n < 0)
+		return CONN_EDB;
+	if (n >= AUTH_API_TOKENS_MAX)
+		return CONN_ETOOBIG;
+	if (auth_token(token))
+		return CONN_EIO;
+	rc = CONN_ECRYPTO;
+	if (util_sha256_hex(token, AUTH_TOKEN_LEN, hash))
+		goto out;
+	rc = CONN_EDB;
+	if ((st = db_stmt(DB_TOKEN_INSERT)) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, util_now());
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : CONN_EDB;
+	sqlite3_reset(st);
+out:
+	if (rc)
+		util_wipe(token, AUTH_TOKEN_LEN + 1);
+	return rc;
+}
+
+/*
+ * Check an API token (the value of "Authorization: Bearer"): looked up by
+ * its hash, so no comparison leaks its bytes.  Its last use is recorded at
+ * most once a minute.  *id receives its id.  Returns 0, CONN_EDENIED
+ * (malformed, unknown or revoked: never counted as a password failure) or
+ * CONN_EDB.
+ */
+int
+auth_api_token_check(const char *token, long long *id)
+{
+	time_t now = util_now();
+	char hash[65];
+	sqlite3_stmt *st;
+	long long last;
+	int rc;
+
+	*id = 0;
+	if (!auth_token_valid(token))
+		return CONN_EDENIED;
+	if (util_sha256_hex(token, AUTH_TOKEN_LEN, hash))
+		return CONN_ECRYPTO;
+	if ((st = db_stmt(DB_TOKEN_FIND)) == NULL)
+		return CONN_EDB;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? CONN_EDENIED : CONN_EDB;
+	}
+	*id = sqlite3_column_int64(st, 0);
+	last = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	if (now - last >= TOUCH_EVERY && (st = db_stmt(DB_TOKEN_TOUCH))) {
+		sqlite3_bind_int64(st, 1, *id);
+		sqlite3_bind_int64(st, 2, now);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
+/* Revoke the API token id.  Returns 0, CONN_ENOTFOUND or CONN_EDB. */
+int
+auth_api_token_revoke(long long id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_stmt(DB_TOKEN_DELETE)) == NULL)
+		return CONN_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return CONN_EDB;
+	return sqlite3_changes(db_handle()) == 1 ? 0 : CONN_ENOTFOUND;
+}
+
+/*
+ * Call cb with every API token (never the token itself: it is not kept),
+ * oldest first; cb's non-zero return stops the walk and is returned.
+ */
+int
+auth_api_tokens_each(int (*cb)(void *arg, const struct auth_api_token *t),
+    void *arg)
+{
+	struct auth_api_token t;
+	sqlite3_stmt *st;
+	int rc = 0, step;
+
+	if ((st = db_stmt(DB_TOKEN_LIST)) == NULL)
+		return CONN_EDB;
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		t.id = sqlite3_column_int64(st, 0);
+		snprintf(t.name, sizeof t.name, "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+		t.created_at = sqlite3_column_int64(st, 2);
+		t.last_used_at = sqlite3_column_int64(st, 3);
+		rc = cb(arg, &t);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = CONN_EDB;
+	sqlite3_reset(st);
+	return rc;
 }

@@ -79,6 +79,7 @@ enum paths_id {
 	PATH_TLS_CERT,		/* var/lib/connector/tls/current/cert.pem */
 	PATH_TLS_KEY,		/* var/lib/connector/tls/current/key.pem */
 	PATH_NGINX_TMP,		/* var/lib/connector/nginx */
+	PATH_BUNDLES,		/* var/lib/connector/bundles: downloads */
 	PATH_LOG,		/* var/log/connector */
 	PATH_LOGFILE,		/* var/log/connector/connector.log */
 	PATH_AUDIT,		/* var/log/connector/audit.log */
@@ -141,6 +142,16 @@ enum db_stmt_id {
 	DB_SECRET_KEY_USED,
 	DB_SECRET_KEY_GET,
 	DB_SECRET_KEY_SET,
+	/* request lifecycle: login sources, notices, API tokens */
+	DB_SOURCES_RESET,
+	DB_SESSION_NOTICE_SET,
+	DB_SESSION_NOTICE_CLEAR,
+	DB_TOKEN_INSERT,
+	DB_TOKEN_COUNT,
+	DB_TOKEN_FIND,
+	DB_TOKEN_TOUCH,
+	DB_TOKEN_LIST,
+	DB_TOKEN_DELETE,
 	DB__MAX
 };
 

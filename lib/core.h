@@ -85,6 +85,9 @@ enum valid_type {
 	VT_HOST_LIST,	/* host names, addresses, .domains; commas */
 	VT_PROXY_USER,	/* printable ASCII without spaces or ':' */
 	VT_FILE,	/* a file part of a multipart form */
+	VT_LOCAL_PATH,	/* /[a-z0-9/-], no "//": a page of the console */
+	VT_NUMBER,	/* a positive decimal number, no leading zero */
+	VT_FILE_NAME,	/* [A-Za-z0-9._-], not starting with '.' */
 };
 
 enum field_id {
@@ -108,6 +111,10 @@ enum field_id {
 	F_SESSION_TOKEN,
 	F_PORTAL_FILE,
 	F_CONFIRM,
+	F_NEXT,
+	F_TOKEN_NAME,
+	F_TOKEN_ID,
+	F_FILE_NAME,
 	F__MAX
 };
 
@@ -134,6 +141,7 @@ int valid_field_lookup(const char *name);
 /* ---- view.c: ClearSilver rendering, HTML escaping forced on ---- */
 
 struct _hdf;
+struct json_t;
 int view_init(void);
 int view_render(const char *tpl, struct _hdf *hdf, struct buf *out);
 void view_shutdown(void);
@@ -149,12 +157,22 @@ struct site_conf {
 
 int site_render_nginx(const char *share, const struct site_conf *c);
 
-/* ---- app.c: the prefork master and the request lifecycle ---- */
+/* ---- app.c: the request lifecycle (the master: master.h) ---- */
 
 enum app_access {
 	ACCESS_SETUP,	/* only until the console is claimed, then 404 */
 	ACCESS_ANON,	/* claimed console, no session needed */
 	ACCESS_SESSION,	/* claimed console, signed in */
+	ACCESS_READ,	/* read-only API: signed in or an API token
+			   (Authorization: Bearer); GET and HEAD only */
+};
+
+/* What a page answers with. */
+enum app_kind {
+	KIND_HTML,	/* a template (app_template) */
+	KIND_JSON,	/* app_json */
+	KIND_PROM,	/* Prometheus text exposition (app_text) */
+	KIND_DOWNLOAD,	/* a file nginx sends (app_download) */
 };
 
 #define APP_GET 1u
@@ -168,6 +186,8 @@ struct app_page {
 	uint64_t fields;		/* FIELD(F_x) | ... accepted on POST */
 	enum app_access access;
 	int (*handler)(struct app_ctx *);
+	uint64_t query;			/* FIELD(F_x) | ... accepted on GET */
+	enum app_kind kind;
 };
 
 struct app_program {
@@ -196,6 +216,18 @@ void app_set_int(struct app_ctx *c, const char *name, long long value);
 void app_set_time(struct app_ctx *c, const char *name, time_t t);
 void app_template(struct app_ctx *c, const char *tpl, const char *title);
 int app_redirect(struct app_ctx *c, const char *path);
+int app_redirect_notice(struct app_ctx *c, const char *path,
+    const char *msg);
+int app_redirect_secret(struct app_ctx *c, const char *path,
+    const char *msg, const char *secret);
+const char *app_notice_secret(struct app_ctx *c);
+int app_json(struct app_ctx *c, struct json_t *root);
+struct buf *app_text(struct app_ctx *c);
+int app_download(struct app_ctx *c, const char *internal_path,
+    const char *filename, const char *content_type);
+int app_local_path(const char *path);
+int app_query_parse(const char *qs, uint64_t mask, struct req_fields *fs,
+    char *why, size_t whylen);
 void app_audit(struct app_ctx *c, const char *action);
 int app_start_session(struct app_ctx *c);
 int app_end_session(struct app_ctx *c);

@@ -71,8 +71,8 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "INSERT INTO sessions (token_hash, csrf, created_at, last_seen, "
 	    "addr) VALUES (?1, ?2, ?3, ?3, ?4)",
 	[DB_SESSION_GET] =
-	    "SELECT csrf, created_at, last_seen FROM sessions "
-	    "WHERE token_hash = ?1",
+	    "SELECT csrf, created_at, last_seen, notice, notice_secret "
+	    "FROM sessions WHERE token_hash = ?1",
 	[DB_SESSION_TOUCH] =
 	    "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
 	[DB_SESSION_DELETE] =
@@ -116,6 +116,29 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "INSERT INTO secret_key (id, key_id, created_at) VALUES (1, ?1, ?2) "
 	    "ON CONFLICT (id) DO UPDATE SET key_id = excluded.key_id, "
 	    "created_at = excluded.created_at",
+	[DB_SOURCES_RESET] =
+	    "UPDATE login_sources SET consecutive = 0",
+	[DB_SESSION_NOTICE_SET] =
+	    "UPDATE sessions SET notice = ?2, notice_secret = ?3 "
+	    "WHERE token_hash = ?1",
+	[DB_SESSION_NOTICE_CLEAR] =
+	    "UPDATE sessions SET notice = NULL, notice_secret = NULL "
+	    "WHERE token_hash = ?1",
+	[DB_TOKEN_INSERT] =
+	    "INSERT INTO api_tokens (name, token_hash, created_at) "
+	    "VALUES (?1, ?2, ?3)",
+	[DB_TOKEN_COUNT] =
+	    "SELECT count(*) FROM api_tokens",
+	[DB_TOKEN_FIND] =
+	    "SELECT id, coalesce(last_used_at, 0) FROM api_tokens "
+	    "WHERE token_hash = ?1",
+	[DB_TOKEN_TOUCH] =
+	    "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1",
+	[DB_TOKEN_LIST] =
+	    "SELECT id, name, created_at, coalesce(last_used_at, 0) "
+	    "FROM api_tokens ORDER BY id",
+	[DB_TOKEN_DELETE] =
+	    "DELETE FROM api_tokens WHERE id = ?1",
 };
 
 static sqlite3 *db;

@@ -26,11 +26,27 @@
 #define AUTH_CSRF_COOKIE "__Host-connector-csrf"
 #define AUTH_SETUP_CODE_LEN 19	/* XXXX-XXXX-XXXX-XXXX */
 
+#define AUTH_NOTICE_MAX 160	/* a one-time notice, bytes with the NUL */
+#define AUTH_NOTICE_NONCE 16
+#define AUTH_API_NAME_MAX 64
+#define AUTH_API_TOKENS_MAX 20
+
 struct auth_session {
 	char token_hash[65];
 	char csrf[AUTH_TOKEN_LEN + 1];
 	time_t created_at;
 	time_t last_seen;
+	int has_notice;		/* a one-time notice waits (auth_notice_take) */
+	char notice[AUTH_NOTICE_MAX];
+	int has_notice_secret;
+	unsigned char notice_sealed[AUTH_NOTICE_NONCE + AUTH_TOKEN_LEN];
+};
+
+struct auth_api_token {
+	long long id;
+	char name[AUTH_API_NAME_MAX + 1];
+	time_t created_at;
+	time_t last_used_at;	/* 0: never used */
 };
 
 struct auth_admin {
@@ -57,6 +73,14 @@ int auth_session_create(const char *addr, char token[AUTH_TOKEN_LEN + 1],
     struct auth_session *out);
 int auth_session_check(const char *token, struct auth_session *out);
 int auth_session_end(const char *token);
+int auth_notice_set(const char *token, const char *msg, const char *secret);
+int auth_notice_take(const char *token, struct auth_session *s,
+    char secret[AUTH_TOKEN_LEN + 1]);
+int auth_api_token_create(const char *name, char token[AUTH_TOKEN_LEN + 1]);
+int auth_api_token_check(const char *token, long long *id);
+int auth_api_token_revoke(long long id);
+int auth_api_tokens_each(int (*cb)(void *arg, const struct auth_api_token *t),
+    void *arg);
 
 /* ---- tls.c: the console's own certificate ---- */
 

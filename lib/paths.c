@@ -27,6 +27,7 @@ static const char *const rel[PATH__MAX] = {
 	[PATH_TLS_CERT] = "var/lib/connector/tls/current/cert.pem",
 	[PATH_TLS_KEY] = "var/lib/connector/tls/current/key.pem",
 	[PATH_NGINX_TMP] = "var/lib/connector/nginx",
+	[PATH_BUNDLES] = "var/lib/connector/bundles",
 	[PATH_LOG] = "var/log/connector",
 	[PATH_LOGFILE] = "var/log/connector/connector.log",
 	[PATH_AUDIT] = "var/log/connector/audit.log",

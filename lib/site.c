@@ -72,6 +72,7 @@ site_render_nginx(const char *share, const struct site_conf *c)
 {
 	char listen[128], site[4200], statics[4200];
 	char sock[4200], userline[128], workers[16], errors[4200];
+	char bundles[4200];
 	struct buf site_out = { 0 }, main_out = { 0 };
 	int rc;
 
@@ -79,6 +80,7 @@ site_render_nginx(const char *share, const struct site_conf *c)
 	snprintf(site, sizeof site, "%s/site.conf", paths_get(PATH_ETC));
 	snprintf(statics, sizeof statics, "%s/static/", share);
 	snprintf(errors, sizeof errors, "%s/", paths_get(PATH_ERROR_PAGES));
+	snprintf(bundles, sizeof bundles, "%s/", paths_get(PATH_BUNDLES));
 	snprintf(sock, sizeof sock, "%s", paths_get(PATH_RUN));
 	if (c->workers > 0)
 		snprintf(workers, sizeof workers, "%d", c->workers);
@@ -99,6 +101,7 @@ site_render_nginx(const char *share, const struct site_conf *c)
 			"AUDIT_LOG", paths_get(PATH_AUDIT),
 			"LOGDIR", paths_get(PATH_LOG),
 			"TMPDIR", paths_get(PATH_NGINX_TMP),
+			"BUNDLES", bundles,
 			"RUNDIR", paths_get(PATH_RUN),
 			"SITE", site,
 			"USER_LINE", userline,

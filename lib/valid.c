@@ -56,6 +56,11 @@ const struct valid_field valid_fields[F__MAX] = {
 	[F_CONFIRM] = { "confirm", VT_WORD, 32, "Confirmation", 0,
 	    "Tick the box to confirm that the connector should forget its "
 	    "registration without telling vCenter." },
+	[F_NEXT] = { "next", VT_LOCAL_PATH, 64, "Page after sign-in" },
+	[F_TOKEN_NAME] = { "token_name", VT_TEXT, AUTH_API_NAME_MAX,
+	    "Token name", 1 },
+	[F_TOKEN_ID] = { "token", VT_NUMBER, 18, "API token" },
+	[F_FILE_NAME] = { "file", VT_FILE_NAME, 100, "File name" },
 };
 
 /* The index of the field called name, or -1. */
@@ -218,6 +223,15 @@ valid_value(enum valid_type type, const char *v, size_t len, size_t maxlen)
 			if (v[i] <= ' ' || v[i] >= 0x7f || v[i] == ':')
 				return CONN_EINVAL;
 		return 0;
+	case VT_LOCAL_PATH:
+		return len && v[0] == '/' && strstr(v, "//") == NULL &&
+		    all_in(v, len, LOWER DIGITS "/-") ? 0 : CONN_EINVAL;
+	case VT_NUMBER:
+		return len && v[0] != '0' && all_in(v, len, DIGITS) ? 0 :
+		    CONN_EINVAL;
+	case VT_FILE_NAME:
+		return len && v[0] != '.' && all_in(v, len, UPPER LOWER DIGITS
+		    "._-") ? 0 : CONN_EINVAL;
 	case VT_FILE:
 		return 0;
 	}
@@ -268,6 +282,12 @@ valid_type_hint(enum valid_type type)
 		    "separated by commas";
 	case VT_PROXY_USER:
 		return "printable characters without spaces or ':'";
+	case VT_LOCAL_PATH:
+		return "a page of this console, such as /keys";
+	case VT_NUMBER:
+		return "a number";
+	case VT_FILE_NAME:
+		return "a file name of letters, digits, '.', '_' and '-'";
 	case VT_FILE:
 		return "a file";
 	}

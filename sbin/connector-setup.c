@@ -93,6 +93,7 @@ make_dirs(void)
 	static const struct { enum paths_id id; unsigned mode; } dirs[] = {
 		{ PATH_ETC, 0755 }, { PATH_LIB, 0755 }, { PATH_KEYS, 0700 },
 		{ PATH_TLS, 0700 }, { PATH_NGINX_TMP, 0700 },
+		{ PATH_BUNDLES, 0750 },
 		{ PATH_LOG, 0750 }, { PATH_RUN, 0755 },
 		{ PATH_ERROR_PAGES, 0755 },
 		/* The privileged helper's queue and its answers. */

@@ -27,6 +27,12 @@ if:Layout.signed_in ?>
     <li><a href="/"<?cs if:Layout.path == "/" ?> aria-current="page"<?cs /if ?>>Dashboard</a></li>
     <li><a href="/register"<?cs if:Layout.program == "register" ?> aria-current="page"<?cs /if ?>>Registration</a></li>
     <li><a href="/keys"<?cs if:Layout.program == "keys" ?> aria-current="page"<?cs /if ?>>Keys</a></li>
+    <li><a href="/settings"<?cs if:Layout.program == "settings" ?> aria-current="page"<?cs /if ?>>Settings</a></li>
   </ul>
 </nav><?cs /if ?>
-<main id="main">
+<main id="main"><?cs
+if:Layout.notice ?>
+<div class="notice ok" role="status" id="notice">
+  <img src="/static/state-ok.svg" alt="" width="20" height="20">
+  <div><?cs var:Layout.notice ?></div>
+</div><?cs /if ?>

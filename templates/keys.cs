@@ -2,13 +2,7 @@
 <?cs include:"macros.cs" ?>
 <h1>Keys</h1>
 <section class="panel" id="encryption">
-  <h2>Connector encryption key</h2><?cs
-  if:Page.rotated ?>
-  <div class="notice ok" role="status">
-    <img src="/static/state-ok.svg" alt="" width="20" height="20">
-    <div><strong>Rotated.</strong> Every stored credential is now encrypted with key
-    <code><?cs var:Page.rotated ?></code>; the old key is deleted.</div>
-  </div><?cs /if ?>
+  <h2>Connector encryption key</h2>
   <p class="lead">Encrypts the credentials the connector keeps (vCenter, AWS, proxy and
   portal). It never leaves the connector.</p>
   <dl class="facts">

@@ -13,7 +13,9 @@
   else ?>
   <p class="lead">Enter the connector password.</p><?cs /if ?>
   <form method="post" action="/login">
-    <input type="hidden" name="csrf" value="<?cs var:Layout.csrf ?>">
+    <input type="hidden" name="csrf" value="<?cs var:Layout.csrf ?>"><?cs
+    if:Page.next ?>
+    <input type="hidden" name="next" value="<?cs var:Page.next ?>"><?cs /if ?>
     <div class="field<?cs if:Errors.password ?> invalid<?cs /if ?>">
       <label for="password">Connector password</label>
       <input id="password" type="password" name="password"

@@ -10,8 +10,10 @@
     <div class="field<?cs if:Errors.code ?> invalid<?cs /if ?>">
       <label for="code">Setup code</label>
       <input id="code" name="code" autocomplete="off" spellcheck="false"
-        autocapitalize="characters" maxlength="32" required autofocus
+        autocapitalize="characters" maxlength="32" required<?cs
+        if:!Page.code ?> autofocus<?cs /if ?>
         placeholder="XXXX-XXXX-XXXX-XXXX"<?cs
+        if:Page.code ?> value="<?cs var:Page.code ?>"<?cs /if ?><?cs
         if:Errors.code ?> aria-describedby="code-error"<?cs /if ?>><?cs
       if:Errors.code ?><?cs
       call:field_error("code", "code") ?><?cs
@@ -21,7 +23,8 @@
     <div class="field<?cs if:Errors.password ?> invalid<?cs /if ?>">
       <label for="password">Connector password</label>
       <input id="password" type="password" name="password"
-        autocomplete="new-password" minlength="12" maxlength="1024" required>
+        autocomplete="new-password" minlength="12" maxlength="1024" required<?cs
+        if:Page.code ?> autofocus<?cs /if ?>>
       <p class="help">At least 12 characters. A few unrelated words make a
       strong password that is easy to type; there are no other rules.</p>
     </div>

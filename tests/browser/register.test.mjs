@@ -535,7 +535,8 @@ async function main() {
   await typeInto('#password', PASSWORD);
   await go(() => page.locator('#encryption').getByRole('button', { name: 'Rotate' }).click());
   await check('keys-rotated-with-password', async () => {
-    const n = await text('#encryption .notice.ok');
+    if (path() !== '/keys') return `at ${page.url()}`;
+    const n = await text('#notice');
     if (!n.startsWith('Rotated.')) return `notice reads ${JSON.stringify(n)}`;
     const after = await text('#encryption dl.facts dd code');
     return (after !== keyBefore && n.includes(after)) || `key ${keyBefore} → ${after}`;

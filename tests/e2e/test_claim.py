@@ -1,5 +1,6 @@
 """The first-run claim: /setup with the one-time setup code."""
 import os
+import re
 import sys
 import threading
 
@@ -116,6 +117,26 @@ def test_bad_mismatched_passwords_refused():
 
 
 @suite.test
+def test_bad_password_refused_keeps_right_setup_code():
+    c = inst.client()
+    r = c.claim(inst.setup_code, "short pass", "short pass")
+    eq(r.status, 400, "status")
+    m = re.search(r'<input id="code"[^>]*value="([^"]*)"', r.text)
+    check(m, "the setup code field is empty after the password was refused")
+    eq(m.group(1), inst.setup_code, "setup code kept")
+    check('value="short pass"' not in r.text, "the password is shown back")
+    admin_unchanged("kept code")
+
+
+@suite.test
+def test_bad_wrong_code_not_shown_back():
+    c = inst.client()
+    r = c.claim("ABCD-EFGH-JKLM-NPQR", PASSWORD)
+    eq(r.status, 403, "status")
+    check("ABCD-EFGH-JKLM-NPQR" not in r.text, "a wrong code is shown back")
+
+
+@suite.test
 def test_bad_claim_without_csrf_refused():
     c = inst.client()
     c.get("/setup")
@@ -195,7 +216,7 @@ def test_audit_records_claim_steps():
     for w in want:
         check(w in actions, "no audit line %r in %r", w, actions)
     eq(sum(1 for a in actions if a[2] == "setup refused: password policy"),
-       4, "password policy refusals")
+       5, "password policy refusals")
     claim = [e for e in entries if e["action"] == "setup: console claimed"]
     eq(claim[0]["user"], "admin", "user of the claim")
     eq(claim[0]["addr"], "127.0.0.1", "addr of the claim")

@@ -838,12 +838,176 @@ TEST(session_create_purges_expired)
 	struct auth_session s;
 
 	CHECK(aged_session(token, AUTH_ABSOLUTE_SECONDS + 5, 0) == 0);
-	CHECK(sql("INSERT INTO sessions VALUES ('idle', 'c', %lld, %lld, "
-	    "'a')", (long long)time(NULL) - 100,
+	CHECK(sql("INSERT INTO sessions (token_hash, csrf, created_at, "
+	    "last_seen, addr) VALUES ('idle', 'c', %lld, %lld, 'a')",
+	    (long long)time(NULL) - 100,
 	    (long long)time(NULL) - AUTH_IDLE_SECONDS - 5) == 0);
 	CHECK(sql_int("SELECT count(*) FROM sessions") == 2);
 	CHECK(auth_session_create(ADDR, t2, &s) == 0);
 	CHECK(sql_int("SELECT count(*) FROM sessions") == 1);
+}
+
+/* ---- read-only API tokens ---- */
+
+TEST(api_token_create_check_revoke)
+{
+	char tok[AUTH_TOKEN_LEN + 1];
+	long long id = 0;
+
+	CHECK(claimed_state() == 0);
+	CHECK(auth_api_token_create("monitoring", tok) == 0);
+	CHECK(auth_token_valid(tok));
+	CHECK(auth_api_token_check(tok, &id) == 0);
+	CHECK(id > 0);
+	CHECK(auth_api_token_revoke(id) == 0);
+	CHECK(auth_api_token_check(tok, &id) == CONN_EDENIED);
+	CHECK(auth_api_token_revoke(id) == CONN_ENOTFOUND);
+}
+
+TEST(api_token_stored_only_as_hash)
+{
+	char tok[AUTH_TOKEN_LEN + 1], hash[65];
+
+	CHECK(claimed_state() == 0);
+	CHECK(auth_api_token_create("monitoring", tok) == 0);
+	CHECK(util_sha256_hex(tok, AUTH_TOKEN_LEN, hash) == 0);
+	CHECK(sql_int("SELECT count(*) FROM api_tokens WHERE token_hash = %Q",
+	    hash) == 1);
+	CHECK(sql_int("SELECT count(*) FROM api_tokens WHERE instr(name || "
+	    "token_hash, %Q) > 0", tok) == 0);
+}
+
+TEST(api_token_bad_unknown_or_malformed)
+{
+	char tok[AUTH_TOKEN_LEN + 1];
+	long long id;
+
+	CHECK(claimed_state() == 0);
+	CHECK(auth_api_token_create("monitoring", tok) == 0);
+	tok[0] = tok[0] == 'A' ? 'B' : 'A';
+	CHECK(auth_api_token_check(tok, &id) == CONN_EDENIED);
+	CHECK(auth_api_token_check("", &id) == CONN_EDENIED);
+	CHECK(auth_api_token_check("short", &id) == CONN_EDENIED);
+	tok[5] = '/';
+	CHECK(auth_api_token_check(tok, &id) == CONN_EDENIED);
+}
+
+TEST(api_token_bad_not_counted_as_password_failure)
+{
+	struct auth_admin a;
+	long long id;
+
+	CHECK(claimed_state() == 0);
+	for (int i = 0; i < AUTH_LOCK_AFTER + 1; i++)
+		CHECK(auth_api_token_check("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		    &id) == CONN_EDENIED);
+	CHECK(auth_admin_get(&a) == 0);
+	CHECK(a.failed_count == 0 && !a.locked);
+}
+
+TEST(api_token_bad_more_than_20)
+{
+	char tok[AUTH_TOKEN_LEN + 1];
+
+	CHECK(claimed_state() == 0);
+	for (int i = 0; i < AUTH_API_TOKENS_MAX; i++)
+		CHECK(auth_api_token_create("monitoring", tok) == 0);
+	CHECK(auth_api_token_create("one too many", tok) == CONN_ETOOBIG);
+	CHECK(tok[0] == '\0');
+	CHECK(sql_int("SELECT count(*) FROM api_tokens") ==
+	    AUTH_API_TOKENS_MAX);
+}
+
+TEST(api_token_bad_empty_name)
+{
+	char tok[AUTH_TOKEN_LEN + 1];
+
+	CHECK(claimed_state() == 0);
+	CHECK(auth_api_token_create("", tok) == CONN_EINVAL);
+	CHECK(sql_int("SELECT count(*) FROM api_tokens") == 0);
+}
+
+TEST(api_token_last_use_recorded)
+{
+	char tok[AUTH_TOKEN_LEN + 1];
+	long long id;
+
+	CHECK(claimed_state() == 0);
+	CHECK(auth_api_token_create("monitoring", tok) == 0);
+	CHECK(sql_int("SELECT count(*) FROM api_tokens WHERE last_used_at IS "
+	    "NULL") == 1);
+	CHECK(auth_api_token_check(tok, &id) == 0);
+	CHECK(sql_int("SELECT last_used_at FROM api_tokens") > 0);
+}
+
+/* ---- one-time notices ---- */
+
+TEST(notice_taken_once)
+{
+	char tok[AUTH_TOKEN_LEN + 1], secret[AUTH_TOKEN_LEN + 1];
+	struct auth_session s;
+
+	CHECK(claimed_state() == 0);
+	CHECK(auth_session_create(ADDR, tok, &s) == 0);
+	CHECK(auth_notice_set(tok, "Rotated.", NULL) == 0);
+	CHECK(auth_session_check(tok, &s) == 0);
+	CHECK(s.has_notice && strcmp(s.notice, "Rotated.") == 0);
+	CHECK(!s.has_notice_secret);
+	CHECK(auth_notice_take(tok, &s, secret) == 0);
+	CHECK(secret[0] == '\0');
+	CHECK(auth_session_check(tok, &s) == 0);
+	CHECK(!s.has_notice);
+}
+
+TEST(notice_secret_opens_with_its_session_only)
+{
+	char tok[AUTH_TOKEN_LEN + 1], other[AUTH_TOKEN_LEN + 1];
+	char api[AUTH_TOKEN_LEN + 1], secret[AUTH_TOKEN_LEN + 1];
+	struct auth_session s, s2;
+
+	CHECK(claimed_state() == 0);
+	CHECK(auth_session_create(ADDR, tok, &s) == 0);
+	CHECK(auth_session_create(ADDR, other, &s2) == 0);
+	CHECK(auth_token(api) == 0);
+	CHECK(auth_notice_set(tok, "Token created.", api) == 0);
+	/* Not in the database in clear. */
+	CHECK(sql_int("SELECT count(*) FROM sessions WHERE instr(notice_secret, "
+	    "%Q) > 0 OR instr(notice, %Q) > 0", api, api) == 0);
+	CHECK(auth_session_check(tok, &s) == 0);
+	CHECK(s.has_notice_secret);
+	/* The sealed bytes under another session's token do not open. */
+	s2 = s;
+	CHECK(auth_notice_take(other, &s2, secret) == CONN_ECRYPTO);
+	CHECK(secret[0] == '\0');
+	CHECK(auth_notice_set(tok, "Token created.", api) == 0);
+	CHECK(auth_session_check(tok, &s) == 0);
+	CHECK(auth_notice_take(tok, &s, secret) == 0);
+	CHECK(strcmp(secret, api) == 0);
+	CHECK(sql_int("SELECT count(*) FROM sessions WHERE notice_secret IS "
+	    "NOT NULL") == 0);
+}
+
+TEST(notice_bad_without_session)
+{
+	char tok[AUTH_TOKEN_LEN + 1];
+
+	CHECK(claimed_state() == 0);
+	CHECK(auth_token(tok) == 0);
+	CHECK(auth_notice_set(tok, "Rotated.", NULL) == CONN_ENOTFOUND);
+	CHECK(auth_notice_set("not a token", "Rotated.", NULL) == CONN_EINVAL);
+}
+
+TEST(notice_gone_with_session_end)
+{
+	char tok[AUTH_TOKEN_LEN + 1];
+	struct auth_session s;
+
+	CHECK(claimed_state() == 0);
+	CHECK(auth_session_create(ADDR, tok, &s) == 0);
+	CHECK(auth_notice_set(tok, "Rotated.", NULL) == 0);
+	CHECK(auth_session_end(tok) == 0);
+	CHECK(sql_int("SELECT count(*) FROM sessions WHERE notice IS NOT "
+	    "NULL") == 0);
 }
 
 int
@@ -910,6 +1074,17 @@ main(void)
 	RUN(session_bad_absolute_8_hours);
 	RUN(session_bad_created_in_future);
 	RUN(session_create_purges_expired);
+	RUN(api_token_create_check_revoke);
+	RUN(api_token_stored_only_as_hash);
+	RUN(api_token_bad_unknown_or_malformed);
+	RUN(api_token_bad_not_counted_as_password_failure);
+	RUN(api_token_bad_more_than_20);
+	RUN(api_token_bad_empty_name);
+	RUN(api_token_last_use_recorded);
+	RUN(notice_taken_once);
+	RUN(notice_secret_opens_with_its_session_only);
+	RUN(notice_bad_without_session);
+	RUN(notice_gone_with_session_end);
 	db_close();
 	unit_rm_rf(unit_tmp);
 	UNIT_EXIT();

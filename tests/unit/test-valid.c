@@ -410,7 +410,8 @@ TEST(type_hints_present)
 	enum valid_type t[] = { VT_TOKEN, VT_PASSWORD, VT_SETUP_CODE,
 	    VT_TEXT, VT_HOSTNAME, VT_IPV4, VT_PORT, VT_WORD, VT_HOST,
 	    VT_HOST_PORT, VT_DOMAIN_USER, VT_REGION, VT_ACCESS_KEY, VT_SECRET,
-	    VT_THUMBPRINT, VT_HOST_LIST, VT_PROXY_USER, VT_FILE };
+	    VT_THUMBPRINT, VT_HOST_LIST, VT_PROXY_USER, VT_FILE,
+	    VT_LOCAL_PATH, VT_NUMBER, VT_FILE_NAME };
 
 	for (size_t i = 0; i < NELEM(t); i++)
 		CHECK(strlen(valid_type_hint(t[i])) > 0);
@@ -648,6 +649,127 @@ TEST(soft_fields_are_the_registration_fields)
 	CHECK(valid_fields[F_PORTAL_FILE].maxlen == PORTAL_FILE_MAX);
 }
 
+/* ---- query fields ---- */
+
+TEST(local_path_good)
+{
+	CHECK(vv(VT_LOCAL_PATH, "/") == 0);
+	CHECK(vv(VT_LOCAL_PATH, "/keys") == 0);
+	CHECK(vv(VT_LOCAL_PATH, "/register/aws") == 0);
+}
+
+TEST(local_path_bad_other_hosts_and_shapes)
+{
+	static const char *const bad[] = {
+		"", "keys", "//evil.example", "https://evil.example/",
+		"/\\evil.example", "/keys?x=1", "/KEYS", "/a//b", "/a/../b",
+		"/a b", "/%2F", "/a#b", "\\evil",
+	};
+
+	for (size_t i = 0; i < NELEM(bad); i++)
+		CHECK(vv(VT_LOCAL_PATH, bad[i]) != 0);
+}
+
+TEST(number_good_and_bad)
+{
+	CHECK(vv(VT_NUMBER, "1") == 0);
+	CHECK(vv(VT_NUMBER, "4096") == 0);
+	CHECK(vv(VT_NUMBER, "0") != 0);
+	CHECK(vv(VT_NUMBER, "01") != 0);
+	CHECK(vv(VT_NUMBER, "-1") != 0);
+	CHECK(vv(VT_NUMBER, "1e3") != 0);
+	CHECK(vv(VT_NUMBER, "") != 0);
+}
+
+TEST(file_name_good_and_bad)
+{
+	static const char *const bad[] = {
+		"", ".hidden", "..", "../state.db", "a/b", "a\\b", "a b",
+		"a%2Fb", "\xc3\xa9.txt",
+	};
+
+	CHECK(vv(VT_FILE_NAME, "bundle-2026-12-02_1.tar.gz") == 0);
+	for (size_t i = 0; i < NELEM(bad); i++)
+		CHECK(vv(VT_FILE_NAME, bad[i]) != 0);
+}
+
+/* app_query_parse over qs with mask; its status, fs freed. */
+static int
+query(const char *qs, uint64_t mask, char *why, size_t whylen)
+{
+	struct req_fields fs = { 0 };
+	int rc = app_query_parse(qs, mask, &fs, why, whylen);
+
+	req_fields_free(&fs);
+	return rc;
+}
+
+TEST(query_known_fields_ok)
+{
+	struct req_fields fs = { 0 };
+	char why[300] = "";
+
+	CHECK(app_query_parse("next=%2Fkeys", FIELD(F_NEXT), &fs, why,
+	    sizeof why) == 0);
+	CHECK(fs.n == 1 && strcmp(fs.f[0].value, "/keys") == 0);
+	req_fields_free(&fs);
+	CHECK(query(NULL, 0, why, sizeof why) == 0);
+	CHECK(query("", 0, why, sizeof why) == 0);
+	CHECK(query("token=12", FIELD(F_TOKEN_ID), why, sizeof why) == 0);
+}
+
+TEST(query_bad_unknown_parameter)
+{
+	char why[300] = "";
+
+	CHECK(query("debug=1", FIELD(F_NEXT), why, sizeof why) == 400);
+	CHECK(strstr(why, "does not accept") != NULL);
+}
+
+TEST(query_bad_field_not_in_page_mask)
+{
+	char why[300] = "";
+
+	/* A known field, but this page does not take it on GET. */
+	CHECK(query("password=x", FIELD(F_NEXT), why, sizeof why) == 400);
+	CHECK(query("next=/keys", 0, why, sizeof why) == 400);
+}
+
+TEST(query_bad_duplicate_parameter)
+{
+	char why[300] = "";
+
+	CHECK(query("next=/keys&next=/", FIELD(F_NEXT), why, sizeof why) ==
+	    400);
+}
+
+TEST(query_bad_malformed)
+{
+	char why[300] = "";
+
+	CHECK(query("next=%zz", FIELD(F_NEXT), why, sizeof why) == 400);
+	CHECK(query("next=%00", FIELD(F_NEXT), why, sizeof why) == 400);
+	CHECK(query("next", FIELD(F_NEXT), why, sizeof why) == 400);
+}
+
+TEST(query_bad_value_refused_by_type)
+{
+	char why[300] = "";
+
+	CHECK(query("next=//evil.example", FIELD(F_NEXT), why, sizeof why) ==
+	    400);
+	CHECK(strstr(why, "Page after sign-in") != NULL);
+	CHECK(query("token=abc", FIELD(F_TOKEN_ID), why, sizeof why) == 400);
+}
+
+TEST(query_bad_file_field_never)
+{
+	char why[300] = "";
+
+	CHECK(query("portal_config=x", FIELD(F_PORTAL_FILE), why,
+	    sizeof why) == 400);
+}
+
 int
 main(void)
 {
@@ -712,5 +834,16 @@ main(void)
 	RUN(peer_literal_policy);
 	RUN(peer_ipv6_policy);
 	RUN(soft_fields_are_the_registration_fields);
+	RUN(local_path_good);
+	RUN(local_path_bad_other_hosts_and_shapes);
+	RUN(number_good_and_bad);
+	RUN(file_name_good_and_bad);
+	RUN(query_known_fields_ok);
+	RUN(query_bad_unknown_parameter);
+	RUN(query_bad_field_not_in_page_mask);
+	RUN(query_bad_duplicate_parameter);
+	RUN(query_bad_malformed);
+	RUN(query_bad_value_refused_by_type);
+	RUN(query_bad_file_field_never);
 	UNIT_EXIT();
 }
