@@ -427,7 +427,8 @@ discard(struct app_ctx *c)
 	if (enroll_discard() != 0)
 		return 500;
 	app_audit(c, "register: changes discarded");
-	return app_redirect(c, "/");
+	return app_redirect_notice(c, "/", "Discarded. The registration in use "
+	    "did not change.");
 }
 
 static int
@@ -449,7 +450,10 @@ page_review(struct app_ctx *c)
 		return app_form_error(c, "Choose one of the buttons.");
 	if ((rc = shown(c, enroll_register(&r), &r)) != 0)
 		return rc;
-	return app_redirect(c, "/");
+	return app_redirect_notice(c, "/", r.updated ? "Registered again. "
+	    "The vSphere Client plugin now has the connector's current "
+	    "address." : "Registered. The vSphere Client plugin and the "
+	    "portal know this connector.");
 }
 
 static int
@@ -488,7 +492,9 @@ page_unregister(struct app_ctx *c)
 		if (enroll_clear_local() != 0)
 			return 500;
 		app_audit(c, "unregister: local registration cleared");
-		return app_redirect(c, "/");
+		return app_redirect_warning(c, "/", "Unregistered here only. "
+		    "vCenter and the portal were not told: remove the plugin "
+		    "in vCenter and the connector in the portal's setup.");
 	}
 	if (!pressed(c, "unregister"))
 		return app_form_error(c, "Choose one of the buttons.");
@@ -502,13 +508,13 @@ page_unregister(struct app_ctx *c)
 		app_set(c, "offer_clear", "1");
 	if ((rc = shown(c, rc, &r)) != 0)
 		return rc;
-	if (r.partial) {
-		app_set(c, "done", "1");
-		app_set(c, "warning", r.msg);
-		app_set(c, "registered", "");
-		return 200;
-	}
-	return app_redirect(c, "/");
+	if (r.partial)
+		return app_redirect_warning(c, "/", "Unregistered from vCenter, "
+		    "but the portal was not told (the reason is in the "
+		    "connector log). Remove the connector in the portal's "
+		    "setup.");
+	return app_redirect_notice(c, "/", "Unregistered. vCenter and the "
+	    "portal no longer know this connector.");
 }
 
 static const struct app_page pages[] = {

@@ -58,6 +58,7 @@ struct app_ctx {
 	char errmsg[512];
 	struct buf cookies;		/* Set-Cookie header lines */
 	char notice[AUTH_NOTICE_MAX];	/* one-time notice being shown */
+	int notice_warning;		/* ... as a warning */
 	char notice_secret[AUTH_TOKEN_LEN + 1];	/* shown once with it */
 	json_t *json;			/* KIND_JSON answer */
 	struct buf text;		/* KIND_PROM answer */
@@ -268,7 +269,21 @@ app_redirect(struct app_ctx *c, const char *path)
 int
 app_redirect_notice(struct app_ctx *c, const char *path, const char *msg)
 {
-	return app_redirect_secret(c, path, msg, NULL);
+	if (c->signed_in && auth_notice_set(c->token, msg, NULL, 0) != 0)
+		return 500;
+	return app_redirect(c, path);
+}
+
+/*
+ * The same for work done only in part (the portal was not told): the
+ * notice is shown as a warning.
+ */
+int
+app_redirect_warning(struct app_ctx *c, const char *path, const char *msg)
+{
+	if (c->signed_in && auth_notice_set(c->token, msg, NULL, 1) != 0)
+		return 500;
+	return app_redirect(c, path);
 }
 
 /*
@@ -280,7 +295,7 @@ int
 app_redirect_secret(struct app_ctx *c, const char *path, const char *msg,
     const char *secret)
 {
-	if (c->signed_in && auth_notice_set(c->token, msg, secret) != 0)
+	if (c->signed_in && auth_notice_set(c->token, msg, secret, 0) != 0)
 		return 500;
 	return app_redirect(c, path);
 }
@@ -720,6 +735,7 @@ prepare(struct app_ctx *c)
 		    c->sess.has_notice) {
 			snprintf(c->notice, sizeof c->notice, "%s",
 			    c->sess.notice);
+			c->notice_warning = c->sess.notice_warning;
 			if (auth_notice_take(c->token, &c->sess,
 			    c->notice_secret) != 0)
 				return 500;
@@ -814,8 +830,11 @@ layout_data(struct app_ctx *c)
 	hdf_set_value(c->hdf, "Layout.program", cfg.prog ? cfg.prog->name : "");
 	hdf_set_int_value(c->hdf, "Layout.signed_in", c->signed_in);
 	hdf_set_value(c->hdf, "Layout.csrf", page_csrf(c));
-	if (c->notice[0])
+	if (c->notice[0]) {
 		hdf_set_value(c->hdf, "Layout.notice", c->notice);
+		if (c->notice_warning)
+			hdf_set_value(c->hdf, "Layout.notice_warning", "1");
+	}
 }
 
 /* Render the error page for status into out, falling back to plain text. */

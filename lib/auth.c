@@ -487,6 +487,7 @@ auth_session_check(const char *token, struct auth_session *out)
 		out->has_notice = 1;
 		snprintf(out->notice, sizeof out->notice, "%s",
 		    (const char *)sqlite3_column_text(st, 3));
+		out->notice_warning = sqlite3_column_int(st, 5) != 0;
 	}
 	if (sqlite3_column_bytes(st, 4) == (int)sizeof out->notice_sealed) {
 		memcpy(out->notice_sealed, sqlite3_column_blob(st, 4),
@@ -566,11 +567,13 @@ notice_pad(const char *token, const unsigned char *nonce,
  * Keep msg (copied; constant text chosen by the code) for the next page the
  * session of cookie token asks for, replacing any earlier notice.  secret,
  * when not NULL, is one of our 43-character tokens to show once with it;
- * it is stored sealed (see notice_pad).  Returns 0, CONN_EINVAL,
+ * it is stored sealed (see notice_pad); warning marks a notice of work
+ * done only in part.  Returns 0, CONN_EINVAL,
  * CONN_ENOTFOUND (no such session) or CONN_EDB.
  */
 int
-auth_notice_set(const char *token, const char *msg, const char *secret)
+auth_notice_set(const char *token, const char *msg, const char *secret,
+    int warning)
 {
 	unsigned char sealed[AUTH_NOTICE_NONCE + AUTH_TOKEN_LEN];
 	unsigned char pad[NOTICE_PAD];
@@ -604,6 +607,7 @@ auth_notice_set(const char *token, const char *msg, const char *secret)
 		sqlite3_bind_blob(st, 3, sealed, sizeof sealed, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int(st, 4, warning != 0);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

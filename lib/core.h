@@ -218,6 +218,8 @@ void app_template(struct app_ctx *c, const char *tpl, const char *title);
 int app_redirect(struct app_ctx *c, const char *path);
 int app_redirect_notice(struct app_ctx *c, const char *path,
     const char *msg);
+int app_redirect_warning(struct app_ctx *c, const char *path,
+    const char *msg);
 int app_redirect_secret(struct app_ctx *c, const char *path,
     const char *msg, const char *secret);
 const char *app_notice_secret(struct app_ctx *c);

@@ -71,7 +71,8 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "INSERT INTO sessions (token_hash, csrf, created_at, last_seen, "
 	    "addr) VALUES (?1, ?2, ?3, ?3, ?4)",
 	[DB_SESSION_GET] =
-	    "SELECT csrf, created_at, last_seen, notice, notice_secret "
+	    "SELECT csrf, created_at, last_seen, notice, notice_secret, "
+	    "notice_warning "
 	    "FROM sessions WHERE token_hash = ?1",
 	[DB_SESSION_TOUCH] =
 	    "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
@@ -119,10 +120,12 @@ static const char *const stmt_sql[DB__MAX] = {
 	[DB_SOURCES_RESET] =
 	    "UPDATE login_sources SET consecutive = 0",
 	[DB_SESSION_NOTICE_SET] =
-	    "UPDATE sessions SET notice = ?2, notice_secret = ?3 "
+	    "UPDATE sessions SET notice = ?2, notice_secret = ?3, "
+	    "notice_warning = ?4 "
 	    "WHERE token_hash = ?1",
 	[DB_SESSION_NOTICE_CLEAR] =
-	    "UPDATE sessions SET notice = NULL, notice_secret = NULL "
+	    "UPDATE sessions SET notice = NULL, notice_secret = NULL, "
+	    "notice_warning = 0 "
 	    "WHERE token_hash = ?1",
 	[DB_TOKEN_INSERT] =
 	    "INSERT INTO api_tokens (name, token_hash, created_at) "

@@ -38,6 +38,7 @@ struct auth_session {
 	time_t last_seen;
 	int has_notice;		/* a one-time notice waits (auth_notice_take) */
 	char notice[AUTH_NOTICE_MAX];
+	int notice_warning;	/* done, but not all of it */
 	int has_notice_secret;
 	unsigned char notice_sealed[AUTH_NOTICE_NONCE + AUTH_TOKEN_LEN];
 };
@@ -73,7 +74,8 @@ int auth_session_create(const char *addr, char token[AUTH_TOKEN_LEN + 1],
     struct auth_session *out);
 int auth_session_check(const char *token, struct auth_session *out);
 int auth_session_end(const char *token);
-int auth_notice_set(const char *token, const char *msg, const char *secret);
+int auth_notice_set(const char *token, const char *msg, const char *secret,
+    int warning);
 int auth_notice_take(const char *token, struct auth_session *s,
     char secret[AUTH_TOKEN_LEN + 1]);
 int auth_api_token_create(const char *name, char token[AUTH_TOKEN_LEN + 1]);

@@ -15,3 +15,6 @@ CREATE TABLE api_tokens (
 -- reveal it.
 ALTER TABLE sessions ADD COLUMN notice TEXT;
 ALTER TABLE sessions ADD COLUMN notice_secret BLOB;
+-- 1 when the notice is a warning: done, but not all of it (the portal was
+-- not told of an unregistration).
+ALTER TABLE sessions ADD COLUMN notice_warning INTEGER NOT NULL DEFAULT 0;

@@ -31,8 +31,12 @@ if:Layout.signed_in ?>
   </ul>
 </nav><?cs /if ?>
 <main id="main"><?cs
-if:Layout.notice ?>
+if:Layout.notice_warning ?>
+<div class="notice warning" role="status" id="notice">
+  <img src="/static/state-warning.svg" alt="Warning:" width="20" height="20"><?cs
+elif:Layout.notice ?>
 <div class="notice ok" role="status" id="notice">
-  <img src="/static/state-ok.svg" alt="" width="20" height="20">
+  <img src="/static/state-ok.svg" alt="" width="20" height="20"><?cs /if ?><?cs
+if:Layout.notice ?>
   <div><?cs var:Layout.notice ?></div>
 </div><?cs /if ?>

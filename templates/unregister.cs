@@ -2,14 +2,7 @@
 <?cs include:"macros.cs" ?>
 <h1>Unregister the connector</h1>
 <section class="panel"><?cs
-if:Page.done ?>
-  <p class="state ok"><img src="/static/state-ok.svg" alt="" width="16" height="16">OK — the plugin is removed from vCenter and the connector's registration and stored credentials are gone.</p>
-  <div class="notice warning" role="alert">
-    <img src="/static/state-warning.svg" alt="" width="20" height="20">
-    <div><strong>The portal was not told.</strong> <?cs var:Page.warning ?> Remove the connector in the portal's setup.</div>
-  </div>
-  <p><a href="/">Back to the dashboard</a></p><?cs
-elif:!Page.registered ?>
+if:!Page.registered ?>
   <p class="state unknown"><img src="/static/state-unknown.svg" alt="" width="16" height="16">This connector is not registered.</p>
   <p><a href="/register">Register the connector</a></p><?cs
 else ?>

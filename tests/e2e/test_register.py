@@ -283,8 +283,12 @@ def test_happy_path_registers_everywhere():
     r = W.register()
     eq((r.status, r.location), (303, loc("/")), "Register")
 
-    check(dashboard_registered(dashboard()),
-          "the dashboard does not say registered")
+    page = dashboard()
+    check(dashboard_registered(page), "the dashboard does not say registered")
+    check("Registered. The vSphere Client plugin" in page,
+          "the dashboard does not say Registered.")
+    check("Registered. The vSphere Client plugin" not in dashboard(),
+          "the notice is shown again on reload")
     ext = E.find_extension()
     check(ext is not None, "vCenter has no plugin")
     eq(ext["key"], EXTENSION_KEY, "plugin key")
@@ -1084,6 +1088,10 @@ def test_unregister_removes_everything():
     mark = inst().audit_mark()
     r = W.unregister()
     eq((r.status, r.location), (303, loc("/")), "unregister")
+    page = dashboard()
+    check("Unregistered. vCenter and the portal" in page,
+          "the dashboard does not say Unregistered.")
+    check("Unregistered." not in dashboard(), "the notice is shown again")
     eq(E.find_extension(), None, "vCenter's plugin")
     ctl = E.aws.control()
     check(any(d["registration_id"] == regid for d in ctl["deregistrations"]),
@@ -1110,9 +1118,15 @@ def test_unregister_when_portal_fails_still_unregisters_and_warns():
     try:
         mark = inst().audit_mark()
         r = W.unregister()
-        eq(r.status, 200, "status")
-        check("The portal was not told" in r.text,
-              "the page does not say the portal was not told")
+        eq(r.status, 303, "status")
+        eq((r.location or "").split("/", 3)[-1], "", "redirect")
+        page = W.c.get("/")
+        check("the portal was not told" in page.text,
+              "the dashboard does not say the portal was not told")
+        check("notice warning" in page.text, "not shown as a warning")
+        again = W.c.get("/")
+        check("the portal was not told" not in again.text,
+              "the notice is shown again on reload")
         eq(E.find_extension(), None, "vCenter's plugin")
         check(not registered(), "still registered")
         audited(mark, "unregister: done; portal not told")
