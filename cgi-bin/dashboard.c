@@ -28,7 +28,7 @@
 static const struct {
 	const char *setting, *page;
 } shown[] = {
-	{ "name", "name" }, { "ip", "ip" },
+	{ SETTING_NAME, "name" }, { SETTING_IP, "ip" },
 	{ REG_VC_HOST, "reg.vcenter" }, { REG_AWS_REGION, "reg.region" },
 	{ REG_AWS_ACCOUNT, "reg.account" }, { REG_PROXY_HOST, "reg.proxy" },
 	{ REG_IP, "reg.ip" },
@@ -49,7 +49,7 @@ one_setting(void *arg, const char *name, const char *value)
 	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
 		if (strcmp(name, shown[i].setting) == 0)
 			app_set(s->c, shown[i].page, value);
-	if (strcmp(name, "ip") == 0)
+	if (strcmp(name, SETTING_IP) == 0)
 		snprintf(s->ip, sizeof s->ip, "%s", value);
 	else if (strcmp(name, REG_IP) == 0)
 		snprintf(s->reg_ip, sizeof s->reg_ip, "%s", value);
@@ -58,7 +58,7 @@ one_setting(void *arg, const char *name, const char *value)
 		app_set_time(s->c, "reg.at", (time_t)strtoll(value, NULL, 10));
 	} else if (strcmp(name, REG_DRAFT_STARTED) == 0)
 		app_set(s->c, "reg.draft", "1");
-	else if (strcmp(name, "peers.allow_loopback") == 0 &&
+	else if (strcmp(name, SETTING_ALLOW_LOOPBACK) == 0 &&
 	    strcmp(value, "1") == 0)
 		app_set(s->c, "reg.test_mode", "1");
 	return 0;

@@ -86,25 +86,6 @@ static struct {
 
 static int worker_config(void);
 
-static const char *
-status_text(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 302: return "Found";
-	case 303: return "See Other";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 413: return "Content Too Large";
-	case 429: return "Too Many Requests";
-	case 503: return "Service Unavailable";
-	default: return "Internal Server Error";
-	}
-}
-
 /* ---- for handlers ---- */
 
 /* The validated value of field f, or NULL when it was not sent. */
@@ -789,7 +770,7 @@ respond(struct app_ctx *c, int status, const char *ctype, const char *body,
 {
 	struct buf h = { 0 };
 
-	buf_addf(&h, "Status: %d %s\r\n", status, status_text(status));
+	buf_addf(&h, "Status: %d %s\r\n", status, view_status_text(status));
 	if (c->location[0])
 		buf_addf(&h, "Location: %s\r\n", c->location);
 	if (status == 405)
@@ -841,18 +822,8 @@ layout_data(struct app_ctx *c)
 static void
 render_error(struct app_ctx *c, int status, struct buf *out)
 {
-	char st[8];
-
-	snprintf(st, sizeof st, "%d", status);
-	hdf_set_value(c->hdf, "Error.status", st);
-	hdf_set_value(c->hdf, "Error.reason", status_text(status));
-	hdf_set_value(c->hdf, "Error.message", c->errmsg);
-	hdf_set_value(c->hdf, "Layout.title", status_text(status));
 	layout_data(c);
-	if (view_render("error.cs", c->hdf, out) != 0) {
-		buf_reset(out);
-		buf_addf(out, "%d %s\n", status, status_text(status));
-	}
+	view_render_error(c->hdf, status, c->errmsg, out);
 }
 
 /*
@@ -869,7 +840,7 @@ error_page(struct app_ctx *c, int status)
 	c->accel[0] = '\0';
 	if (kind == KIND_JSON) {
 		json_t *e = json_pack("{s:i, s:s}", "status", status, "error",
-		    c->errmsg[0] ? c->errmsg : status_text(status));
+		    c->errmsg[0] ? c->errmsg : view_status_text(status));
 		char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
 		respond(c, status, "application/json", s ? s : "{}",
 		    s ? strlen(s) : 2);
@@ -878,7 +849,7 @@ error_page(struct app_ctx *c, int status)
 		return;
 	}
 	if (kind != KIND_HTML) {
-		buf_addf(&out, "%d %s\n", status, status_text(status));
+		buf_addf(&out, "%d %s\n", status, view_status_text(status));
 		respond(c, status, "text/plain; charset=utf-8", out.data,
 		    out.len);
 		buf_free(&out);
@@ -927,49 +898,6 @@ answer_ready(struct app_ctx *c)
 	case KIND_DOWNLOAD: return c->accel[0] != '\0';
 	}
 	return 0;
-}
-
-/*
- * Write the pages nginx shows for the errors it answers itself (unknown
- * path, body too large, a program down) into dir/<status>.html, from the
- * same template as the programs' error pages.  Needs the database open
- * and view_init done.
- */
-int
-app_write_error_pages(const char *dir)
-{
-	static const struct { int status; const char *msg; } pages[] = {
-		{ 400, "The request could not be understood." },
-		{ 403, "This request is not allowed." },
-		{ 404, "There is no such page on this console." },
-		{ 405, "This page does not accept that kind of request." },
-		{ 413, "The upload is larger than the console accepts "
-		    "(2 MiB)." },
-		{ 429, "Too many attempts from your address at once. Wait a "
-		    "few seconds, then try again." },
-		{ 500, "The console could not answer. Try again in a moment; "
-		    "if it persists, restart the connector's services." },
-	};
-	char path[4200];
-	int rc = 0;
-
-	if (worker_config() != 0)
-		return CONN_EINVAL;
-	for (size_t i = 0; i < sizeof pages / sizeof pages[0] && !rc; i++) {
-		struct app_ctx c;
-		struct buf out = { 0 };
-
-		memset(&c, 0, sizeof c);
-		if (hdf_init(&c.hdf) != STATUS_OK)
-			return CONN_ENOMEM;
-		app_error_message(&c, pages[i].msg);
-		render_error(&c, pages[i].status, &out);
-		snprintf(path, sizeof path, "%s/%d.html", dir, pages[i].status);
-		rc = util_write_file_atomic(path, out.data, out.len, 0644);
-		buf_free(&out);
-		hdf_destroy(&c.hdf);
-	}
-	return rc;
 }
 
 /* Handle one request from accept to the last byte. */
@@ -1037,7 +965,7 @@ worker_config(void)
 	char *save = NULL, *tok;
 
 	cfg.norigins = 0;
-	if (db_setting_get("origins", &b) != 0 || b.len == 0) {
+	if (db_setting_get(SETTING_ORIGINS, &b) != 0 || b.len == 0) {
 		log_err("no origins configured; run connector-setup init");
 		buf_free(&b);
 		return CONN_EINVAL;
@@ -1047,10 +975,10 @@ worker_config(void)
 		snprintf(cfg.origins[cfg.norigins++], sizeof cfg.origins[0],
 		    "%s", tok);
 	buf_reset(&b);
-	if (db_setting_get("ip", &b) == 0)
+	if (db_setting_get(SETTING_IP, &b) == 0)
 		snprintf(cfg.ip, sizeof cfg.ip, "%s", b.data ? b.data : "");
 	buf_reset(&b);
-	if (db_setting_get("tls_fingerprint", &b) == 0)
+	if (db_setting_get(SETTING_TLS_FINGERPRINT, &b) == 0)
 		snprintf(cfg.fingerprint, sizeof cfg.fingerprint, "%s",
 		    b.data ? b.data : "");
 	buf_free(&b);

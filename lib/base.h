@@ -168,6 +168,7 @@ void db_rollback(void);
 #define SETTING_NAME "name"			/* the connector's host name */
 #define SETTING_IP "ip"				/* its address */
 #define SETTING_LISTEN "listen"			/* the console's URL */
+#define SETTING_ORIGINS "origins"		/* accepted Origin headers */
 #define SETTING_TLS_FINGERPRINT "tls_fingerprint" /* the console's cert */
 #define SETTING_TLS_VALIDATION "tls.validation"	/* "off": not validated */
 #define SETTING_ALLOW_LOOPBACK "peers.allow_loopback" /* test instances */

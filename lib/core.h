@@ -145,6 +145,10 @@ struct json_t;
 int view_init(void);
 int view_render(const char *tpl, struct _hdf *hdf, struct buf *out);
 void view_shutdown(void);
+const char *view_status_text(int status);
+void view_render_error(struct _hdf *hdf, int status, const char *message,
+    struct buf *out);
+int view_write_error_pages(const char *dir);
 
 /* ---- site.c: the nginx site of the instance ---- */
 
@@ -198,7 +202,6 @@ struct app_program {
 };
 
 int app_main(int argc, char **argv, const struct app_program *prog);
-int app_write_error_pages(const char *dir);
 
 /* For handlers: */
 const char *app_field(struct app_ctx *c, enum field_id f);

@@ -159,3 +159,105 @@ view_render(const char *tpl, HDF *hdf, struct buf *out)
 	cs_destroy(&cs);
 	return rc;
 }
+
+/* The reason phrase of an HTTP status (an unknown one reads as 500's). */
+const char *
+view_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 302: return "Found";
+	case 303: return "See Other";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Content Too Large";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+/*
+ * Render the console's error page for status with message (text chosen by
+ * the code) into out, from hdf that already holds the layout's data; a
+ * plain-text line when the template cannot be rendered.
+ */
+void
+view_render_error(struct _hdf *hdf, int status, const char *message,
+    struct buf *out)
+{
+	char st[8];
+
+	snprintf(st, sizeof st, "%d", status);
+	hdf_set_value(hdf, "Error.status", st);
+	hdf_set_value(hdf, "Error.reason", view_status_text(status));
+	hdf_set_value(hdf, "Error.message", message ? message : "");
+	hdf_set_value(hdf, "Layout.title", view_status_text(status));
+	if (view_render("error.cs", hdf, out) != 0) {
+		buf_reset(out);
+		buf_addf(out, "%d %s\n", status, view_status_text(status));
+	}
+}
+
+/*
+ * Write the pages nginx shows for the errors it answers itself (unknown
+ * path, body too large, a program down) into dir/<status>.html, from the
+ * same template as the programs' error pages, with the instance's address
+ * and certificate fingerprint from its settings.  Needs the database open
+ * and view_init done.  Returns 0, CONN_EINVAL (no address recorded: init
+ * has not run), or the first error met.
+ */
+int
+view_write_error_pages(const char *dir)
+{
+	static const struct { int status; const char *msg; } pages[] = {
+		{ 400, "The request could not be understood." },
+		{ 403, "This request is not allowed." },
+		{ 404, "There is no such page on this console." },
+		{ 405, "This page does not accept that kind of request." },
+		{ 413, "The upload is larger than the console accepts "
+		    "(2 MiB)." },
+		{ 429, "Too many attempts from your address at once. Wait a "
+		    "few seconds, then try again." },
+		{ 500, "The console could not answer. Try again in a moment; "
+		    "if it persists, restart the connector's services." },
+	};
+	struct buf ip = { 0 }, fp = { 0 }, origins = { 0 };
+	char path[4200];
+	int rc;
+
+	if (db_setting_get(SETTING_ORIGINS, &origins) != 0 || origins.len == 0) {
+		rc = CONN_EINVAL;
+		goto out;
+	}
+	if ((rc = db_setting_get(SETTING_IP, &ip)) == CONN_ENOTFOUND)
+		rc = 0;
+	if (rc == 0 && (rc = db_setting_get(SETTING_TLS_FINGERPRINT, &fp)) ==
+	    CONN_ENOTFOUND)
+		rc = 0;
+	for (size_t i = 0; i < sizeof pages / sizeof pages[0] && !rc; i++) {
+		struct buf out = { 0 };
+		HDF *hdf = NULL;
+
+		if (hdf_init(&hdf) != STATUS_OK) {
+			rc = CONN_ENOMEM;
+			break;
+		}
+		hdf_set_value(hdf, "Layout.version", CONNECTOR_VERSION);
+		hdf_set_value(hdf, "Layout.ip", ip.data ? ip.data : "");
+		hdf_set_value(hdf, "Layout.fingerprint", fp.data ? fp.data : "");
+		view_render_error(hdf, pages[i].status, pages[i].msg, &out);
+		snprintf(path, sizeof path, "%s/%d.html", dir, pages[i].status);
+		rc = util_write_file_atomic(path, out.data, out.len, 0644);
+		buf_free(&out);
+		hdf_destroy(&hdf);
+	}
+out:
+	buf_free(&ip);
+	buf_free(&fp);
+	buf_free(&origins);
+	return rc;
+}

@@ -345,22 +345,22 @@ cmd_init(int argc, char **argv)
 		    "key in %s\n", paths_get(PATH_KEYS));
 		goto out;
 	}
-	if ((loopback ? db_setting_set("peers.allow_loopback", "1") :
-	    db_setting_delete("peers.allow_loopback")) != 0)
+	if ((loopback ? db_setting_set(SETTING_ALLOW_LOOPBACK, "1") :
+	    db_setting_delete(SETTING_ALLOW_LOOPBACK)) != 0)
 		goto out;
 	/* Without --listen, keep the address the instance already has. */
-	if (listen_arg == NULL && db_setting_get("listen", &cur) == 0 && cur.len &&
+	if (listen_arg == NULL && db_setting_get(SETTING_LISTEN, &cur) == 0 && cur.len &&
 	    parse_listen(cur.data, &sc) != 0)
 		log_warn("ignoring the stored listen address %s", cur.data);
 	buf_reset(&cur);
 	share = paths_get(PATH_SHARE);
-	if (name == NULL && db_setting_get("name", &cur) == CONN_ENOTFOUND) {
+	if (name == NULL && db_setting_get(SETTING_NAME, &cur) == CONN_ENOTFOUND) {
 		static char host[64];
 		if (gethostname(host, sizeof host) != 0)
 			snprintf(host, sizeof host, "connector");
 		name = host;
 	}
-	if (name && db_setting_set("name", name) != 0)
+	if (name && db_setting_set(SETTING_NAME, name) != 0)
 		goto out;
 	netinfo_primary_ipv4(ip, sizeof ip);
 	if (strcmp(sc.listen_addr, "0.0.0.0") != 0 &&
@@ -370,9 +370,9 @@ cmd_init(int argc, char **argv)
 	for (size_t i = 0; i < nn; i++)
 		namep[i] = names[i];
 	snprintf(url, sizeof url, "%s:%d", sc.listen_addr, sc.port);
-	if (db_setting_set("listen", url) != 0 ||
-	    db_setting_set("ip", ip) != 0 ||
-	    db_setting_set("origins", origins.data) != 0)
+	if (db_setting_set(SETTING_LISTEN, url) != 0 ||
+	    db_setting_set(SETTING_IP, ip) != 0 ||
+	    db_setting_set(SETTING_ORIGINS, origins.data) != 0)
 		goto out;
 
 	if (stat(paths_get(PATH_TLS_CERT), &stt) != 0) {
@@ -384,7 +384,7 @@ cmd_init(int argc, char **argv)
 		log_info("console certificate generated");
 	}
 	if (tls_fingerprint_file(paths_get(PATH_TLS_CERT), fp, sizeof fp) ||
-	    db_setting_set("tls_fingerprint", fp) != 0)
+	    db_setting_set(SETTING_TLS_FINGERPRINT, fp) != 0)
 		goto out;
 	/* nginx's workers: the web user in production; root's own nginx for
 	 * a console run by root without one (tests, make run). */
@@ -396,7 +396,7 @@ cmd_init(int argc, char **argv)
 		goto out;
 	}
 	if (view_init() != 0 ||
-	    app_write_error_pages(paths_get(PATH_ERROR_PAGES)) != 0) {
+	    view_write_error_pages(paths_get(PATH_ERROR_PAGES)) != 0) {
 		fprintf(stderr, "connector-setup: cannot write the error pages "
 		    "into %s\n", paths_get(PATH_ERROR_PAGES));
 		goto out;

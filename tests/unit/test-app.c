@@ -1,6 +1,6 @@
 /*
  * test-app.c — the error pages nginx answers itself, written by
- * app_write_error_pages from the console's error template: one file per
+ * view_write_error_pages from the console's error template: one file per
  * status, each with the version, the status and the instance's address
  * and fingerprint, every setting HTML-escaped.
  */
@@ -67,7 +67,7 @@ TEST(every_page_written)
 
 	remove_pages();
 	CHECK(settings("192.0.2.5", "AB:CD:EF", "lab connector") == 0);
-	CHECK(app_write_error_pages(errdir) == 0);
+	CHECK(view_write_error_pages(errdir) == 0);
 	for (size_t i = 0; i < NPAGES; i++) {
 		CHECK(page(pages[i].status, &b) == 0);
 		CHECK(b.len > 0);
@@ -134,7 +134,7 @@ TEST(pages_follow_settings)
 	struct buf b = { 0 };
 
 	CHECK(settings("198.51.100.9", "11:22:33", "lab connector") == 0);
-	CHECK(app_write_error_pages(errdir) == 0);
+	CHECK(view_write_error_pages(errdir) == 0);
 	CHECK(page(404, &b) == 0);
 	CHECK(strstr(b.data, "198.51.100.9") != NULL);
 	CHECK(strstr(b.data, "11:22:33") != NULL);
@@ -147,7 +147,7 @@ TEST(bad_script_in_settings_escaped)
 	struct buf b = { 0 };
 
 	CHECK(settings(EVIL, "AB:" EVIL, EVIL) == 0);
-	CHECK(app_write_error_pages(errdir) == 0);
+	CHECK(view_write_error_pages(errdir) == 0);
 	for (size_t i = 0; i < NPAGES; i++) {
 		CHECK(page(pages[i].status, &b) == 0);
 		CHECK(strstr(b.data, "<script") == NULL);
@@ -165,7 +165,7 @@ TEST(bad_no_origins_refused)
 	CHECK(sqlite3_exec(db_handle(), "DELETE FROM settings WHERE name = "
 	    "'origins'", NULL, NULL, NULL) == SQLITE_OK);
 	remove_pages();
-	CHECK(app_write_error_pages(errdir) != 0);
+	CHECK(view_write_error_pages(errdir) != 0);
 	{
 		struct buf b = { 0 };
 		CHECK(page(404, &b) == CONN_ENOTFOUND);
@@ -179,7 +179,7 @@ TEST(bad_missing_directory_refused)
 
 	CHECK(settings("192.0.2.5", "AB:CD:EF", "lab connector") == 0);
 	snprintf(missing, sizeof missing, "%s/no-such-dir", errdir);
-	CHECK(app_write_error_pages(missing) != 0);
+	CHECK(view_write_error_pages(missing) != 0);
 }
 
 int
