@@ -136,6 +136,13 @@ enum db_stmt_id {
 	DB_SECRET_KEY_USED,
 	DB_SECRET_KEY_GET,
 	DB_SECRET_KEY_SET,
+	/* jobs (lib/job.c, lib/housekeeping.c) */
+	DB_JOB_STALE,
+	DB_JOB_START,
+	DB_JOB_END,
+	DB_JOB_PRUNE,
+	DB_JOB_SOURCES_PRUNE,
+	DB_JOB_DRAFT_STALE,
 	DB__MAX
 };
 

@@ -85,6 +85,7 @@ int netinfo_primary_ipv4(char *out, size_t outlen);
 
 int secret_ensure_key(void);
 int secret_recover(void);
+int secret_recover_count(size_t *removed);
 int secret_current_key(char id[SECRET_KEY_ID_LEN + 1], time_t *created);
 int secret_put(const char *name, const void *value, size_t len);
 int secret_get(const char *name, struct buf *out);
