@@ -157,7 +157,11 @@ out:
 	return rc;
 }
 
-/* The work child: run def with its own connection, report, exit. */
+/*
+ * The work child: run def with its own connection, report, exit.  runner is
+ * the runner's pid, taken before the fork: when the runner is already gone
+ * (killed between the fork and prctl), the work does not start.
+ */
 static void
 work_child(const struct job_def *def, int wfd, pid_t runner)
 {
@@ -309,7 +313,7 @@ job_run(const struct job_def *def, int verbose, FILE *out)
 	struct job_msg m;
 	sqlite3_int64 id = 0;
 	int lockfd = -1, pfd[2] = { -1, -1 }, stale = 0, rc = 1;
-	pid_t pid;
+	pid_t pid, runner;
 
 	memset(&m, 0, sizeof m);
 	if (job_lock_path(def->name, lockpath, sizeof lockpath) != 0)
@@ -353,12 +357,13 @@ job_run(const struct job_def *def, int verbose, FILE *out)
 		log_warn("job %s: the previous run %s", def->name, STALE_ERROR);
 	db_close();
 	fflush(NULL);
+	runner = getpid();
 	if (pipe2(pfd, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
 		snprintf(error, sizeof error, "the work could not be started "
 		    "(%s)", strerror(errno));
 	} else if (pid == 0) {
 		close(pfd[0]);
-		work_child(def, pfd[1], getppid());
+		work_child(def, pfd[1], runner);
 	} else {
 		close(pfd[1]);
 		pfd[1] = -1;
