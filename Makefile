@@ -41,6 +41,7 @@ CGI_PROGS = $(patsubst cgi-bin/%.c,build/cgi-bin/%,$(wildcard cgi-bin/*.c))
 SBIN_PROGS = build/sbin/connector-setup
 # The privileged helper (root side of lib/privreq.c's requests).
 SBIN_PROGS += build/sbin/connector-helper
+CRON_PROGS = $(patsubst cron/%.c,build/cron/%,$(wildcard cron/*.c))
 UNIT_TESTS = $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test-*.c))
 TEST_TOOLS = $(patsubst tests/tools/%.c,build/tests/%,$(filter-out tests/tools/crashpoint.c,$(wildcard tests/tools/*.c)))
 FUZZERS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
@@ -56,7 +57,7 @@ TEST_DEPS = curl python3 faketime valgrind chromium nodejs wrk procps clang libc
 	golang-go golang-github-vmware-govmomi-dev python3-pyvmomi awscli
 
 .PHONY: FORCE all deps run-deps run demo check bench install clean unit fuzz
-all: build/libconnector.a $(CGI_PROGS) $(SBIN_PROGS) $(SHARE)
+all: build/libconnector.a $(CGI_PROGS) $(SBIN_PROGS) $(CRON_PROGS) $(SHARE)
 
 # deps: everything, to build, run, test and measure; run-deps: only what
 # `make run` needs, so a first console does not wait for the test tools.
@@ -95,6 +96,11 @@ build/cgi-bin/%: cgi-bin/%.c build/libconnector.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
 
 build/sbin/%: sbin/%.c build/libconnector.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
+
+# The cron jobs: each a job table handed to lib/job.c's runner.
+build/cron/%: cron/%.c build/libconnector.a $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
 
@@ -151,6 +157,7 @@ bench: deps
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/connector/cgi-bin $(DESTDIR)$(PREFIX)/sbin \
+		$(DESTDIR)$(PREFIX)/lib/connector/cron $(DESTDIR)/etc/cron.d \
 		$(DESTDIR)$(PREFIX)/share/connector/templates \
 		$(DESTDIR)$(PREFIX)/share/connector/static \
 		$(DESTDIR)$(PREFIX)/share/connector/nginx \
@@ -168,6 +175,9 @@ install: all
 		sed 's|@PREFIX@|$(PREFIX)|g' $$f > $$u && chmod 0644 $$u || exit 1; \
 	done
 	install -m 0644 dist/logrotate/connector $(DESTDIR)/etc/logrotate.d/connector
+	install -m 0755 $(CRON_PROGS) $(DESTDIR)$(PREFIX)/lib/connector/cron/
+	sed 's|@PREFIX@|$(PREFIX)|g' dist/cron.d/connector > $(DESTDIR)/etc/cron.d/connector
+	chmod 0644 $(DESTDIR)/etc/cron.d/connector
 
 clean:
 	rm -rf build

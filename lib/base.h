@@ -152,6 +152,13 @@ enum db_stmt_id {
 	DB_TOKEN_TOUCH,
 	DB_TOKEN_LIST,
 	DB_TOKEN_DELETE,
+	/* jobs (lib/job.c, lib/housekeeping.c) */
+	DB_JOB_STALE,
+	DB_JOB_START,
+	DB_JOB_END,
+	DB_JOB_PRUNE,
+	DB_JOB_SOURCES_PRUNE,
+	DB_JOB_DRAFT_STALE,
 	DB__MAX
 };
 

@@ -142,6 +142,30 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "FROM api_tokens ORDER BY id",
 	[DB_TOKEN_DELETE] =
 	    "DELETE FROM api_tokens WHERE id = ?1",
+	/* jobs (lib/job.c, lib/housekeeping.c) */
+	[DB_JOB_STALE] =
+	    "UPDATE jobs SET outcome = 'failed', ended_at = ?2, error = ?3 "
+	    "WHERE job = ?1 AND outcome = 'running'",
+	[DB_JOB_START] =
+	    "INSERT INTO jobs (job, started_at, outcome) "
+	    "VALUES (?1, ?2, 'running')",
+	[DB_JOB_END] =
+	    "UPDATE jobs SET ended_at = ?2, outcome = ?3, counts = ?4, "
+	    "error = ?5 WHERE id = ?1",
+	/* Keep the newest ?1 finished runs of each job. */
+	[DB_JOB_PRUNE] =
+	    "DELETE FROM jobs WHERE id IN (SELECT id FROM (SELECT id, "
+	    "row_number() OVER (PARTITION BY job ORDER BY id DESC) AS n "
+	    "FROM jobs WHERE outcome != 'running') WHERE n > ?1)",
+	[DB_JOB_SOURCES_PRUNE] =
+	    "DELETE FROM login_sources WHERE last_failure_at < ?1",
+	/* 1 when the wizard's draft (started at setting ?2) began before ?1
+	 * and none of its secrets (names starting ?3) was stored since. */
+	[DB_JOB_DRAFT_STALE] =
+	    "SELECT 1 FROM settings WHERE name = ?2 "
+	    "AND CAST(value AS INTEGER) < ?1 AND NOT EXISTS (SELECT 1 FROM "
+	    "secrets WHERE substr(name, 1, length(?3)) = ?3 "
+	    "AND updated_at >= ?1)",
 };
 
 static sqlite3 *db;

@@ -111,6 +111,7 @@ int netinfo_primary_ipv4(char *out, size_t outlen);
 
 int secret_ensure_key(void);
 int secret_recover(void);
+int secret_recover_count(size_t *removed);
 int secret_current_key(char id[SECRET_KEY_ID_LEN + 1], time_t *created);
 int secret_put(const char *name, const void *value, size_t len);
 int secret_get(const char *name, struct buf *out);
@@ -149,6 +150,7 @@ int secret_count(void);
 #define REG_URL "registration.url"
 #define REG_EXTENSION "registration.extension_key"
 #define REG_PORTAL_ID "registration.portal_id"
+#define REG_DRAFT_PREFIX "draft."	/* the draft's settings and secrets */
 #define REG_DRAFT_STARTED "wizard.started"
 #define REG_EXTENSION_KEY "connector.console"	/* the plugin's key */
 #define REG_CONNECTOR_ID "connector.id"	/* the connector's id for the portal */
@@ -180,6 +182,7 @@ int reg_registered(void);
 int reg_draft_exists(void);
 int reg_draft_start(void);
 int reg_draft_discard(void);
+int reg_draft_drop(void);
 int reg_commit(const struct reg_outcome *o);
 int reg_clear(void);
 int reg_allow_loopback(void);

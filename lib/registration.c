@@ -21,7 +21,7 @@
 
 #include "domain.h"
 
-#define DRAFT "draft."
+#define DRAFT REG_DRAFT_PREFIX
 
 /* The values a registration is made of, live and in the draft. */
 static const char *const settings[] = {
@@ -190,8 +190,8 @@ copy_setting(const char *src, const char *dst)
 }
 
 /* Remove every draft setting and secret (inside the caller's transaction). */
-static int
-drop_draft(void)
+int
+reg_draft_drop(void)
 {
 	int rc;
 
@@ -263,7 +263,7 @@ reg_draft_discard(void)
 
 	if ((rc = db_begin()) != 0)
 		return rc;
-	rc = drop_draft();
+	rc = reg_draft_drop();
 	if (rc == 0)
 		rc = db_commit();
 	if (rc != 0)
@@ -297,7 +297,7 @@ reg_commit(const struct reg_outcome *o)
 	if (rc == 0)
 		rc = db_setting_set(REG_PORTAL_ID, o->portal_id);
 	if (rc == 0)
-		rc = drop_draft();
+		rc = reg_draft_drop();
 	if (rc == 0)
 		rc = db_commit();
 	if (rc != 0) {
@@ -329,7 +329,7 @@ reg_clear(void)
 			rc = 0;
 	}
 	if (rc == 0)
-		rc = drop_draft();
+		rc = reg_draft_drop();
 	if (rc == 0)
 		rc = db_commit();
 	if (rc != 0) {

@@ -520,10 +520,11 @@ key_referenced(const char *id)
  * Recovery, with the write lock held: remove the temporary files in keys/
  * and every key file that is neither the key in use nor named by a secret,
  * then sync the directory.  When the key in use has no file, only the
- * temporary files go and CONN_ENOTFOUND is returned.
+ * temporary files go and CONN_ENOTFOUND is returned.  The number of
+ * files removed into *nremoved (may be NULL).
  */
 static int
-recover_locked(void)
+recover_locked(size_t *nremoved)
 {
 	const char *dir = paths_get(PATH_KEYS);
 	char cur[SECRET_KEY_ID_LEN + 1], path[PATH_MAX];
@@ -617,6 +618,8 @@ recover_locked(void)
 out:
 	closedir(d);
 	free(gone);
+	if (nremoved)
+		*nremoved = removed;
 	return rc;
 }
 
@@ -658,15 +661,28 @@ secret_ensure_key(void)
 int
 secret_recover(void)
 {
+	return secret_recover_count(NULL);
+}
+
+/*
+ * secret_recover(), and the number of files it removed into *removed (may
+ * be NULL): the housekeeping job runs it so that what a killed rotation
+ * left goes within one of its runs, not at the next rotation or restart.
+ */
+int
+secret_recover_count(size_t *removed)
+{
 	int own = sqlite3_get_autocommit(db_handle()), rc;
 
+	if (removed)
+		*removed = 0;
 	if (!own && !write_locked()) {
 		log_err("secret_recover: the transaction holds no write lock");
 		return CONN_EINVAL;
 	}
 	if (own && db_begin() != 0)
 		return CONN_EDB;
-	rc = recover_locked();
+	rc = recover_locked(removed);
 	if (own) {
 		if (db_commit() != 0) {
 			db_rollback();
@@ -996,7 +1012,7 @@ secret_rotate(char new_id[SECRET_KEY_ID_LEN + 1])
 	}
 	if (db_begin() != 0)
 		return CONN_EDB;
-	if ((rc = recover_locked()) != 0)
+	if ((rc = recover_locked(NULL)) != 0)
 		goto out;
 	rc = key_current(cur, NULL);
 	if (rc == CONN_ENOTFOUND)

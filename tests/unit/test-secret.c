@@ -767,6 +767,86 @@ TEST(recover_on_empty_store)
 	CHECK(unit_count_entries(paths_get(PATH_KEYS)) == 1);
 }
 
+/*
+ * What a rotation killed part-way leaves: a process that holds the write
+ * lock, has written the new key file (durably) and dies by SIGKILL before
+ * it commits.  0 when the child died that way.
+ */
+static int
+killed_rotation(const char *new_id)
+{
+	unsigned char k[SECRET_KEY_BYTES] = { 9 };
+	char path[PATH_MAX];
+	int status;
+	pid_t pid;
+
+	key_file(new_id, path, sizeof path);
+	db_close();
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		if (db_open(paths_get(PATH_DB)) != 0 || db_begin() != 0 ||
+		    util_write_file_atomic(path, k, sizeof k, 0600) != 0)
+			_exit(1);
+		raise(SIGKILL);
+		_exit(1);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFSIGNALED(status) ||
+	    WTERMSIG(status) != SIGKILL)
+		return -1;
+	return db_open(paths_get(PATH_DB));
+}
+
+/* The key file a killed rotation left goes at the next recovery, counted. */
+TEST(recover_removes_key_file_of_killed_rotation)
+{
+	char cur[PATH_MAX], left[PATH_MAX];
+	size_t removed = 99;
+
+	CHECK(keyed_store() == 0);
+	CHECK(secret_put("a", "alpha", 5) == 0);
+	CHECK(current_key_file(cur, sizeof cur) == 0);
+	CHECK(killed_rotation("00000000000000dd") == 0);
+	key_file("00000000000000dd", left, sizeof left);
+	CHECK(exists(left));
+	CHECK(secret_recover_count(&removed) == 0);
+	CHECK(removed == 1);
+	CHECK(!exists(left));
+	CHECK(exists(cur));
+	CHECK(unit_count_entries(paths_get(PATH_KEYS)) == 1);
+	CHECK(reads_as("a", "alpha", 5));
+}
+
+/* With nothing left over, recovery removes nothing and says so. */
+TEST(recover_count_zero_when_nothing_left)
+{
+	size_t removed = 99;
+
+	CHECK(keyed_store() == 0);
+	CHECK(secret_put("a", "alpha", 5) == 0);
+	CHECK(secret_recover_count(&removed) == 0);
+	CHECK(removed == 0);
+	CHECK(unit_count_entries(paths_get(PATH_KEYS)) == 1);
+}
+
+/* A key file some secret still names is not counted nor removed. */
+TEST(recover_count_bad_named_key_kept)
+{
+	unsigned char k[SECRET_KEY_BYTES] = { 4 };
+	char first[PATH_MAX], second[PATH_MAX];
+	size_t removed = 99;
+
+	CHECK(keyed_store() == 0);
+	CHECK(secret_put("a", "alpha", 5) == 0);
+	CHECK(current_key_file(first, sizeof first) == 0);
+	key_file("00000000000000ee", second, sizeof second);
+	CHECK(util_write_file_atomic(second, k, sizeof k, 0600) == 0);
+	CHECK(exec_sql("UPDATE secret_key SET key_id = '00000000000000ee'") == 0);
+	CHECK(secret_recover_count(&removed) == 0);
+	CHECK(removed == 0);
+	CHECK(exists(first) && exists(second));
+}
+
 TEST(delete_removes_one)
 {
 	CHECK(keyed_store() == 0);
@@ -931,6 +1011,9 @@ main(void)
 	RUN(recover_keeps_key_a_secret_names);
 	RUN(recover_bad_key_in_use_missing);
 	RUN(recover_on_empty_store);
+	RUN(recover_removes_key_file_of_killed_rotation);
+	RUN(recover_count_zero_when_nothing_left);
+	RUN(recover_count_bad_named_key_kept);
 	RUN(delete_removes_one);
 	RUN(delete_bad_name_refused);
 	RUN(delete_prefix_removes_only_prefixed);
