@@ -173,7 +173,9 @@ out:
  * its state directory, database and encryption keys and its log file;
  * the log directory is root's, open to the programs' group (0750), so
  * that nginx's audit log stays root's; nginx's temporary directory is
- * its worker user's.  Everything else stays root's.  0 or 1.
+ * its worker user's; the downloads directory is the programs', readable by
+ * nginx's group (nginx sends the files itself).  Everything else stays
+ * root's.  0 or 1.
  */
 static int
 set_owners(const struct owners *o)
@@ -190,6 +192,8 @@ set_owners(const struct owners *o)
 	    0700, 0) != 0 ||
 	    own_at(AT_FDCWD, paths_get(PATH_REQUESTS), o->svc_uid, o->svc_gid,
 	    0700, 0) != 0 ||
+	    own_at(AT_FDCWD, paths_get(PATH_BUNDLES), o->svc_uid, o->web_gid,
+	    02750, 0) != 0 ||
 	    own_at(AT_FDCWD, paths_get(PATH_LOG), 0, o->svc_gid, 0750, 0) != 0 ||
 	    own_at(AT_FDCWD, paths_get(PATH_LOGFILE), o->svc_uid, o->svc_gid,
 	    0640, 0) != 0 ||

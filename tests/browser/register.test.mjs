@@ -425,12 +425,12 @@ async function main() {
 
   // ---- vCenter ----
   await go(() => page.getByRole('link', { name: 'Register the Connector' }).click());
-  await atStep('vcenter', { h2: '1. vCenter', step: 'vCenter' });
+  await atStep('vcenter', { h2: '1a. vCenter', step: 'vCenter' });
   await typeInto('#vcenter_host', vcHost);
   await go(() => page.getByRole('button', { name: 'Connect and show the certificate' }).click());
 
   // ---- trust ----
-  await atStep('trust', { h2: '1. vCenter certificate', step: 'vCenter' });
+  await atStep('trust', { h2: '1b. vCenter certificate', step: 'vCenter' });
   await check('trust-shows-the-double-thumbprint', async () => {
     const norm = (s) => s.replace(/[^0-9a-f]/gi, '').toLowerCase();
     const shown = await text('#thumbprint');
@@ -439,7 +439,7 @@ async function main() {
   await go(() => page.getByRole('button', { name: 'Trust this certificate' }).click());
 
   // ---- credentials, first with a wrong password ----
-  await atStep('credentials', { h2: '1. vCenter service account', step: 'vCenter' });
+  await atStep('credentials', { h2: '1c. vCenter service account', step: 'vCenter' });
   await typeInto('#vcenter_user', VC_USER);
   await typeInto('#vcenter_password', VC_WRONG);
   const badCred = await go(() => page.getByRole('button', { name: 'Sign in to vCenter and continue' }).click());

@@ -360,7 +360,7 @@ def test_rotate_encryption_key():
     old = inst().sql1("SELECT key_id FROM secret_key")[0]
     r = c.post("/keys/encryption", [("csrf", c.form_csrf("/keys")),
                                     ("password", PASSWORD)])
-    eq(r.status, 200, "rotate")
+    eq(r.status, 303, "rotate")
     new = inst().sql1("SELECT key_id FROM secret_key")[0]
     check(new != old, "the key did not change")
     keys = sorted(os.listdir(rpath("var/lib/connector/keys")))
