@@ -53,11 +53,15 @@ static const struct privreq_action actions[] = {
 	{ "restart-services", NULL, 0, act_restart_services },
 };
 
-/* The console's programs, as systemd units: never taken from a request. */
+/*
+ * The console's programs, as systemd units: never taken from a request.
+ * One per program connector-init.service is ordered before (INSTALL, 6);
+ * tests/e2e/test_install.py checks the installed helper against them.
+ */
 static const char *const service_units[] = {
 	"connector@setup.service", "connector@login.service",
 	"connector@dashboard.service", "connector@register.service",
-	"connector@keys.service",
+	"connector@keys.service", "connector@settings.service",
 };
 
 static const char *const outcome_names[] = {

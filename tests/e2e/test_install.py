@@ -8,16 +8,23 @@ configuration, its workers as the web user.  Then the console is claimed
 with the setup code init printed, signed in to, registered against the
 vCenter and AWS doubles, and its encryption key rotated; the logs, the
 processes' users and every file's owner and mode are checked against the
-units and INSTALL.
+units and INSTALL.  The installed /etc/cron.d/connector is read and its
+job lines run as their user the way cron runs them; the privileged helper
+runs as connector-helper.service says, over requests the service user
+staged, and its unit's sandbox is checked against what its actions need.
 
 Needs root (it creates the `connector` system user when missing, which
 stays).  Everything else lives in one temporary tree, removed at the end,
 and every process it started is stopped."""
+import fcntl
+import fnmatch
 import grp
+import json
 import os
 import time
 import pwd
 import re
+import secrets
 import shutil
 import signal
 import stat
@@ -190,6 +197,16 @@ def setup():
                         "PREFIX=" + PREFIX], cwd=TOP, capture_output=True,
                        text=True, timeout=600, umask=0o077)
     check(p.returncode == 0, "make install failed: %s", p.stderr[-1500:])
+    # The programs' side of the helper's queue, where the service user can
+    # run it.
+    p = subprocess.run(["make", "-s", "build/tests/privreq-submit"], cwd=TOP,
+                       capture_output=True, text=True, timeout=600)
+    check(p.returncode == 0, "make privreq-submit failed: %s",
+          p.stderr[-1500:])
+    S["submit"] = os.path.join(S["tmp"], "privreq-submit")
+    shutil.copyfile(os.path.join(TOP, "build/tests/privreq-submit"),
+                    S["submit"])
+    os.chmod(S["submit"], 0o755)
     S["layout"] = units.Layout(S["root"], S["dest"], PREFIX)
     svc = unit("connector@.service", "x")
     units.ensure_user(units.one(svc, "Service", "User"))
@@ -238,6 +255,26 @@ def test_every_installed_program_has_a_socket_unit():
         S["dest"], PREFIX[1:], "lib/connector/cgi-bin")))
     eq(sorted(programs()), installed, "programs connector-init.service "
        "starts before")
+
+
+@suite.test
+def test_install_doc_enables_every_installed_unit():
+    """Every installed unit with an [Install] section is enabled by a
+    systemctl enable line of INSTALL (a template once per program)."""
+    text = read(os.path.join(TOP, "INSTALL")).replace("\\\n", " ")
+    enabled = set()
+    for m in re.finditer(r"systemctl enable ([^\n]+)", text):
+        enabled.update(w for w in m.group(1).split() if not
+                       w.startswith("-"))
+    missing = []
+    for name in sorted(os.listdir(os.path.join(S["dest"],
+                                               "lib/systemd/system"))):
+        if "Install" not in units.parse(unit_path(name)):
+            continue
+        want = [name.replace("@.", "@%s." % p) for p in programs()] \
+            if "@." in name else [name]
+        missing += [w for w in want if w not in enabled]
+    eq(missing, [], "installed units INSTALL does not enable")
 
 
 @suite.test
@@ -360,7 +397,7 @@ def test_rotate_encryption_key():
     old = inst().sql1("SELECT key_id FROM secret_key")[0]
     r = c.post("/keys/encryption", [("csrf", c.form_csrf("/keys")),
                                     ("password", PASSWORD)])
-    eq(r.status, 303, "rotate")
+    eq((r.status, r.location), (303, inst().origin + "/keys"), "rotate")
     new = inst().sql1("SELECT key_id FROM secret_key")[0]
     check(new != old, "the key did not change")
     keys = sorted(os.listdir(rpath("var/lib/connector/keys")))
@@ -412,6 +449,8 @@ def test_files_owners_and_modes():
         "var/lib/connector/keys": ("connector", "connector", "0700"),
         "var/lib/connector/tls": ("root", "root", "0700"),
         "var/lib/connector/nginx": ("www-data", "www-data", "0700"),
+        "var/lib/connector/requests": ("connector", "connector", "0700"),
+        "var/lib/connector/results": ("root", "root", "0755"),
         "var/lib/connector/tls/current/key.pem": ("root", "root", "0600"),
         "var/log/connector": ("root", "connector", "0750"),
         "var/log/connector/connector.log": ("connector", "connector",
@@ -435,6 +474,372 @@ def test_files_owners_and_modes():
     for rel in ["var", "var/lib", "var/log", "run", "etc"]:
         check(os.stat(rpath(rel)).st_mode & 0o005 == 0o005,
               "%s is not open to others (%s)", rel, owner(rpath(rel)))
+
+
+# ---- the cron jobs, as /etc/cron.d/connector runs them ----
+
+def service_user():
+    return units.one(unit("connector@.service", "x"), "Service", "User")
+
+
+def crontab():
+    """(path, variables, jobs) of the installed cron file."""
+    path = os.path.join(S["dest"], "etc/cron.d/connector")
+    variables, jobs = units.parse_crontab(path)
+    return path, variables, jobs
+
+
+def cron_job(program):
+    """The job line whose command runs program."""
+    jobs = [j for j in crontab()[2] if os.path.basename(
+        units.cron_command(j["command"], S["layout"])[0]) == program]
+    eq(len(jobs), 1, "job lines running " + program)
+    return jobs[0]
+
+
+def run_job(job):
+    """A job line run as cron would, on the test's instance."""
+    variables = crontab()[1]
+    return units.run_cron_job(job, variables, S["layout"],
+                              {"CONNECTOR_ROOT": S["root"]})
+
+
+def tree():
+    """{path below the root: (uid, mtime_ns)} of every file and directory
+    of the instance."""
+    out = {}
+    for d, dirs, files in os.walk(S["root"]):
+        for n in dirs + files:
+            p = os.path.join(d, n)
+            st = os.lstat(p)
+            out[os.path.relpath(p, S["root"])] = (st.st_uid, st.st_mtime_ns)
+    return out
+
+
+def job_rows():
+    return inst().sql("SELECT id, job, outcome, counts, error FROM jobs "
+                      "ORDER BY id")
+
+
+def as_service_user_sql(query, params):
+    """Run one write on state.db as the service user (a file root made
+    next to the database would lock the programs out)."""
+    code = ("import sqlite3, sys, json\n"
+            "c = sqlite3.connect(sys.argv[1], timeout=10)\n"
+            "c.execute(sys.argv[2], json.loads(sys.argv[3]))\n"
+            "c.commit()\n")
+    p = subprocess.run(units.as_user(service_user()) + [
+        "python3", "-c", code, rpath("var/lib/connector/state.db"), query,
+        json.dumps(params)], capture_output=True, text=True, timeout=60)
+    eq(p.returncode, 0, "write as %s (%s)" % (service_user(), p.stderr))
+
+
+@suite.test
+def test_cron_file_is_one_cron_reads():
+    path, variables, jobs = crontab()
+    check("." not in os.path.basename(path), "cron ignores %s: its name has "
+          "a dot", path)
+    eq(owner(path), ("root", "root", "0644"), "owner and mode of the cron "
+       "file")
+    check(variables.get("MAILTO"), "no MAILTO in the cron file: %r",
+          variables)
+    check(jobs, "no job line in the cron file")
+    for job in jobs:
+        eq(job["user"], service_user(), "user of %r" % job["line"])
+        prog = units.cron_command(job["command"], S["layout"])[0]
+        check(prog.startswith(os.path.join(S["dest"], PREFIX[1:],
+                                           "lib/connector/cron/")),
+              "%r does not run an installed job", job["line"])
+        check(os.path.isfile(prog) and os.access(prog, os.X_OK),
+              "%s is not an installed program", prog)
+
+
+@suite.test
+def test_cron_jobs_quiet_run_recorded_owned_by_service_user():
+    for job in crontab()[2]:
+        before, rows = tree(), job_rows()
+        p = run_job(job)
+        eq((p.returncode, p.stdout), (0, ""), "%r: status and output"
+           % job["line"])
+        new = job_rows()[len(rows):]
+        eq(len(new), 1, "runs recorded by %r" % job["line"])
+        eq(new[0][2], "ok", "outcome of %r (%s)" % (job["line"], new[0][4]))
+        made = sorted(set(tree()) - set(before))
+        check(any(m.endswith(".lock") for m in made), "%r made no lock "
+              "file: %r", job["line"], made)
+        bad = [m for m in made if owner(rpath(m))[0] != job["user"]]
+        eq(bad, [], "files %r made not owned by %s" % (job["line"],
+                                                       job["user"]))
+
+
+@suite.test
+def test_cron_housekeeping_removes_leftover_key_and_says_so():
+    job = cron_job("connector-housekeeping")
+    uid, gid = units.ids(job["user"], None)
+    leftover = rpath("var/lib/connector/keys/%s.key" % secrets.token_hex(8))
+    with open(os.open(leftover, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                      0o600), "wb") as f:
+        f.write(os.urandom(32))
+    os.chown(leftover, uid, gid)
+    old = int(time.time()) - 90 * 24 * 3600
+    token = secrets.token_hex(32)
+    as_service_user_sql("INSERT INTO sessions (token_hash, csrf, created_at, "
+                        "last_seen, addr) VALUES (?, 'x', ?, ?, "
+                        "'192.0.2.1')", [token, old, old])
+    rows = job_rows()
+    p = run_job(job)
+    eq(p.returncode, 0, "status (%s)" % p.stdout)
+    check(re.fullmatch(r"housekeeping: removed 1 leftover key file\n",
+                       p.stdout), "what cron would mail: %r", p.stdout)
+    check(not os.path.exists(leftover), "the leftover key file is still "
+          "there")
+    eq(inst().sql("SELECT 1 FROM sessions WHERE token_hash = ?", (token,)),
+       [], "the expired session")
+    new = job_rows()[len(rows):]
+    eq([r[2] for r in new], ["ok"], "runs recorded")
+    counts = json.loads(new[0][3])
+    eq(counts.get("key_files"), 1, "key files counted")
+    check(counts.get("sessions", 0) >= 1, "no session counted: %r", counts)
+    keys = os.listdir(rpath("var/lib/connector/keys"))
+    eq(keys, [inst().sql1("SELECT key_id FROM secret_key")[0] + ".key"],
+       "key files left")
+
+
+@suite.test
+def test_cron_job_skipped_quietly_while_a_run_holds_its_lock():
+    job = cron_job("connector-housekeeping")
+    locks = [n for n in os.listdir(rpath("var/lib/connector"))
+             if n.endswith(".lock")]
+    eq(len(locks), 1, "lock files")
+    rows = job_rows()
+    fd = os.open(rpath("var/lib/connector/" + locks[0]), os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        p = run_job(job)
+    finally:
+        os.close(fd)
+    eq((p.returncode, p.stdout), (0, ""), "status and output")
+    eq(job_rows(), rows, "runs recorded while the lock is held")
+
+
+# ---- the privileged helper, as connector-helper.service runs it ----
+
+def helper_unit():
+    return unit("connector-helper.service")
+
+
+def submit(action):
+    """Stage a request as the service user; its id."""
+    p = subprocess.run(units.as_user(service_user()) + [S["submit"], action],
+                       env={"CONNECTOR_ROOT": S["root"], "PATH": "/usr/bin:"
+                            "/bin"}, capture_output=True, text=True,
+                       timeout=30, cwd="/")
+    eq(p.returncode, 0, "submit %s (%s%s)" % (action, p.stdout, p.stderr))
+    return p.stdout.strip()
+
+
+def result_as_service_user(rid):
+    """(outcome, action, message) of a result, read as the service user."""
+    p = subprocess.run(units.as_user(service_user()) + [
+        S["submit"], "--result", rid], env={"CONNECTOR_ROOT": S["root"]},
+        capture_output=True, text=True, timeout=30, cwd="/")
+    eq(p.returncode, 0, "the service user reads result %s (%s)"
+       % (rid, p.stdout))
+    return tuple(p.stdout.splitlines())
+
+
+def run_helper():
+    """One pass of the helper as its unit says (as root, --root for the
+    instance); the directories it changed are noted for the sandbox
+    test.  Returns its log (standard error, the journal)."""
+    before = tree()
+    p = units.run_oneshot(helper_unit(), S["layout"], {
+        "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"},
+        extra=["--root", S["root"]])
+    after = tree()
+    changed = {rel for rel in set(before) | set(after)
+               if before.get(rel) != after.get(rel) and not
+               os.path.isdir(rpath(rel))}
+    S.setdefault("helper_wrote", set()).update(
+        "/" + os.path.dirname(rel) for rel in changed)
+    return p.stderr
+
+
+def nginx_workers():
+    return set(children(S["procs"]["nginx"].pid))
+
+
+def program_pids():
+    return {prog: S["procs"][prog].pid for prog in programs()
+            if S["procs"][prog].poll() is None}
+
+
+@suite.test
+def test_helper_unit_runs_installed_helper_as_root():
+    svc = helper_unit()
+    eq(units.check_known(svc, "Service", units.SERVICE_KEYS), [],
+       "unknown keys in connector-helper.service")
+    eq(units.one(svc, "Service", "User", "root"), "root", "the helper's user")
+    argv = S["layout"].argv(units.one(svc, "Service", "ExecStart"))[1]
+    check(os.access(argv[0], os.X_OK), "%s is not installed", argv[0])
+    check("--user" in argv, "the helper is not told whose requests to take: "
+          "%r", argv)
+    eq(argv[argv.index("--user") + 1], service_user(), "--user")
+    path = unit("connector-helper.path")
+    eq(units.one(path, "Path", "Unit"), "connector-helper.service",
+       "the path unit's service")
+
+
+@suite.test
+def test_helper_reloads_nginx_for_service_user_request():
+    workers = nginx_workers()
+    rid = submit("reload-nginx")
+    staged = os.listdir(rpath("var/lib/connector/requests"))
+    eq(len(staged), 1, "requests staged")
+    # The path unit starts the helper for what was staged.
+    glob = S["layout"].path(units.one(unit("connector-helper.path"), "Path",
+                                      "PathExistsGlob"))
+    check(fnmatch.fnmatch(rpath("var/lib/connector/requests/" + staged[0]),
+                          glob), "%s does not match the path unit's %s",
+          staged[0], glob)
+    eq(owner(rpath("var/lib/connector/requests/" + staged[0]))[0],
+       service_user(), "owner of the request")
+    log = run_helper()
+    eq(os.listdir(rpath("var/lib/connector/requests")), [], "requests left")
+    eq(owner(rpath("var/lib/connector/results/%s.result" % rid)),
+       ("root", "root", "0644"), "the result file")
+    outcome, action, message = result_as_service_user(rid)
+    eq((outcome, action), ("done", "reload-nginx"), "result (%s; log %s)"
+       % (message, log[-400:]))
+    check(wait_for(lambda: nginx_workers() and
+                   not (nginx_workers() & workers), 15),
+          "nginx's workers were not replaced: %r then %r", workers,
+          nginx_workers())
+    r = inst().client().get("/login")
+    eq(r.status, 200, "the console after the reload")
+
+
+@suite.test
+def test_bad_helper_refuses_request_of_another_user():
+    web = units.one(unit("connector@.socket", "x"), "Socket", "SocketGroup")
+    uid, gid = units.ids(web, None)
+    rid = secrets.token_hex(16)
+    path = rpath("var/lib/connector/requests/reload-nginx-%s.req" % rid)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600),
+              "w") as f:
+        f.write("connector-request 1\naction=reload-nginx\nid=%s\nend\n"
+                % rid)
+    os.chown(path, uid, gid)
+    workers = nginx_workers()
+    run_helper()
+    check(not os.path.exists(path), "the request is left")
+    outcome, _, message = result_as_service_user(rid)
+    eq(outcome, "refused", "outcome (%s)" % message)
+    check("written by another user" in message, "message: %r", message)
+    eq(nginx_workers(), workers, "nginx's workers")
+
+
+@suite.test
+def test_helper_restart_fails_clearly_without_supervisor():
+    """The test's root is not "/", so the helper acts on a development
+    instance: with no supervisor running it must say so and touch no
+    program."""
+    pids = program_pids()
+    workers = {prog: set(children(pid)) for prog, pid in pids.items()}
+    rid = submit("restart-services")
+    run_helper()
+    outcome, action, message = result_as_service_user(rid)
+    eq((outcome, action), ("failed", "restart-services"), "result")
+    check("supervisor is not running" in message and "nothing was "
+          "restarted" in message, "message: %r", message)
+    eq(program_pids(), pids, "the programs")
+    eq({prog: set(children(pid)) for prog, pid in pids.items()}, workers,
+       "the programs' workers")
+
+
+@suite.test
+def test_helper_restarts_every_program_unit():
+    """Production restarts the units listed in the helper: every program
+    the install starts must be among them."""
+    helper = S["layout"].argv(units.one(helper_unit(), "Service",
+                                        "ExecStart"))[1][0]
+    with open(helper, "rb") as f:
+        binary = f.read()
+    missing = [prog for prog in programs()
+               if b"\0connector@%s.service\0" % prog.encode() not in binary]
+    eq(missing, [], "programs the helper's restart leaves out")
+
+
+def nginx_writes(text, base="/"):
+    """Files nginx -t opens for writing in a configuration text: pid,
+    error and access logs (paths below base made absolute from /)."""
+    out = []
+    for m in re.finditer(r"^\s*(pid|error_log|access_log)\s+([^\s;]+)",
+                         text, re.M):
+        v = m.group(2)
+        if v in ("off", "stderr") or ":" in v:
+            continue
+        if base != "/" and v.startswith(base + "/"):
+            v = "/" + os.path.relpath(v, base)
+        out.append(v)
+    return out
+
+
+def covered(path, writable):
+    return any(path == w or path.startswith(w.rstrip("/") + "/")
+               for w in writable)
+
+
+@suite.test
+def test_helper_unit_sandbox_lets_it_write_what_its_actions_write():
+    svc = helper_unit()
+    rw = [w.lstrip("-") for line in svc["Service"].get("ReadWritePaths", [])
+          for w in line.split()]
+    read_only = {"strict": ["/"], "full": ["/usr", "/boot", "/efi", "/etc"],
+                 "yes": ["/usr", "/boot", "/efi"], "true": ["/usr", "/boot",
+                                                            "/efi"]}.get(
+        units.one(svc, "Service", "ProtectSystem", "no"), [])
+    # What the helper wrote in this run, and what the production nginx -t
+    # opens: the system nginx configuration, its built-in paths, and the
+    # site init renders.
+    need = {d: "written by the helper" for d in S.get("helper_wrote", ())}
+    check(need, "the helper has not run yet")
+    system = read("/etc/nginx/nginx.conf")
+    site = read(rpath("etc/connector/site.conf"))
+    for p in nginx_writes(system) + nginx_writes(site, S["root"]):
+        need[p] = "opened for writing by nginx -t"
+    v = subprocess.run(["nginx", "-V"], capture_output=True,
+                       text=True).stderr
+    for m in re.finditer(r"--(?:pid-path|error-log-path|http-log-path|"
+                         r"http-[a-z-]+-temp-path)=(\S+)", v):
+        need[m.group(1)] = "written by nginx -t (built in)"
+    blocked = {p: why for p, why in need.items()
+               if any(covered(p, [r]) for r in read_only) and
+               not covered(p, rw)}
+    eq(blocked, {}, "read-only for the helper (ReadWritePaths)")
+
+
+@suite.test
+def test_helper_unit_sandbox_lets_nginx_test_bind_console_address():
+    """nginx -t binds the address the console listens on in production
+    (connector-init.service's --listen): its family, the capability to
+    bind a port below 1024, and the address in the unit's network."""
+    svc = helper_unit()
+    init = S["layout"].argv(units.one(unit("connector-init.service"),
+                                      "Service", "ExecStart"))[1]
+    addr, port = init[init.index("--listen") + 1].rsplit(":", 1)
+    families = " ".join(svc["Service"].get("RestrictAddressFamilies",
+                                           [])).split()
+    for fam in ("AF_UNIX", "AF_INET"):
+        check(not families or fam in families, "RestrictAddressFamilies=%s "
+              "forbids %s", " ".join(families), fam)
+    caps = " ".join(svc["Service"].get("CapabilityBoundingSet", [])).split()
+    if int(port) < 1024:
+        check(not caps or "CAP_NET_BIND_SERVICE" in caps, "nginx -t cannot "
+              "bind port %s: CapabilityBoundingSet=%s", port, " ".join(caps))
+    if units.one(svc, "Service", "PrivateNetwork") == "yes":
+        check(addr in ("0.0.0.0", "*") or addr.startswith("127."),
+              "nginx -t cannot bind %s in a private network", addr)
 
 
 @suite.test

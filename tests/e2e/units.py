@@ -1,8 +1,10 @@
-"""units.py — what the installed systemd units say, carried out without
-systemd: a small reader of .service/.socket files and the steps the
-production install takes from them (the service user, the socket a socket
-unit makes, a program started as its unit's User= and Group= with the
-socket as LISTEN_FDS, the state, log and runtime directories).
+"""units.py — what the installed systemd units and cron file say, carried
+out without systemd or cron: a small reader of .service/.socket files and
+the steps the production install takes from them (the service user, the
+socket a socket unit makes, a program started as its unit's User= and
+Group= with the socket as LISTEN_FDS, the state, log and runtime
+directories), and a reader of a cron.d file whose job lines run as their
+user the way cron runs them.
 
 Every path a unit names below /etc, /var or /run is moved under the
 instance's root, and every program below the install prefix under the
@@ -12,6 +14,7 @@ directories.  Standard library only.
 import grp
 import os
 import pwd
+import re
 import shlex
 import socket
 import subprocess
@@ -28,7 +31,9 @@ SERVICE_KEYS = {
     "PrivateDevices", "ProtectKernelTunables", "ProtectKernelModules",
     "ProtectControlGroups", "RestrictAddressFamilies", "RestrictNamespaces",
     "LockPersonality", "MemoryDenyWriteExecute", "SystemCallArchitectures",
-    "ReadWritePaths",
+    "ReadWritePaths", "ProtectKernelLogs", "ProtectClock", "ProtectHostname",
+    "RestrictRealtime", "RestrictSUIDSGID", "PrivateNetwork",
+    "CapabilityBoundingSet",
 }
 SOCKET_KEYS = {"ListenStream", "SocketUser", "SocketGroup", "SocketMode",
                "DirectoryMode"}
@@ -187,11 +192,76 @@ def run_oneshot(unit, layout, env, replace=None, extra=()):
             ignore, argv = layout.argv(line)
             if key == "ExecStart":
                 argv = (replace(argv) if replace else argv) + list(extra)
+            umask = one(unit, "Service", "UMask")
             p = subprocess.run(argv, env=env, capture_output=True,
-                               text=True, timeout=120, cwd="/")
+                               text=True, timeout=120, cwd="/",
+                               umask=int(umask, 8) if umask else -1)
             if p.returncode != 0 and not ignore:
                 raise AssertionError("%s=%s failed (%d): %s%s" % (
                     key, line, p.returncode, p.stdout, p.stderr))
             if key == "ExecStart":
                 main = p
     return main
+
+
+def as_user(user):
+    """The setpriv prefix that runs a command as user, with its primary
+    group and its supplementary groups (what cron and systemd's User= do);
+    empty for root."""
+    if user in (None, "", "root"):
+        return []
+    group = grp.getgrgid(pwd.getpwnam(user).pw_gid).gr_name
+    return ["setpriv", "--reuid=" + user, "--regid=" + group,
+            "--init-groups", "--"]
+
+
+def parse_crontab(path):
+    """(variables, jobs) of a cron.d file: {name: value} of its NAME=value
+    lines, and one {"schedule", "user", "command", "line"} per job line
+    (five time fields, then the user, then the command)."""
+    env, jobs = {}, []
+    with open(path) as f:
+        for raw in f:
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)", line)
+            if m:
+                env[m.group(1)] = m.group(2).strip("\"'")
+                continue
+            # "@daily user command", or five time fields first.
+            n = 1 if line.startswith("@") else 5
+            words = line.split(None, n + 1)
+            sched, rest = " ".join(words[:n]), words[n:]
+            if len(rest) != 2:
+                raise AssertionError("not a cron.d job line: %r" % line)
+            jobs.append({"schedule": sched, "user": rest[0],
+                         "command": rest[1], "line": line})
+    return env, jobs
+
+
+def cron_command(command, layout):
+    """argv of a job line's command, its paths moved under the test's
+    trees.  cron turns an unescaped % into a newline: refused here."""
+    if re.search(r"(?<!\\)%", command):
+        raise AssertionError("unescaped %% in the cron command %r" % command)
+    return layout.argv(command)[1]
+
+
+def run_cron_job(job, variables, layout, extra_env=None, timeout=120):
+    """Run a job line's command as cron does: as the line's user, through
+    /bin/sh -c, with the file's variables, HOME, LOGNAME and SHELL, in the
+    user's home (under the test root); returns the CompletedProcess, its
+    stdout holding both streams (cron mails both)."""
+    pw = pwd.getpwnam(job["user"])
+    env = {"HOME": pw.pw_dir, "LOGNAME": pw.pw_name, "USER": pw.pw_name,
+           "SHELL": "/bin/sh", "PATH": "/usr/bin:/bin"}
+    env.update(variables)
+    env.update(extra_env or {})
+    home = layout.path(pw.pw_dir)
+    cmd = as_user(job["user"]) + ["/bin/sh", "-c", shlex.join(
+        cron_command(job["command"], layout))]
+    return subprocess.run(cmd, env=env, cwd=home if os.path.isdir(home)
+                          else "/", stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=timeout, umask=0o022)
