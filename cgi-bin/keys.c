@@ -98,17 +98,11 @@ page_amp(struct app_ctx *c)
 		return 400;
 	rc = enroll_rotate_amp(app_field(c, F_PORTAL_FILE),
 	    app_field_len(c, F_PORTAL_FILE), &r);
-	if (r.audit)
-		app_audit(c, r.audit);
-	if (rc != 0 && r.msg[0] == '\0')
-		return 500;
-	if (rc != 0 && r.field == EF_PORTAL_FILE)
-		return app_set_field_error(c, F_PORTAL_FILE, r.msg);
-	if (rc != 0)
-		return app_form_error(c, r.msg);
-	keys_page(c);
-	app_set(c, "amp_rotated", "1");
-	return 200;
+	if ((rc = app_result(c, rc, r.field == EF_PORTAL_FILE ? F_PORTAL_FILE :
+	    F__MAX, r.msg, r.audit)) != 0)
+		return rc;
+	return app_redirect_notice(c, "/keys", "Rotated. The portal accepted "
+	    "the new AMP-connector key; the old one is no longer used.");
 }
 
 static const struct app_page pages[] = {

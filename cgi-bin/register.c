@@ -62,15 +62,7 @@ static const enum field_id fields[EF__MAX] = {
 static int
 shown(struct app_ctx *c, int rc, const struct enroll_result *r)
 {
-	if (r->audit)
-		app_audit(c, r->audit);
-	if (rc == 0)
-		return 0;
-	if (r->msg[0] == '\0')
-		return 500;
-	if (fields[r->field] == F__MAX)
-		return app_form_error(c, r->msg);
-	return app_set_field_error(c, fields[r->field], r->msg);
+	return app_result(c, rc, fields[r->field], r->msg, r->audit);
 }
 
 /* The step a step belongs to in the list (trust and account are vCenter's). */
@@ -508,11 +500,14 @@ page_unregister(struct app_ctx *c)
 		app_set(c, "offer_clear", "1");
 	if ((rc = shown(c, rc, &r)) != 0)
 		return rc;
-	if (r.partial)
-		return app_redirect_warning(c, "/", "Unregistered from vCenter, "
-		    "but the portal was not told (the reason is in the "
-		    "connector log). Remove the connector in the portal's "
-		    "setup.");
+	if (r.partial) {
+		char msg[AUTH_NOTICE_MAX];
+
+		snprintf(msg, sizeof msg, "Unregistered from vCenter, but the "
+		    "portal was not told: %s Remove the connector in the "
+		    "portal's setup.", r.msg);
+		return app_redirect_warning(c, "/", msg);
+	}
 	return app_redirect_notice(c, "/", "Unregistered. vCenter and the "
 	    "portal no longer know this connector.");
 }

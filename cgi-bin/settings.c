@@ -76,9 +76,8 @@ page_token_create(struct app_ctx *c)
 		app_set(c, "form.token_name", app_field_raw(c, F_TOKEN_NAME));
 	if (app_has_field_errors(c))
 		return 400;
-	if (name == NULL || *name == '\0')
-		return app_set_field_error(c, F_TOKEN_NAME, "Name the token "
-		    "after what will use it, such as \"monitoring\".");
+	if (app_require(c, FIELD(F_TOKEN_NAME)))
+		return 400;
 	rc = auth_api_token_create(name, token);
 	if (rc == CONN_ETOOBIG) {
 		app_audit(c, "create API token refused: too many");

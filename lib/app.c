@@ -168,6 +168,28 @@ app_require(struct app_ctx *c, uint64_t fields)
 }
 
 /*
+ * Show the outcome of a domain action: its audit line (constant text, or
+ * NULL) and, when rc is not 0, its sentence msg beside field f, or above
+ * the form when f is F__MAX.  Returns 0 when rc is, else the status to
+ * answer: 400 with a sentence, 500 without one (a local failure, logged
+ * where it happened).
+ */
+int
+app_result(struct app_ctx *c, int rc, enum field_id f, const char *msg,
+    const char *audit)
+{
+	if (audit)
+		app_audit(c, audit);
+	if (rc == 0)
+		return 0;
+	if (msg == NULL || *msg == '\0')
+		return 500;
+	if (f == F__MAX)
+		return app_form_error(c, msg);
+	return app_set_field_error(c, f, msg);
+}
+
+/*
  * Say what is wrong with the form as a whole (copied; the first sentence
  * stays); macros.cs's form_notice shows it above the form.  Returns 400.
  */
@@ -245,13 +267,15 @@ app_redirect(struct app_ctx *c, const char *path)
  * Redirect to path and show msg (constant text chosen by the code) once on
  * the page it lands on: the notice is kept with the session, server-side,
  * and gone after it has been shown.  Without a session, a plain redirect.
- * Returns 302/303, or 500 when the notice cannot be stored.
+ * Returns 302/303 (without the notice when it cannot be stored).
  */
 int
 app_redirect_notice(struct app_ctx *c, const char *path, const char *msg)
 {
+	/* The action is done: a notice that cannot be kept must not turn
+	 * it into an error page that invites doing it again. */
 	if (c->signed_in && auth_notice_set(c->token, msg, NULL, 0) != 0)
-		return 500;
+		log_warn("the notice for %s could not be kept", path);
 	return app_redirect(c, path);
 }
 
@@ -262,8 +286,10 @@ app_redirect_notice(struct app_ctx *c, const char *path, const char *msg)
 int
 app_redirect_warning(struct app_ctx *c, const char *path, const char *msg)
 {
+	/* The action is done: a notice that cannot be kept must not turn
+	 * it into an error page that invites doing it again. */
 	if (c->signed_in && auth_notice_set(c->token, msg, NULL, 1) != 0)
-		return 500;
+		log_warn("the notice for %s could not be kept", path);
 	return app_redirect(c, path);
 }
 
@@ -276,8 +302,10 @@ int
 app_redirect_secret(struct app_ctx *c, const char *path, const char *msg,
     const char *secret)
 {
+	/* The action is done: a notice that cannot be kept must not turn
+	 * it into an error page that invites doing it again. */
 	if (c->signed_in && auth_notice_set(c->token, msg, secret, 0) != 0)
-		return 500;
+		log_warn("the notice for %s could not be kept", path);
 	return app_redirect(c, path);
 }
 

@@ -211,6 +211,8 @@ const char *app_field_error(struct app_ctx *c, enum field_id f);
 int app_set_field_error(struct app_ctx *c, enum field_id f, const char *msg);
 int app_has_field_errors(struct app_ctx *c);
 int app_require(struct app_ctx *c, uint64_t fields);
+int app_result(struct app_ctx *c, int rc, enum field_id f, const char *msg,
+    const char *audit);
 int app_form_error(struct app_ctx *c, const char *msg);
 int app_is_post(struct app_ctx *c);
 const char *app_remote_addr(struct app_ctx *c);

@@ -159,11 +159,14 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "FROM jobs WHERE outcome != 'running') WHERE n > ?1)",
 	[DB_JOB_SOURCES_PRUNE] =
 	    "DELETE FROM login_sources WHERE last_failure_at < ?1",
-	/* 1 when the wizard's draft (started at setting ?2) began before ?1
-	 * and none of its secrets (names starting ?3) was stored since. */
+	/* 1 when the wizard's draft (started at setting ?2) began before ?1,
+	 * its last change (setting ?4) is older too, and none of its secrets
+	 * (names starting ?3) was stored since. */
 	[DB_JOB_DRAFT_STALE] =
 	    "SELECT 1 FROM settings WHERE name = ?2 "
 	    "AND CAST(value AS INTEGER) < ?1 AND NOT EXISTS (SELECT 1 FROM "
+	    "settings WHERE name = ?4 AND CAST(value AS INTEGER) >= ?1) "
+	    "AND NOT EXISTS (SELECT 1 FROM "
 	    "secrets WHERE substr(name, 1, length(?3)) = ?3 "
 	    "AND updated_at >= ?1)",
 };

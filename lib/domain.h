@@ -26,7 +26,7 @@
 #define AUTH_CSRF_COOKIE "__Host-connector-csrf"
 #define AUTH_SETUP_CODE_LEN 19	/* XXXX-XXXX-XXXX-XXXX */
 
-#define AUTH_NOTICE_MAX 160	/* a one-time notice, bytes with the NUL */
+#define AUTH_NOTICE_MAX 1024	/* a one-time notice, bytes with the NUL */
 #define AUTH_NOTICE_NONCE 16
 #define AUTH_API_NAME_MAX 64
 #define AUTH_API_TOKENS_MAX 20
@@ -151,6 +151,7 @@ int secret_count(void);
 #define REG_EXTENSION "registration.extension_key"
 #define REG_PORTAL_ID "registration.portal_id"
 #define REG_DRAFT_PREFIX "draft."	/* the draft's settings and secrets */
+#define REG_DRAFT_TOUCHED "draft.touched"	/* its last change */
 #define REG_DRAFT_STARTED "wizard.started"
 #define REG_EXTENSION_KEY "connector.console"	/* the plugin's key */
 #define REG_CONNECTOR_ID "connector.id"	/* the connector's id for the portal */

@@ -765,6 +765,16 @@ plugin(struct vsphere_extension *ext, const char *name, const char *url,
 	    fp);
 }
 
+/* Add to r->msg that putting vCenter back failed, and what to do. */
+static void
+undo_failed(struct enroll_result *r, const char *host, const char *what)
+{
+	size_t n = strlen(r->msg);
+
+	snprintf(r->msg + n, sizeof r->msg - n, "%sPutting vCenter back "
+	    "failed too: %s %s.", n ? " " : "", host, what);
+}
+
 /*
  * Register with vCenter (the plugin, registered or updated) and the
  * portal from the wizard's view, then make it live in one transaction.
@@ -796,8 +806,10 @@ enroll_register(struct enroll_result *r)
 	/* The commit copies the draft over the live values: there must be
 	 * one, even when no step was posted (it then holds the live ones). */
 	if ((rc = reg_draft_start()) != 0) {
-		snprintf(r->msg, sizeof r->msg, "The stored registration could "
-		    "not be read.");
+		snprintf(r->msg, sizeof r->msg, "The registration could not be "
+		    "read from the connector's database. Nothing was sent; try "
+		    "again, and restart the connector's services if it "
+		    "persists.");
 		goto out;
 	}
 	reg_value(REG_VC_HOST, 1, host, sizeof host);
@@ -812,15 +824,17 @@ enroll_register(struct enroll_result *r)
 	    (rc = reg_portal_config(&pc, 1)) != 0 ||
 	    (rc = reg_net_load(&vn, 1, 0)) != 0 ||
 	    (rc = reg_net_load(&pn, 1, 1)) != 0) {
-		snprintf(r->msg, sizeof r->msg, "The stored draft could not be "
-		    "read.");
+		snprintf(r->msg, sizeof r->msg, "The wizard's saved values could "
+		    "not be read. Nothing was sent; discard the wizard's changes "
+		    "and enter them again.");
 		goto out;
 	}
 
 	/* vCenter: the plugin, registered or updated. */
 	if ((rc = vsphere_init(&vs, host, atoi(port), &vn.opts)) != 0) {
-		snprintf(r->msg, sizeof r->msg, "The vCenter address is not "
-		    "usable.");
+		snprintf(r->msg, sizeof r->msg, "The vCenter address the wizard "
+		    "saved is not usable. Nothing was sent; enter it again in "
+		    "step 1.");
 		goto out;
 	}
 	vs_ready = 1;
@@ -843,8 +857,10 @@ enroll_register(struct enroll_result *r)
 	    .ip = ip, .version = CONNECTOR_VERSION, .vcenter_host = host,
 	    .extension_key = REG_EXTENSION_KEY };
 	if ((rc = portal_init(&p, &pc, region, &pn.opts)) != 0) {
-		snprintf(r->msg, sizeof r->msg, "The portal endpoint is not "
-		    "usable.");
+		snprintf(r->msg, sizeof r->msg, "The portal address in the "
+		    "portal key file is not usable. vCenter was put back as it "
+		    "was; upload the portal's configuration file again in step "
+		    "4.");
 		goto undo;
 	}
 	rc = portal_register(&p, &info, regid, sizeof regid, &aerr);
@@ -857,8 +873,21 @@ enroll_register(struct enroll_result *r)
 	o = (struct reg_outcome){ .ip = ip, .url = url,
 	    .extension_key = REG_EXTENSION_KEY, .portal_id = regid };
 	if ((rc = reg_commit(&o)) != 0) {
-		snprintf(r->msg, sizeof r->msg, "The registration could not be "
-		    "stored.");
+		snprintf(r->msg, sizeof r->msg, rc == CONN_ENOTFOUND ?
+		    "The wizard's changes were discarded while registering "
+		    "(from another window, or after a week untouched). vCenter "
+		    "and the portal were put back; start the wizard again." :
+		    "The registration could not be stored on the connector. "
+		    "vCenter and the portal were put back; try Register again, "
+		    "and restart the connector's services if it persists.");
+		/* The portal forgets the registration it just made. */
+		if (portal_init(&p, &pc, region, &pn.opts) == 0) {
+			if (portal_deregister(&p, regid, &aerr) != 0)
+				log_err("register: the portal keeps the "
+				    "registration %s nothing here records",
+				    regid);
+			portal_free(&p);
+		}
 		goto undo;
 	}
 	r->audit = found ? "register: updated" : "register: registered";
@@ -873,14 +902,22 @@ undo:
 	if (registered_now) {
 		struct vsphere_error uerr;
 		if (vsphere_unregister_extension(&vs, REG_EXTENSION_KEY,
-		    &uerr) != 0)
+		    &uerr) != 0) {
 			log_err("register: could not take back the plugin "
 			    "registered with %s", host);
+			undo_failed(r, host, "still lists the connector's "
+			    "plugin (" REG_EXTENSION_KEY "): remove it in "
+			    "vCenter's list of client plug-ins");
+		}
 	} else if (found) {
 		struct vsphere_error uerr;
-		if (vsphere_update_extension(&vs, &prev, &uerr) != 0)
+		if (vsphere_update_extension(&vs, &prev, &uerr) != 0) {
 			log_err("register: could not restore the plugin's "
 			    "previous registration with %s", host);
+			undo_failed(r, host, "keeps the plugin's new "
+			    "address: run Register again once the cause "
+			    "above is fixed");
+		}
 	}
 out:
 	if (vs_ready) {
@@ -1046,13 +1083,16 @@ static int
 store_amp(const struct portal_config *pc)
 {
 	char oldid[130], draftid[130];
-	int rc, draft = reg_draft_exists();
+	int rc, draft;
 
+	if ((rc = db_begin()) != 0)
+		return rc;
+	/* Read inside the write transaction: a draft started meanwhile
+	 * must not keep the old key to bring it back at Register. */
+	draft = reg_draft_exists();
 	reg_value(REG_PORTAL_KEY_ID, 0, oldid, sizeof oldid);
 	if (draft)
 		reg_value(REG_PORTAL_KEY_ID, 1, draftid, sizeof draftid);
-	if ((rc = db_begin()) != 0)
-		return rc;
 	if ((rc = db_setting_set(REG_PORTAL_KEY_NAME, pc->key_name)) == 0 &&
 	    (rc = db_setting_set(REG_PORTAL_KEY_ID, pc->key_id)) == 0 &&
 	    (rc = db_setting_set(REG_PORTAL_ENDPOINT, pc->endpoint)) == 0)

@@ -8,7 +8,7 @@
  *     failure: the slow-down of repeated attempts is nginx's, over seconds,
  *     so such a row is far outside it;
  *   - the registration wizard's draft, when untouched for HK_DRAFT_RETENTION
- *     (started before, and no draft secret stored since);
+ *     (started before, not changed since: no step wrote to it);
  *   - finished job runs beyond the newest HK_JOB_RUNS_KEPT of each job;
  *   - key files and temporary files a killed key rotation left in keys/
  *     (secret_recover_count).
@@ -78,6 +78,7 @@ housekeeping_draft(time_t now)
 		goto out;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)(now - HK_DRAFT_RETENTION));
 	sqlite3_bind_text(st, 2, REG_DRAFT_STARTED, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, REG_DRAFT_TOUCHED, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, REG_DRAFT_PREFIX, -1, SQLITE_STATIC);
 	stale = sqlite3_step(st);
 	sqlite3_reset(st);

@@ -45,8 +45,11 @@ struct job_msg {
 	struct job_report rep;
 };
 
-/* Set by SIGTERM/SIGHUP in job_main: stop the work and record it. */
+/* Set by SIGTERM/SIGHUP/SIGINT in job_main: stop the work and record it.
+ * The signals stay blocked except while the runner waits in ppoll (with
+ * job_unblocked), so one that arrives just before the wait is not lost. */
 static volatile sig_atomic_t stop_signal;
+static sigset_t job_unblocked;
 
 static void
 on_stop(int sig)
@@ -174,6 +177,8 @@ work_child(const struct job_def *def, int wfd, pid_t runner)
 		_exit(1);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &job_unblocked, NULL);
 	memset(&m, 0, sizeof m);
 	if (db_open(paths_get(PATH_DB)) != 0) {
 		m.rc = CONN_EDB;
@@ -231,12 +236,14 @@ await_child(pid_t pid, int rfd, unsigned limit, struct job_msg *m,
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += limit;
 	while (got < sizeof *m) {
-		int n;
+		int n, ms = ms_left(&deadline);
+		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
 		if (stop_signal) {
 			stopped = 1;
 			break;
 		}
-		if ((n = poll(&pf, 1, ms_left(&deadline))) < 0) {
+		if ((n = ppoll(&pf, 1, &ts, &job_unblocked)) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -408,6 +415,7 @@ int
 job_main(int argc, char **argv, const struct job_def *def)
 {
 	struct sigaction sa;
+	sigset_t stops;
 	int verbose = 0, i, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -436,6 +444,12 @@ job_main(int argc, char **argv, const struct job_def *def)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGHUP);
+	sigaddset(&stops, SIGINT);
+	sigprocmask(SIG_BLOCK, &stops, &job_unblocked);
 	rc = job_run(def, verbose, stdout);
 	db_close();
 	return rc;

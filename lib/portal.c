@@ -316,10 +316,15 @@ portal_config_parse(const char *data, size_t len, struct portal_config *out,
 			continue;
 		if (strlen(key) <= 32 && strlen(key) > 0 &&
 		    strspn(key, "abcdefghijklmnopqrstuvwxyz_") == strlen(key))
-			say(why, whylen, "The member \"%s\" is not known.", key);
+			say(why, whylen, "This is not the portal's "
+			    "configuration file: it has a member \"%s\" that "
+			    "file never has. Upload the file the portal's setup "
+			    "downloaded, unchanged.", key);
 		else
-			say(why, whylen, "The file has a member that is not "
-			    "known.");
+			say(why, whylen, "This is not the portal's "
+			    "configuration file: it has a member that file "
+			    "never has. Upload the file the portal's setup "
+			    "downloaded, unchanged.");
 		goto out;
 	}
 	if ((problem = read_members(root, out, &member)) != NULL) {

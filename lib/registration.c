@@ -95,16 +95,30 @@ reg_has(const char *name, int draft)
 	return rc == 0 ? v[0] != '\0' : rc == CONN_ETOOBIG;
 }
 
+/* Record that the draft changed now (housekeeping keeps a draft in use). */
+static int
+touch(void)
+{
+	char now[32];
+
+	snprintf(now, sizeof now, "%lld", (long long)util_now());
+	return db_setting_set(REG_DRAFT_TOUCHED, now);
+}
+
 /* Set draft value name; NULL or "" removes it. */
 int
 reg_draft_set(const char *name, const char *value)
 {
 	char dn[128];
 
+	int rc;
+
 	draft_name(name, dn, sizeof dn);
 	if (value == NULL || *value == '\0')
-		return db_setting_delete(dn);
-	return db_setting_set(dn, value);
+		rc = db_setting_delete(dn);
+	else
+		rc = db_setting_set(dn, value);
+	return rc == 0 ? touch() : rc;
 }
 
 /* Store draft secret name (encrypted); NULL removes it. */
@@ -113,12 +127,16 @@ reg_draft_secret(const char *name, const char *value)
 {
 	char dn[128];
 
+	int rc;
+
 	draft_name(name, dn, sizeof dn);
 	if (value == NULL) {
-		int rc = secret_delete(dn);
-		return rc == CONN_ENOTFOUND ? 0 : rc;
-	}
-	return secret_put(dn, value, strlen(value));
+		rc = secret_delete(dn);
+		if (rc == CONN_ENOTFOUND)
+			rc = 0;
+	} else
+		rc = secret_put(dn, value, strlen(value));
+	return rc == 0 ? touch() : rc;
 }
 
 /* Read secret name (of the wizard's view when draft is set); out is
@@ -242,10 +260,15 @@ reg_draft_start(void)
 		db_rollback();
 		return 0;
 	}
-	rc = copy_values(1);
+	/* Whatever a draft dropped meanwhile left behind goes first. */
+	rc = reg_draft_drop();
+	if (rc == 0)
+		rc = copy_values(1);
 	snprintf(now, sizeof now, "%lld", (long long)util_now());
 	if (rc == 0)
 		rc = db_setting_set(REG_DRAFT_STARTED, now);
+	if (rc == 0)
+		rc = touch();
 	if (rc == 0)
 		rc = db_commit();
 	if (rc != 0) {
@@ -284,7 +307,9 @@ reg_commit(const struct reg_outcome *o)
 
 	if ((rc = db_begin()) != 0)
 		return rc;
-	rc = copy_values(0);
+	/* A draft discarded meanwhile (by the administrator elsewhere, or
+	 * housekeeping) would copy emptiness over the live values. */
+	rc = reg_draft_exists() ? copy_values(0) : CONN_ENOTFOUND;
 	snprintf(now, sizeof now, "%lld", (long long)util_now());
 	if (rc == 0)
 		rc = db_setting_set(REG_AT, now);

@@ -58,7 +58,8 @@ const struct valid_field valid_fields[F__MAX] = {
 	    "registration without telling vCenter." },
 	[F_NEXT] = { "next", VT_LOCAL_PATH, 64, "Page after sign-in" },
 	[F_TOKEN_NAME] = { "token_name", VT_TEXT, AUTH_API_NAME_MAX,
-	    "Token name", 1 },
+	    "Token name", 1, "Name the token after what will use it, such as "
+	    "\"monitoring\"." },
 	[F_TOKEN_ID] = { "token", VT_NUMBER, 18, "API token" },
 	[F_FILE_NAME] = { "file", VT_FILE_NAME, 100, "File name" },
 };

@@ -138,17 +138,25 @@ lookup_user(const char *name, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
+enum own_kind { OWN_DIR, OWN_FILE };
+
 /*
  * Give path (in dirfd, or absolute with AT_FDCWD) to uid:gid with mode,
  * without following a symbolic link: the directories it sits in may be
- * the service user's.  A missing file is fine when optional.  0 or -1.
+ * the service user's, who could put anything at that name.  So the name
+ * must hold what is expected: a directory, or a regular file with one link
+ * (never a program, a device or a hard link to another file).  A missing
+ * file is fine when optional.  With fd_out, a directory stays open there
+ * (the caller closes it), so that its entries are reached through it and
+ * never by its name again.  0 or -1.
  */
 static int
-own_at(int dirfd, const char *path, uid_t uid, gid_t gid, mode_t mode,
-    int optional)
+own_at(int dirfd, const char *path, enum own_kind kind, uid_t uid, gid_t gid,
+    mode_t mode, int optional, int *fd_out)
 {
 	int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-	    O_NONBLOCK);
+	    O_NONBLOCK | (kind == OWN_DIR ? O_DIRECTORY : 0));
+	struct stat st;
 	int rc = -1;
 
 	if (fd < 0) {
@@ -156,9 +164,21 @@ own_at(int dirfd, const char *path, uid_t uid, gid_t gid, mode_t mode,
 			return 0;
 		goto out;
 	}
+	if (fstat(fd, &st) != 0)
+		goto out;
+	if (kind == OWN_FILE && (!S_ISREG(st.st_mode) || st.st_nlink != 1)) {
+		errno = EINVAL;
+		fprintf(stderr, "connector-setup: %s is not a plain file; "
+		    "remove it and run init again\n", path);
+		goto out;
+	}
 	if (fchown(fd, uid, gid) != 0 || fchmod(fd, mode) != 0)
 		goto out;
 	rc = 0;
+	if (fd_out) {
+		*fd_out = fd;
+		fd = -1;
+	}
 out:
 	if (rc != 0)
 		fprintf(stderr, "connector-setup: cannot set the owner of %s: "
@@ -184,39 +204,45 @@ set_owners(const struct owners *o)
 	char path[4200];
 	struct dirent *e;
 	DIR *keys = NULL;
-	int rc = 1;
+	int kfd = -1, rc = 1;
 
-	if (own_at(AT_FDCWD, paths_get(PATH_LIB), o->svc_uid, o->svc_gid,
-	    0755, 0) != 0 ||
-	    own_at(AT_FDCWD, paths_get(PATH_KEYS), o->svc_uid, o->svc_gid,
-	    0700, 0) != 0 ||
-	    own_at(AT_FDCWD, paths_get(PATH_REQUESTS), o->svc_uid, o->svc_gid,
-	    0700, 0) != 0 ||
-	    own_at(AT_FDCWD, paths_get(PATH_BUNDLES), o->svc_uid, o->web_gid,
-	    02750, 0) != 0 ||
-	    own_at(AT_FDCWD, paths_get(PATH_LOG), 0, o->svc_gid, 0750, 0) != 0 ||
-	    own_at(AT_FDCWD, paths_get(PATH_LOGFILE), o->svc_uid, o->svc_gid,
-	    0640, 0) != 0 ||
-	    own_at(AT_FDCWD, paths_get(PATH_NGINX_TMP), o->web_uid, o->web_gid,
-	    0700, 0) != 0)
+	if (own_at(AT_FDCWD, paths_get(PATH_LIB), OWN_DIR, o->svc_uid,
+	    o->svc_gid, 0755, 0, NULL) != 0 ||
+	    own_at(AT_FDCWD, paths_get(PATH_KEYS), OWN_DIR, o->svc_uid,
+	    o->svc_gid, 0700, 0, &kfd) != 0 ||
+	    own_at(AT_FDCWD, paths_get(PATH_REQUESTS), OWN_DIR, o->svc_uid,
+	    o->svc_gid, 0700, 0, NULL) != 0 ||
+	    own_at(AT_FDCWD, paths_get(PATH_BUNDLES), OWN_DIR, o->svc_uid,
+	    o->web_gid, 02750, 0, NULL) != 0 ||
+	    own_at(AT_FDCWD, paths_get(PATH_LOG), OWN_DIR, 0, o->svc_gid, 0750,
+	    0, NULL) != 0 ||
+	    own_at(AT_FDCWD, paths_get(PATH_LOGFILE), OWN_FILE, o->svc_uid,
+	    o->svc_gid, 0640, 0, NULL) != 0 ||
+	    own_at(AT_FDCWD, paths_get(PATH_NGINX_TMP), OWN_DIR, o->web_uid,
+	    o->web_gid, 0700, 0, NULL) != 0)
 		goto out;
 	for (size_t i = 0; i < sizeof dbfiles / sizeof dbfiles[0]; i++) {
 		snprintf(path, sizeof path, "%s%s", paths_get(PATH_DB),
 		    dbfiles[i]);
-		if (own_at(AT_FDCWD, path, o->svc_uid, o->svc_gid, 0600,
-		    i > 0) != 0)
+		if (own_at(AT_FDCWD, path, OWN_FILE, o->svc_uid, o->svc_gid,
+		    0600, i > 0, NULL) != 0)
 			goto out;
 	}
-	if ((keys = opendir(paths_get(PATH_KEYS))) == NULL)
+	/* The key files, through the directory opened above: a keys/
+	 * swapped for a link since then is never followed. */
+	if ((keys = fdopendir(kfd)) == NULL)
 		goto out;
+	kfd = -1;
 	while ((e = readdir(keys)) != NULL)
-		if (e->d_name[0] != '.' && e->d_type != DT_DIR && own_at(dirfd(keys), e->d_name,
-		    o->svc_uid, o->svc_gid, 0600, 1) != 0)
+		if (e->d_name[0] != '.' && own_at(dirfd(keys), e->d_name,
+		    OWN_FILE, o->svc_uid, o->svc_gid, 0600, 1, NULL) != 0)
 			goto out;
 	rc = 0;
 out:
 	if (keys)
 		closedir(keys);
+	if (kfd >= 0)
+		close(kfd);
 	return rc;
 }
 

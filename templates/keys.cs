@@ -28,11 +28,6 @@
 </section>
 <section class="panel" id="amp">
   <h2>AMP-connector key</h2><?cs
-  if:Page.amp_rotated ?>
-  <div class="notice ok" role="status">
-    <img src="/static/state-ok.svg" alt="" width="20" height="20">
-    <div><strong>Rotated.</strong> The portal accepted the new key; the old one is no longer used.</div>
-  </div><?cs /if ?><?cs
   call:form_error_notice("Not changed.") ?>
   <p class="lead">Shared with the management portal; it establishes trust between the
   portal and this connector. Create a new key in the portal's setup (AMP-Connector Key,

@@ -501,7 +501,9 @@ def test_bad_portal_file_unknown_member_named():
     t = Rerun()
     r = W.portal(E.portal_file(extra={"hello": "x"}))
     eq(r.status, 400, "status")
-    eq(field_error(r, "portal_config"), 'The member "hello" is not known.',
+    eq(field_error(r, "portal_config"), "This is not the portal's "
+       'configuration file: it has a member "hello" that file never has. '
+       "Upload the file the portal's setup downloaded, unchanged.",
        "error beside the file")
     t.unchanged()
 
@@ -612,7 +614,7 @@ PORTAL_FILES = [
     ("wrong_version", lambda: E.portal_file(extra={"version": 2}),
      ('"version"',)),
     ("unknown_member", lambda: E.portal_file(extra={"colour": "red"}),
-     ('"colour" is not known',)),
+     ('member "colour" that file never has',)),
     ("missing_secret", lambda: without("secret"), ('"secret" is missing',)),
     ("not_an_object", lambda: b'["connector-portal-config", 1]',
      ("not a JSON object",)),

@@ -569,11 +569,15 @@ def test_amp_rotation_accepted():
     amark, pmark, mark = aws_mark(env.aws), S["proxy"].mark(), \
         len(inst().audit())
     r = post_amp(amp_file(NEW_AMP_KEY, NEW_AMP_SECRET))
-    eq(r.status, 200, "status (%s)" % field_errors(r))
-    check("The portal accepted the new key" in r.text, "no notice")
+    eq((r.status, r.location), (303, inst().origin + "/keys"),
+       "status (%s)" % field_errors(r))
+    page = client().get("/keys").text
+    check("The portal accepted the new AMP-connector key" in page,
+          "no notice")
     eq(setting("portal.key_id"), NEW_AMP_KEY, "AMP key in settings")
-    check(NEW_AMP_KEY in client().get("/keys").text,
-          "the keys page does not show the new key")
+    check(NEW_AMP_KEY in page, "the keys page does not show the new key")
+    check("The portal accepted" not in client().get("/keys").text,
+          "the notice is shown again on reload")
     check(sealed("portal.secret") != old_sealed, "the portal secret is the "
           "old one")
     beats = [x for x in aws_requests(env.aws, amark)
@@ -598,7 +602,7 @@ def test_bad_amp_rotation_not_undone_by_pending_draft():
     env.aws.control({"credentials": [{"access_key": THIRD_AMP_KEY,
                                       "secret_key": THIRD_AMP_SECRET}]})
     r = post_amp(amp_file(THIRD_AMP_KEY, THIRD_AMP_SECRET))
-    eq(r.status, 200, "rotation (%s)" % field_errors(r))
+    eq(r.status, 303, "rotation (%s)" % field_errors(r))
     eq(setting("portal.key_id"), THIRD_AMP_KEY, "AMP key after rotation")
     w.register()
     eq(setting("portal.key_id"), THIRD_AMP_KEY,

@@ -266,7 +266,9 @@ TEST(portal_bad_unknown_member_named)
 
 	CHECK(fresh_store() == 0);
 	CHECK(enroll_portal(f, sizeof f - 1, 0, &r) == CONN_EINVAL);
-	CHECK(strcmp(r.msg, "The member \"hello\" is not known.") == 0);
+	CHECK(strcmp(r.msg, "This is not the portal's configuration file: it "
+	    "has a member \"hello\" that file never has. Upload the file the "
+	    "portal's setup downloaded, unchanged.") == 0);
 }
 
 TEST(unregister_when_not_registered)

@@ -408,6 +408,46 @@ TEST(draft_bad_old_but_recently_touched_kept)
 	CHECK(draft_left() == 3);
 }
 
+/* Started long ago, no secret since, but a setting changed recently (the
+ * trust step, "No proxy"): touched, kept. */
+TEST(draft_bad_old_but_setting_changed_recently_kept)
+{
+	char v[32];
+
+	CHECK(fresh_store() == 0);
+	CHECK(draft(NOW - HK_DRAFT_RETENTION - 100,
+	    NOW - HK_DRAFT_RETENTION - 100) == 0);
+	snprintf(v, sizeof v, "%lld", (long long)NOW - 10);
+	CHECK(db_setting_set(REG_DRAFT_TOUCHED, v) == 0);
+	CHECK(housekeeping_draft(NOW) == 0);
+	CHECK(draft_left() == 4);
+}
+
+/* reg_draft_set records the change itself. */
+TEST(draft_set_records_touched)
+{
+	CHECK(fresh_store() == 0);
+	CHECK(reg_draft_set(REG_VC_HOST, "vc3.example.net") == 0);
+	CHECK(unit_query_int("SELECT CAST(value AS INTEGER) FROM settings "
+	    "WHERE name = '" REG_DRAFT_TOUCHED "'") >= util_now() - 5);
+}
+
+/* A Register that finds its draft gone (discarded meanwhile) stores
+ * nothing: the live registration stays as it was. */
+TEST(commit_bad_without_draft_changes_nothing)
+{
+	struct reg_outcome o = { "192.0.2.5", "https://192.0.2.5/", "k", "r" };
+
+	CHECK(fresh_store() == 0);
+	CHECK(draft(NOW - HK_DRAFT_RETENTION - 1,
+	    NOW - HK_DRAFT_RETENTION - 1) == 0);
+	CHECK(housekeeping_draft(NOW) == 1);
+	CHECK(reg_commit(&o) == CONN_ENOTFOUND);
+	CHECK(unit_query_int("SELECT count(*) FROM settings WHERE name = "
+	    "'" REG_VC_HOST "' AND value = 'vc.example.net'") == 1);
+	CHECK(!reg_registered());
+}
+
 TEST(draft_none_nothing_removed)
 {
 	CHECK(fresh_store() == 0);
@@ -497,6 +537,9 @@ main(void)
 	RUN(draft_untouched_past_retention_discarded);
 	RUN(draft_inside_retention_kept);
 	RUN(draft_bad_old_but_recently_touched_kept);
+	RUN(draft_bad_old_but_setting_changed_recently_kept);
+	RUN(draft_set_records_touched);
+	RUN(commit_bad_without_draft_changes_nothing);
 	RUN(draft_none_nothing_removed);
 	RUN(job_runs_beyond_newest_kept_removed_per_job);
 	RUN(housekeeping_says_what_it_removed);
