@@ -28,7 +28,7 @@ static volatile sig_atomic_t stopping;
 static struct {
 	master_worker_fn worker;
 	int nice;
-} run;
+} workers;
 
 /*
  * Bind a Unix socket at path (0660), replacing a stale one; a socket that
@@ -112,11 +112,11 @@ spawn(int fd)
 
 	if (pid == 0) {
 		signal(SIGCHLD, SIG_DFL);
-		if (run.nice && setpriority(PRIO_PROCESS, 0,
-		    getpriority(PRIO_PROCESS, 0) + run.nice) != 0)
+		if (workers.nice && setpriority(PRIO_PROCESS, 0,
+		    getpriority(PRIO_PROCESS, 0) + workers.nice) != 0)
 			log_warn("cannot lower the worker's priority: %s",
 			    strerror(errno));
-		_exit(run.worker(fd));
+		_exit(workers.worker(fd));
 	}
 	if (pid < 0)
 		log_err("fork: %s", strerror(errno));
@@ -141,8 +141,8 @@ master_run(int fd, int nworkers, int nice, master_worker_fn worker)
 	int i, missing, st;
 	pid_t dead;
 
-	run.worker = worker;
-	run.nice = nice;
+	workers.worker = worker;
+	workers.nice = nice;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop;
 	sigaction(SIGTERM, &sa, NULL);
