@@ -274,7 +274,8 @@ app_redirect_notice(struct app_ctx *c, const char *path, const char *msg)
 {
 	/* The action is done: a notice that cannot be kept must not turn
 	 * it into an error page that invites doing it again. */
-	if (c->signed_in && auth_notice_set(c->token, msg, NULL, 0) != 0)
+	if (c->signed_in && auth_notice_set(c->token, msg, NULL, 0,
+	    path) != 0)
 		log_warn("the notice for %s could not be kept", path);
 	return app_redirect(c, path);
 }
@@ -288,7 +289,8 @@ app_redirect_warning(struct app_ctx *c, const char *path, const char *msg)
 {
 	/* The action is done: a notice that cannot be kept must not turn
 	 * it into an error page that invites doing it again. */
-	if (c->signed_in && auth_notice_set(c->token, msg, NULL, 1) != 0)
+	if (c->signed_in && auth_notice_set(c->token, msg, NULL, 1,
+	    path) != 0)
 		log_warn("the notice for %s could not be kept", path);
 	return app_redirect(c, path);
 }
@@ -304,7 +306,8 @@ app_redirect_secret(struct app_ctx *c, const char *path, const char *msg,
 {
 	/* The action is done: a notice that cannot be kept must not turn
 	 * it into an error page that invites doing it again. */
-	if (c->signed_in && auth_notice_set(c->token, msg, secret, 0) != 0)
+	if (c->signed_in && auth_notice_set(c->token, msg, secret, 0,
+	    path) != 0)
 		log_warn("the notice for %s could not be kept", path);
 	return app_redirect(c, path);
 }
@@ -739,9 +742,11 @@ prepare(struct app_ctx *c)
 	if (!c->post) {
 		if ((rc = read_query(c)) != 0)
 			return rc;
-		/* The one-time notice: on the HTML page a redirect lands on. */
+		/* The one-time notice: on the HTML page a redirect lands on
+		 * (another page, in another tab, leaves it waiting). */
 		if (c->signed_in && !c->head && c->page->kind == KIND_HTML &&
-		    c->sess.has_notice) {
+		    c->sess.has_notice && (c->sess.notice_path[0] == '\0' ||
+		    strcmp(c->sess.notice_path, c->path) == 0)) {
 			snprintf(c->notice, sizeof c->notice, "%s",
 			    c->sess.notice);
 			c->notice_warning = c->sess.notice_warning;

@@ -488,6 +488,9 @@ auth_session_check(const char *token, struct auth_session *out)
 		snprintf(out->notice, sizeof out->notice, "%s",
 		    (const char *)sqlite3_column_text(st, 3));
 		out->notice_warning = sqlite3_column_int(st, 5) != 0;
+		snprintf(out->notice_path, sizeof out->notice_path, "%s",
+		    sqlite3_column_type(st, 6) == SQLITE_TEXT ?
+		    (const char *)sqlite3_column_text(st, 6) : "");
 	}
 	if (sqlite3_column_bytes(st, 4) == (int)sizeof out->notice_sealed) {
 		memcpy(out->notice_sealed, sqlite3_column_blob(st, 4),
@@ -568,12 +571,13 @@ notice_pad(const char *token, const unsigned char *nonce,
  * session of cookie token asks for, replacing any earlier notice.  secret,
  * when not NULL, is one of our 43-character tokens to show once with it;
  * it is stored sealed (see notice_pad); warning marks a notice of work
- * done only in part.  Returns 0, CONN_EINVAL,
+ * done only in part; path (NULL: any) is the page it is for, the others
+ * leave it waiting.  Returns 0, CONN_EINVAL,
  * CONN_ENOTFOUND (no such session) or CONN_EDB.
  */
 int
 auth_notice_set(const char *token, const char *msg, const char *secret,
-    int warning)
+    int warning, const char *path)
 {
 	unsigned char sealed[AUTH_NOTICE_NONCE + AUTH_TOKEN_LEN];
 	unsigned char pad[NOTICE_PAD];
@@ -585,6 +589,9 @@ auth_notice_set(const char *token, const char *msg, const char *secret,
 	    strlen(msg) >= AUTH_NOTICE_MAX)
 		return CONN_EINVAL;
 	if (secret != NULL && !auth_token_valid(secret))
+		return CONN_EINVAL;
+	if (path != NULL && strlen(path) >= sizeof ((struct auth_session *)0)->
+	    notice_path)
 		return CONN_EINVAL;
 	if (util_sha256_hex(token, AUTH_TOKEN_LEN, hash))
 		return CONN_ECRYPTO;
@@ -608,6 +615,10 @@ auth_notice_set(const char *token, const char *msg, const char *secret,
 	else
 		sqlite3_bind_null(st, 3);
 	sqlite3_bind_int(st, 4, warning != 0);
+	if (path != NULL)
+		sqlite3_bind_text(st, 5, path, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 5);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

@@ -72,7 +72,7 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "addr) VALUES (?1, ?2, ?3, ?3, ?4)",
 	[DB_SESSION_GET] =
 	    "SELECT csrf, created_at, last_seen, notice, notice_secret, "
-	    "notice_warning "
+	    "notice_warning, notice_path "
 	    "FROM sessions WHERE token_hash = ?1",
 	[DB_SESSION_TOUCH] =
 	    "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
@@ -121,11 +121,11 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "UPDATE login_sources SET consecutive = 0",
 	[DB_SESSION_NOTICE_SET] =
 	    "UPDATE sessions SET notice = ?2, notice_secret = ?3, "
-	    "notice_warning = ?4 "
+	    "notice_warning = ?4, notice_path = ?5 "
 	    "WHERE token_hash = ?1",
 	[DB_SESSION_NOTICE_CLEAR] =
 	    "UPDATE sessions SET notice = NULL, notice_secret = NULL, "
-	    "notice_warning = 0 "
+	    "notice_warning = 0, notice_path = NULL "
 	    "WHERE token_hash = ?1",
 	[DB_TOKEN_INSERT] =
 	    "INSERT INTO api_tokens (name, token_hash, created_at) "

@@ -39,6 +39,7 @@ struct auth_session {
 	int has_notice;		/* a one-time notice waits (auth_notice_take) */
 	char notice[AUTH_NOTICE_MAX];
 	int notice_warning;	/* done, but not all of it */
+	char notice_path[128];	/* the page it is for; "" any */
 	int has_notice_secret;
 	unsigned char notice_sealed[AUTH_NOTICE_NONCE + AUTH_TOKEN_LEN];
 };
@@ -75,7 +76,7 @@ int auth_session_create(const char *addr, char token[AUTH_TOKEN_LEN + 1],
 int auth_session_check(const char *token, struct auth_session *out);
 int auth_session_end(const char *token);
 int auth_notice_set(const char *token, const char *msg, const char *secret,
-    int warning);
+    int warning, const char *path);
 int auth_notice_take(const char *token, struct auth_session *s,
     char secret[AUTH_TOKEN_LEN + 1]);
 int auth_api_token_create(const char *name, char token[AUTH_TOKEN_LEN + 1]);

@@ -18,3 +18,6 @@ ALTER TABLE sessions ADD COLUMN notice_secret BLOB;
 -- 1 when the notice is a warning: done, but not all of it (the portal was
 -- not told of an unregistration).
 ALTER TABLE sessions ADD COLUMN notice_warning INTEGER NOT NULL DEFAULT 0;
+-- The page the notice is for (the redirect's target): another page opened
+-- meanwhile, in another tab, leaves it waiting.
+ALTER TABLE sessions ADD COLUMN notice_path TEXT;

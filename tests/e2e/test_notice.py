@@ -82,6 +82,18 @@ def test_notice_waits_for_an_html_page():
 
 
 @suite.test
+def test_notice_waits_for_its_own_page():
+    """Another page opened meanwhile (another tab) neither shows the notice
+    nor takes it from the page it is for."""
+    c = inst.signed_in_client()
+    eq(rotate(c).status, 303, "rotate")
+    other = c.get("/settings")
+    check(NOTICE not in other.text and "Rotated." not in other.text,
+          "the notice is shown on another page")
+    check("Rotated." in c.get("/keys").text, "the notice was lost")
+
+
+@suite.test
 def test_notice_gone_with_the_session():
     c = inst.signed_in_client()
     h = token_hash(c.session)

@@ -949,7 +949,7 @@ TEST(notice_taken_once)
 
 	CHECK(claimed_state() == 0);
 	CHECK(auth_session_create(ADDR, tok, &s) == 0);
-	CHECK(auth_notice_set(tok, "Rotated.", NULL, 0) == 0);
+	CHECK(auth_notice_set(tok, "Rotated.", NULL, 0, NULL) == 0);
 	CHECK(auth_session_check(tok, &s) == 0);
 	CHECK(s.has_notice && strcmp(s.notice, "Rotated.") == 0);
 	CHECK(!s.has_notice_secret);
@@ -969,7 +969,7 @@ TEST(notice_secret_opens_with_its_session_only)
 	CHECK(auth_session_create(ADDR, tok, &s) == 0);
 	CHECK(auth_session_create(ADDR, other, &s2) == 0);
 	CHECK(auth_token(api) == 0);
-	CHECK(auth_notice_set(tok, "Token created.", api, 0) == 0);
+	CHECK(auth_notice_set(tok, "Token created.", api, 0, NULL) == 0);
 	/* Not in the database in clear. */
 	CHECK(sql_int("SELECT count(*) FROM sessions WHERE instr(notice_secret, "
 	    "%Q) > 0 OR instr(notice, %Q) > 0", api, api) == 0);
@@ -979,7 +979,7 @@ TEST(notice_secret_opens_with_its_session_only)
 	s2 = s;
 	CHECK(auth_notice_take(other, &s2, secret) == CONN_ECRYPTO);
 	CHECK(secret[0] == '\0');
-	CHECK(auth_notice_set(tok, "Token created.", api, 0) == 0);
+	CHECK(auth_notice_set(tok, "Token created.", api, 0, NULL) == 0);
 	CHECK(auth_session_check(tok, &s) == 0);
 	CHECK(auth_notice_take(tok, &s, secret) == 0);
 	CHECK(strcmp(secret, api) == 0);
@@ -993,8 +993,9 @@ TEST(notice_bad_without_session)
 
 	CHECK(claimed_state() == 0);
 	CHECK(auth_token(tok) == 0);
-	CHECK(auth_notice_set(tok, "Rotated.", NULL, 0) == CONN_ENOTFOUND);
-	CHECK(auth_notice_set("not a token", "Rotated.", NULL, 0) == CONN_EINVAL);
+	CHECK(auth_notice_set(tok, "Rotated.", NULL, 0, NULL) == CONN_ENOTFOUND);
+	CHECK(auth_notice_set("not a token", "Rotated.", NULL, 0, NULL) ==
+	    CONN_EINVAL);
 }
 
 TEST(notice_gone_with_session_end)
@@ -1004,7 +1005,7 @@ TEST(notice_gone_with_session_end)
 
 	CHECK(claimed_state() == 0);
 	CHECK(auth_session_create(ADDR, tok, &s) == 0);
-	CHECK(auth_notice_set(tok, "Rotated.", NULL, 0) == 0);
+	CHECK(auth_notice_set(tok, "Rotated.", NULL, 0, NULL) == 0);
 	CHECK(auth_session_end(tok) == 0);
 	CHECK(sql_int("SELECT count(*) FROM sessions WHERE notice IS NOT "
 	    "NULL") == 0);
