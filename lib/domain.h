@@ -151,6 +151,12 @@ int secret_count(void);
 #define REG_URL "registration.url"
 #define REG_EXTENSION "registration.extension_key"
 #define REG_PORTAL_ID "registration.portal_id"
+/* A Register under way: "new" or "update" (what it did to vCenter's
+ * plugin), then "|" and the portal registration it made, if any.  Written
+ * before each remote change, gone with the commit or a complete undo: one
+ * left behind means an attempt was killed part-way, and the next one
+ * knows what that attempt left in vCenter and the portal. */
+#define REG_PENDING "registration.pending"
 #define REG_DRAFT_PREFIX "draft."	/* the draft's settings and secrets */
 #define REG_DRAFT_TOUCHED "draft.touched"	/* its last change */
 #define REG_DRAFT_STARTED "wizard.started"

@@ -765,6 +765,45 @@ plugin(struct vsphere_extension *ext, const char *name, const char *url,
 	    fp);
 }
 
+/*
+ * Record what a Register under way has changed (REG_PENDING): plugin is
+ * "new" or "update", regid the portal registration made, or "".  Written
+ * before the change it describes, so that a kill at any moment leaves the
+ * next attempt knowing what is out there.  0 or an error.
+ */
+static int
+pending_set(const char *plugin, const char *regid)
+{
+	char v[200];
+
+	snprintf(v, sizeof v, "%s|%s", plugin, regid);
+	return db_setting_set(REG_PENDING, v);
+}
+
+/*
+ * What a Register killed part-way left (REG_PENDING): *orphan is 1 when it
+ * had registered a new plugin with vCenter that nothing here records, and
+ * regid the portal registration it made ("" when none).
+ */
+static void
+pending_get(int *orphan, char *regid, size_t idlen)
+{
+	char v[200], *bar;
+
+	*orphan = 0;
+	regid[0] = '\0';
+	if (reg_value(REG_PENDING, 0, v, sizeof v) != 0 || v[0] == '\0')
+		return;
+	if ((bar = strchr(v, '|')) != NULL) {
+		*bar = '\0';
+		snprintf(regid, idlen, "%s", bar + 1);
+	}
+	*orphan = strcmp(v, "new") == 0 && !reg_registered();
+	log_warn("register: an earlier attempt stopped part-way (%s plugin%s"
+	    "%s); this one finishes or takes back its work", v,
+	    regid[0] ? ", portal registration " : "", regid);
+}
+
 /* Add to r->msg that putting vCenter back failed, and what to do. */
 static void
 undo_failed(struct enroll_result *r, const char *host, const char *what)
@@ -796,7 +835,9 @@ enroll_register(struct enroll_result *r)
 	struct aws_error aerr;
 	struct vsphere vs;
 	struct portal p;
-	int rc, found = 0, vs_ready = 0, registered_now = 0;
+	char stale_regid[130], left_regid[130] = "";
+	int rc, found = 0, vs_ready = 0, registered_now = 0, orphan = 0;
+	int undone = 1;
 
 	result_clear(r);
 	r->audit = "register failed";
@@ -812,6 +853,7 @@ enroll_register(struct enroll_result *r)
 		    "persists.");
 		goto out;
 	}
+	pending_get(&orphan, stale_regid, sizeof stale_regid);
 	reg_value(REG_VC_HOST, 1, host, sizeof host);
 	reg_value(REG_VC_PORT, 1, port, sizeof port);
 	reg_value(REG_VC_USER, 1, user, sizeof user);
@@ -845,12 +887,22 @@ enroll_register(struct enroll_result *r)
 	    &verr)) != 0)
 		goto vfail;
 	plugin(&ext, name, url, fp);
+	/* A plugin an attempt killed part-way registered is ours to take
+	 * back on failure, not a previous registration to restore. */
+	if ((rc = pending_set(found && !orphan ? "update" : "new",
+	    stale_regid)) != 0) {
+		snprintf(r->msg, sizeof r->msg, "The registration could not be "
+		    "started: the connector's database refused a write. "
+		    "Nothing was sent; restart the connector's services and "
+		    "try again.");
+		goto out;
+	}
 	rc = found ? vsphere_update_extension(&vs, &ext, &verr) :
 	    vsphere_register_extension(&vs, &ext, &verr);
 	if (rc != 0)
-		goto vfail;
-	registered_now = !found;
-	r->updated = found;
+		goto vfail_undo;
+	registered_now = !found || orphan;
+	r->updated = found && !orphan;
 
 	/* The portal. */
 	info = (struct portal_info){ .connector_id = cid, .hostname = name,
@@ -863,12 +915,24 @@ enroll_register(struct enroll_result *r)
 		    "4.");
 		goto undo;
 	}
+	/* The portal registration an attempt killed part-way made goes. */
+	if (stale_regid[0]) {
+		struct aws_error derr;
+		if (portal_deregister(&p, stale_regid, &derr) == 0)
+			stale_regid[0] = '\0';
+		else
+			log_warn("register: the portal keeps the registration "
+			    "%s an earlier attempt made", stale_regid);
+	}
 	rc = portal_register(&p, &info, regid, sizeof regid, &aerr);
 	portal_free(&p);
 	if (rc != 0) {
 		enroll_explain_aws(&aerr, "The portal", r);
 		goto undo;
 	}
+	if (pending_set(registered_now ? "new" : "update", regid) != 0)
+		log_err("register: cannot record the portal registration %s "
+		    "while registering", regid);
 
 	o = (struct reg_outcome){ .ip = ip, .url = url,
 	    .extension_key = REG_EXTENSION_KEY, .portal_id = regid };
@@ -882,27 +946,38 @@ enroll_register(struct enroll_result *r)
 		    "and restart the connector's services if it persists.");
 		/* The portal forgets the registration it just made. */
 		if (portal_init(&p, &pc, region, &pn.opts) == 0) {
-			if (portal_deregister(&p, regid, &aerr) != 0)
+			if (portal_deregister(&p, regid, &aerr) != 0) {
 				log_err("register: the portal keeps the "
 				    "registration %s nothing here records",
 				    regid);
+				snprintf(left_regid, sizeof left_regid, "%s",
+				    regid);
+			}
 			portal_free(&p);
 		}
 		goto undo;
 	}
-	r->audit = found ? "register: updated" : "register: registered";
-	log_info("registered with vCenter and the portal (%s)", found ?
+	r->audit = r->updated ? "register: updated" : "register: registered";
+	log_info("registered with vCenter and the portal (%s)", r->updated ?
 	    "updated" : "new");
 	goto out;
 vfail:
 	enroll_explain_vsphere(&verr, host, atoi(port), r);
 	goto out;
+vfail_undo:
+	/* vCenter refused the change: nothing to take back there. */
+	enroll_explain_vsphere(&verr, host, atoi(port), r);
+	if (!orphan)
+		goto done;
+	registered_now = 1;
+	goto undo;
 undo:
 	/* vCenter goes back to what it had: no plugin, or the one before. */
 	if (registered_now) {
 		struct vsphere_error uerr;
 		if (vsphere_unregister_extension(&vs, REG_EXTENSION_KEY,
 		    &uerr) != 0) {
+			undone = 0;
 			log_err("register: could not take back the plugin "
 			    "registered with %s", host);
 			undo_failed(r, host, "still lists the connector's "
@@ -912,12 +987,23 @@ undo:
 	} else if (found) {
 		struct vsphere_error uerr;
 		if (vsphere_update_extension(&vs, &prev, &uerr) != 0) {
+			undone = 0;
 			log_err("register: could not restore the plugin's "
 			    "previous registration with %s", host);
 			undo_failed(r, host, "keeps the plugin's new "
 			    "address: run Register again once the cause "
 			    "above is fixed");
 		}
+	}
+done:
+	/* Taken back: no attempt is under way, except for a portal
+	 * registration that could not be removed (the next one tries). */
+	if (undone) {
+		const char *left = left_regid[0] ? left_regid : stale_regid;
+		if ((left[0] ? pending_set("new", left) :
+		    db_setting_delete(REG_PENDING)) != 0)
+			log_err("register: cannot record that the attempt was "
+			    "taken back");
 	}
 out:
 	if (vs_ready) {

@@ -322,6 +322,8 @@ reg_commit(const struct reg_outcome *o)
 	if (rc == 0)
 		rc = db_setting_set(REG_PORTAL_ID, o->portal_id);
 	if (rc == 0)
+		rc = db_setting_delete(REG_PENDING);
+	if (rc == 0)
 		rc = reg_draft_drop();
 	if (rc == 0)
 		rc = db_commit();
@@ -348,6 +350,8 @@ reg_clear(void)
 		rc = db_setting_delete(settings[i]);
 	for (size_t i = 0; i < sizeof outcome / sizeof outcome[0] && !rc; i++)
 		rc = db_setting_delete(outcome[i]);
+	if (rc == 0)
+		rc = db_setting_delete(REG_PENDING);
 	for (size_t i = 0; i < sizeof secrets / sizeof secrets[0] && !rc; i++) {
 		rc = secret_delete(secrets[i]);
 		if (rc == CONN_ENOTFOUND)

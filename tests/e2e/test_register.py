@@ -728,6 +728,86 @@ def test_bad_forged_portal_file_takes_new_plugin_back():
     clear_draft()
 
 
+def register_workers():
+    """Pids of this instance's register workers (not their master)."""
+    mine = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            exe = os.readlink("/proc/%s/exe" % pid)
+            with open("/proc/%s/environ" % pid, "rb") as f:
+                env = f.read().split(b"\0")
+            with open("/proc/%s/stat" % pid) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            pexe = os.readlink("/proc/%d/exe" % ppid)
+        except OSError:
+            continue
+        root = ("CONNECTOR_ROOT=" + inst().root).encode()
+        if exe.endswith("/cgi-bin/register") and root in env and \
+                pexe.endswith("/cgi-bin/register"):
+            mine.append(int(pid))
+    return mine
+
+
+@suite.test
+def test_register_killed_part_way_is_taken_back_by_the_next():
+    """Register killed (kill -9) while the portal answers leaves a new
+    plugin in vCenter that nothing here records; the next attempt, failing
+    at the portal, takes that plugin back instead of restoring it as if it
+    were an earlier registration."""
+    ensure_unregistered()
+    check(E.find_extension() is None, "a plugin is left from before")
+    step_ok(W.start(), "/register/vcenter", "start")
+    step_ok(W.vcenter(), "/register/trust", "vcenter")
+    step_ok(W.trust(), "/register/credentials", "trust")
+    step_ok(W.credentials(), "/register/proxy", "credentials")
+    step_ok(W.no_proxy(), "/register/aws", "proxy")
+    step_ok(W.aws(), "/register/portal", "aws")
+    step_ok(W.portal(), "/register/review", "portal")
+    E.aws.control({"faults": {"vendor": {"hang": True}}})
+    first = {}
+
+    def register():
+        try:
+            first["r"] = W.register()
+        except Exception as e:  # the worker dies under it
+            first["r"] = e
+    t = threading.Thread(target=register)
+    try:
+        t.start()
+        deadline = time.monotonic() + 30
+        while E.find_extension() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        check(E.find_extension() is not None, "the first attempt did not "
+              "reach vCenter")
+        workers = register_workers()
+        check(workers, "no register worker found")
+        for pid in workers:
+            os.kill(pid, 9)
+        t.join(30)
+        check(not t.is_alive(), "the killed attempt never answered")
+        check(not registered(), "registered after the kill")
+        check(E.find_extension() is not None, "the plugin went with the "
+              "kill")
+        # The next attempt fails at the portal: the orphan plugin goes.
+        E.aws.control({"faults": {"vendor": {"error": {
+            "code": "InternalError", "status": 500}}}})
+        W.c.close()
+        r = W.register()
+        eq(r.status, 400, "second attempt's status")
+        eq(E.find_extension(), None, "vCenter's plugin after the second "
+           "attempt")
+        check(not registered(), "registered after the failed attempt")
+        eq(inst().sql("SELECT count(*) FROM settings WHERE name = "
+                      "'registration.pending'"), [(0,)],
+           "an attempt is still recorded as under way")
+    finally:
+        E.aws.control({"faults": {"vendor": None}})
+        t.join(5)
+        clear_draft()
+
+
 @suite.test
 def test_bad_proxy_down():
     t = Rerun()
