@@ -264,35 +264,39 @@ app_redirect(struct app_ctx *c, const char *path)
 }
 
 /*
- * Redirect to path and show msg (constant text chosen by the code) once on
- * the page it lands on: the notice is kept with the session, server-side,
- * and gone after it has been shown.  Without a session, a plain redirect.
- * Returns 302/303 (without the notice when it cannot be stored).
+ * Redirect to path with a one-time notice msg (constant text chosen by the
+ * code; secret and warning as auth_notice_set takes them).  The action is
+ * done: a notice that cannot be kept is logged, never turned into an error
+ * page that invites doing the action again.
  */
-int
-app_redirect_notice(struct app_ctx *c, const char *path, const char *msg)
+static int
+redirect_with(struct app_ctx *c, const char *path, const char *msg,
+    const char *secret, int warning)
 {
-	/* The action is done: a notice that cannot be kept must not turn
-	 * it into an error page that invites doing it again. */
-	if (c->signed_in && auth_notice_set(c->token, msg, NULL, 0,
+	if (c->signed_in && auth_notice_set(c->token, msg, secret, warning,
 	    path) != 0)
 		log_warn("the notice for %s could not be kept", path);
 	return app_redirect(c, path);
 }
 
 /*
- * The same for work done only in part (the portal was not told): the
- * notice is shown as a warning.
+ * Redirect to path and show msg once on the page it lands on: the notice
+ * is kept with the session, server-side, and gone after it has been shown
+ * there (another page opened meanwhile leaves it waiting).  Without a
+ * session, a plain redirect.  Returns 302/303.
  */
+int
+app_redirect_notice(struct app_ctx *c, const char *path, const char *msg)
+{
+	return redirect_with(c, path, msg, NULL, 0);
+}
+
+/* The same for work done only in part (the portal was not told): the
+ * notice is shown as a warning. */
 int
 app_redirect_warning(struct app_ctx *c, const char *path, const char *msg)
 {
-	/* The action is done: a notice that cannot be kept must not turn
-	 * it into an error page that invites doing it again. */
-	if (c->signed_in && auth_notice_set(c->token, msg, NULL, 1,
-	    path) != 0)
-		log_warn("the notice for %s could not be kept", path);
-	return app_redirect(c, path);
+	return redirect_with(c, path, msg, NULL, 1);
 }
 
 /*
@@ -304,12 +308,7 @@ int
 app_redirect_secret(struct app_ctx *c, const char *path, const char *msg,
     const char *secret)
 {
-	/* The action is done: a notice that cannot be kept must not turn
-	 * it into an error page that invites doing it again. */
-	if (c->signed_in && auth_notice_set(c->token, msg, secret, 0,
-	    path) != 0)
-		log_warn("the notice for %s could not be kept", path);
-	return app_redirect(c, path);
+	return redirect_with(c, path, msg, secret, 0);
 }
 
 /* The token shown once with this page's notice, or NULL. */

@@ -60,6 +60,7 @@ int util_write_file_atomic(const char *path, const void *data, size_t len,
 int util_read_file(const char *path, size_t max, struct buf *out);
 int util_mkdirs(const char *path, unsigned mode);
 int util_fsync_dir(const char *dir);
+int util_count_entries(const char *dir);
 time_t util_now(void);
 void util_clean_text(char *s);
 void util_copy_text(char *out, size_t outlen, const char *src);
@@ -171,6 +172,7 @@ sqlite3_stmt *db_stmt(enum db_stmt_id id);
 int db_begin(void);
 int db_commit(void);
 void db_rollback(void);
+int db_end(int rc);
 /* Settings of the instance (connector-setup init writes them). */
 #define SETTING_NAME "name"			/* the connector's host name */
 #define SETTING_IP "ip"				/* its address */

@@ -331,6 +331,20 @@ db_rollback(void)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/*
+ * End the transaction db_begin opened: commit when rc is 0, else (or when
+ * the commit fails) roll back.  Returns rc, or the commit's code.
+ */
+int
+db_end(int rc)
+{
+	if (rc == 0)
+		rc = db_commit();
+	if (rc != 0)
+		db_rollback();
+	return rc;
+}
+
 /* Read a setting into out; CONN_ENOTFOUND when unset. */
 int
 db_setting_get(const char *name, struct buf *out)

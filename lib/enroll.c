@@ -255,17 +255,6 @@ enroll_seen_cert(struct enroll_cert *out)
 	return 0;
 }
 
-/* Commit when rc is 0, else roll back; returns rc or the commit's code. */
-static int
-end_tx(int rc)
-{
-	if (rc == 0)
-		rc = db_commit();
-	if (rc != 0)
-		db_rollback();
-	return rc;
-}
-
 /* ---- step: vCenter host ---- */
 
 /*
@@ -349,7 +338,7 @@ enroll_vcenter(const char *typed, struct enroll_result *r)
 	if (rc == 0)
 		rc = reg_draft_set(ENROLL_SEEN_NOT_AFTER, t);
 	vsphere_free(&vs);
-	return end_tx(rc);
+	return db_end(rc);
 }
 
 /* ---- step: trust the certificate ---- */
@@ -378,7 +367,7 @@ enroll_trust(const char *thumbprint, struct enroll_result *r)
 		return rc;
 	if ((rc = reg_draft_set(REG_VC_THUMBPRINT, seen)) == 0)
 		rc = reg_draft_set(REG_VC_SUBJECT, subject);
-	if ((rc = end_tx(rc)) == 0)
+	if ((rc = db_end(rc)) == 0)
 		r->audit = "register: vCenter certificate trusted";
 	return rc;
 }
@@ -442,7 +431,7 @@ enroll_account(const char *user, const char *password,
 	rc = reg_draft_set(REG_VC_USER, user);
 	if (rc == 0 && !empty(password))
 		rc = reg_draft_secret(REG_VC_PASSWORD, password);
-	if ((rc = end_tx(rc)) == 0)
+	if ((rc = db_end(rc)) == 0)
 		r->audit = "register: vCenter account verified";
 out:
 	buf_free(&stored);
@@ -465,7 +454,7 @@ no_proxy(struct enroll_result *r)
 	    (rc = reg_draft_set(REG_NO_PROXY, NULL)) == 0 &&
 	    (rc = reg_draft_secret(REG_PROXY_PASSWORD, NULL)) == 0)
 		rc = reg_draft_set(REG_PROXY_DECIDED, "1");
-	if ((rc = end_tx(rc)) == 0)
+	if ((rc = db_end(rc)) == 0)
 		r->audit = "register: no proxy";
 	return rc;
 }
@@ -574,7 +563,7 @@ enroll_proxy(const struct enroll_proxy *p, struct enroll_result *r)
 	    (empty(pw) || (rc = reg_draft_secret(REG_PROXY_PASSWORD,
 	    pw)) == 0))
 		rc = reg_draft_set(REG_PROXY_DECIDED, "1");
-	if ((rc = end_tx(rc)) == 0)
+	if ((rc = db_end(rc)) == 0)
 		r->audit = "register: proxy tested and kept";
 	return rc;
 }
@@ -663,7 +652,7 @@ enroll_aws(const char *region, const char *key_id, const char *secret,
 			    token : NULL);
 	} else if (rc == 0 && !empty(token))
 		rc = reg_draft_secret(REG_AWS_TOKEN, token);
-	if ((rc = end_tx(rc)) == 0)
+	if ((rc = db_end(rc)) == 0)
 		r->audit = "register: AWS credentials verified";
 out:
 	buf_free(&ssk);
@@ -701,7 +690,7 @@ enroll_portal(const char *data, size_t len, int keep,
 		    (rc = reg_draft_set(REG_PORTAL_KEY_ID, pc.key_id)) == 0 &&
 		    (rc = reg_draft_set(REG_PORTAL_ENDPOINT, pc.endpoint)) == 0)
 			rc = reg_draft_secret(REG_PORTAL_SECRET, pc.secret);
-		rc = end_tx(rc);
+		rc = db_end(rc);
 	}
 	portal_config_wipe(&pc);
 	if (rc == 0)
@@ -1191,7 +1180,7 @@ store_amp(const struct portal_config *pc)
 		    (rc = reg_draft_set(REG_PORTAL_ENDPOINT, pc->endpoint)) == 0)
 			rc = reg_draft_secret(REG_PORTAL_SECRET, pc->secret);
 	}
-	return end_tx(rc);
+	return db_end(rc);
 }
 
 /*

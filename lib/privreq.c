@@ -305,23 +305,6 @@ file_use(const struct privreq *rq, char *why, size_t whylen)
 
 /* ---- the programs' side ---- */
 
-/* Number of entries in the directory dir (besides . and ..), or -1. */
-static int
-count_entries(const char *dir)
-{
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	if ((d = opendir(dir)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
-
 /*
  * Stage a request for the helper: action (a row of the table), values (a
  * NULL-terminated list of name, value pairs, or NULL) and, for an action
@@ -350,7 +333,7 @@ privreq_submit(const char *action, const char *const *values,
 		    strerror(errno));
 		return rc;
 	}
-	if ((n = count_entries(paths_get(PATH_REQUESTS))) < 0)
+	if ((n = util_count_entries(paths_get(PATH_REQUESTS))) < 0)
 		return CONN_EIO;
 	if (n >= PRIVREQ_MAX_QUEUED) {
 		log_warn("privileged request %s refused: %d requests already "

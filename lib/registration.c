@@ -269,10 +269,7 @@ reg_draft_start(void)
 		rc = db_setting_set(REG_DRAFT_STARTED, now);
 	if (rc == 0)
 		rc = touch();
-	if (rc == 0)
-		rc = db_commit();
-	if (rc != 0) {
-		db_rollback();
+	if ((rc = db_end(rc)) != 0) {
 		log_err("registration: cannot start the wizard's draft");
 	}
 	return rc;
@@ -286,12 +283,7 @@ reg_draft_discard(void)
 
 	if ((rc = db_begin()) != 0)
 		return rc;
-	rc = reg_draft_drop();
-	if (rc == 0)
-		rc = db_commit();
-	if (rc != 0)
-		db_rollback();
-	return rc;
+	return db_end(reg_draft_drop());
 }
 
 /*
@@ -325,10 +317,7 @@ reg_commit(const struct reg_outcome *o)
 		rc = db_setting_delete(REG_PENDING);
 	if (rc == 0)
 		rc = reg_draft_drop();
-	if (rc == 0)
-		rc = db_commit();
-	if (rc != 0) {
-		db_rollback();
+	if ((rc = db_end(rc)) != 0) {
 		log_err("registration: cannot store the registration");
 	}
 	return rc;
@@ -359,10 +348,7 @@ reg_clear(void)
 	}
 	if (rc == 0)
 		rc = reg_draft_drop();
-	if (rc == 0)
-		rc = db_commit();
-	if (rc != 0) {
-		db_rollback();
+	if ((rc = db_end(rc)) != 0) {
 		log_err("registration: cannot clear the registration");
 	}
 	return rc;

@@ -192,10 +192,8 @@ syntax_peer_literal(const char *s, int allow_loopback)
 
 	if (syntax_ipv4(s) && inet_pton(AF_INET, s, &in) == 1)
 		return syntax_peer_ipv4(ntohl(in.s_addr), allow_loopback);
-	if (!syntax_host_or_ipv4(s))
+	if (!syntax_host_or_ipv4(s))	/* also refuses a trailing dot */
 		return 0;
-	if (len && s[len - 1] == '.')
-		len--;
 	if ((len == 9 && strncasecmp(s, "localhost", 9) == 0) ||
 	    (len > 10 && strncasecmp(s + len - 10, ".localhost", 10) == 0))
 		return 0;

@@ -2,6 +2,7 @@
  * util.c — small helpers every module uses: growable buffers, the OS
  * random source, encodings, constant-time comparison, durable file writes.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -240,6 +241,23 @@ util_now(void)
 }
 
 /* fsync a directory, so the entries created or renamed in it are durable. */
+/* Number of entries in the directory dir (besides . and ..), or -1. */
+int
+util_count_entries(const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
 int
 util_fsync_dir(const char *dir)
 {

@@ -28,12 +28,7 @@ static char share[PATH_MAX];
 static int
 fresh_store(void)
 {
-	db_close();
-	unit_rm_rf(paths_get(PATH_LIB));
-	if (util_mkdirs(paths_get(PATH_LIB), 0755) != 0 ||
-	    db_open(paths_get(PATH_DB)) != 0 || db_migrate() != 0)
-		return -1;
-	return 0;
+	return unit_fresh_store();
 }
 
 static int

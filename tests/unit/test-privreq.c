@@ -213,7 +213,7 @@ TEST(submit_writes_a_request_the_helper_parses)
 	CHECK(unit_read_file(path, &b) == 0);
 	CHECK(parse(name, b.data) == 0);
 	CHECK(strcmp(rq.id, id) == 0);
-	CHECK(unit_count_entries(paths_get(PATH_REQUESTS)) == 1);
+	CHECK(util_count_entries(paths_get(PATH_REQUESTS)) == 1);
 	buf_free(&b);
 	unit_rm_rf(unit_tmp);
 }
@@ -225,7 +225,7 @@ TEST(submit_bad_unknown_action_refused)
 	CHECK(fresh_root() == 0);
 	CHECK(privreq_submit("format-disk", NULL, NULL, id) == CONN_EINVAL);
 	CHECK(privreq_submit("reload-nginx", NULL, "../x", id) == CONN_EINVAL);
-	CHECK(unit_count_entries(paths_get(PATH_REQUESTS)) == 0);
+	CHECK(util_count_entries(paths_get(PATH_REQUESTS)) == 0);
 	unit_rm_rf(unit_tmp);
 }
 
@@ -237,7 +237,7 @@ TEST(submit_bad_past_the_cap_refused)
 	for (int i = 0; i < PRIVREQ_MAX_QUEUED; i++)
 		CHECK(privreq_submit("reload-nginx", NULL, NULL, id) == 0);
 	CHECK(privreq_submit("reload-nginx", NULL, NULL, id) == CONN_ETOOBIG);
-	CHECK(unit_count_entries(paths_get(PATH_REQUESTS)) ==
+	CHECK(util_count_entries(paths_get(PATH_REQUESTS)) ==
 	    PRIVREQ_MAX_QUEUED);
 	unit_rm_rf(unit_tmp);
 }
@@ -259,7 +259,7 @@ TEST(run_bad_unknown_action_refused_with_result)
 	    "action=format-disk\nid=" ID "\nend\n") == 0);
 	CHECK(privreq_run(geteuid(), PRIVREQ_MAX_PER_WAKE, &taken) == 0);
 	CHECK(taken == 1);
-	CHECK(unit_count_entries(paths_get(PATH_REQUESTS)) == 0);
+	CHECK(util_count_entries(paths_get(PATH_REQUESTS)) == 0);
 	CHECK(refused_with(ID, "not one the helper knows"));
 	unit_rm_rf(unit_tmp);
 }
@@ -310,7 +310,7 @@ TEST(run_bad_staged_file_for_action_without_file)
 	CHECK(put(NAME, HEAD "file=cert.p12\nend\n") == 0);
 	CHECK(privreq_run(geteuid(), PRIVREQ_MAX_PER_WAKE, &taken) == 0);
 	CHECK(refused_with(ID, "takes no staged file"));
-	CHECK(unit_count_entries(paths_get(PATH_REQUESTS)) == 0);
+	CHECK(util_count_entries(paths_get(PATH_REQUESTS)) == 0);
 	unit_rm_rf(unit_tmp);
 }
 
@@ -369,7 +369,7 @@ TEST(run_half_written_request_left_alone)
 	CHECK(privreq_run(geteuid(), PRIVREQ_MAX_PER_WAKE, &taken) == 0);
 	CHECK(taken == 0);
 	CHECK(exists(paths_get(PATH_REQUESTS), NAME ".tmp.4242"));
-	CHECK(unit_count_entries(paths_get(PATH_RESULTS)) == 0);
+	CHECK(util_count_entries(paths_get(PATH_RESULTS)) == 0);
 	unit_rm_rf(unit_tmp);
 }
 
@@ -399,10 +399,10 @@ TEST(run_takes_at_most_max_per_wake)
 	}
 	CHECK(privreq_run(geteuid(), PRIVREQ_MAX_PER_WAKE, &taken) == 0);
 	CHECK(taken == PRIVREQ_MAX_PER_WAKE);
-	CHECK(unit_count_entries(paths_get(PATH_REQUESTS)) == 4);
+	CHECK(util_count_entries(paths_get(PATH_REQUESTS)) == 4);
 	CHECK(privreq_run(geteuid(), PRIVREQ_MAX_PER_WAKE, &taken) == 0);
 	CHECK(taken == 4);
-	CHECK(unit_count_entries(paths_get(PATH_REQUESTS)) == 0);
+	CHECK(util_count_entries(paths_get(PATH_REQUESTS)) == 0);
 	unit_rm_rf(unit_tmp);
 }
 

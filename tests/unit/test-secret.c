@@ -23,12 +23,7 @@ static char share[PATH_MAX];
 static int
 fresh_store(void)
 {
-	db_close();
-	unit_rm_rf(paths_get(PATH_LIB));
-	if (util_mkdirs(paths_get(PATH_LIB), 0755) != 0 ||
-	    db_open(paths_get(PATH_DB)) != 0 || db_migrate() != 0)
-		return -1;
-	return 0;
+	return unit_fresh_store();
 }
 
 /* A fresh store with its key made. */
@@ -146,7 +141,7 @@ TEST(ensure_key_creates_one_key)
 	CHECK(secret_ensure_key() == 0);
 	CHECK(current_key_file(path, sizeof path) == 0);
 	CHECK(exists(path));
-	CHECK(unit_count_entries(paths_get(PATH_KEYS)) == 1);
+	CHECK(util_count_entries(paths_get(PATH_KEYS)) == 1);
 }
 
 TEST(ensure_key_twice_keeps_the_key)
@@ -158,7 +153,7 @@ TEST(ensure_key_twice_keeps_the_key)
 	CHECK(secret_ensure_key() == 0);
 	CHECK(secret_current_key(b, NULL) == 0);
 	CHECK(strcmp(a, b) == 0);
-	CHECK(unit_count_entries(paths_get(PATH_KEYS)) == 1);
+	CHECK(util_count_entries(paths_get(PATH_KEYS)) == 1);
 }
 
 /* Eight processes released at once all ensure the key: one key results. */
@@ -193,7 +188,7 @@ TEST(ensure_key_concurrent_workers_make_one_key)
 			ok = 0;
 	CHECK(db_open(paths_get(PATH_DB)) == 0);
 	CHECK(ok);
-	CHECK(unit_count_entries(paths_get(PATH_KEYS)) == 1);
+	CHECK(util_count_entries(paths_get(PATH_KEYS)) == 1);
 	CHECK(current_key_file(path, sizeof path) == 0 && exists(path));
 }
 
@@ -213,7 +208,7 @@ TEST(put_without_key_makes_one)
 {
 	CHECK(fresh_store() == 0);
 	CHECK(secret_put("vcenter.password", "pw", 2) == 0);
-	CHECK(unit_count_entries(paths_get(PATH_KEYS)) == 1);
+	CHECK(util_count_entries(paths_get(PATH_KEYS)) == 1);
 	CHECK(reads_as("vcenter.password", "pw", 2));
 }
 
@@ -574,7 +569,7 @@ TEST(rotate_reencrypts_all)
 	CHECK(reads_as("b", "", 0));
 	CHECK(reads_as("c", "gamma-value", 11));
 	CHECK(!exists(oldpath));
-	CHECK(unit_count_entries(paths_get(PATH_KEYS)) == 1);
+	CHECK(util_count_entries(paths_get(PATH_KEYS)) == 1);
 }
 
 /*
@@ -611,7 +606,7 @@ TEST(get_during_rotations_never_fails)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	CHECK(reads > 0);
 	CHECK(failures == 0);
-	CHECK(unit_count_entries(paths_get(PATH_KEYS)) == 1);
+	CHECK(util_count_entries(paths_get(PATH_KEYS)) == 1);
 }
 
 TEST(rotate_twice_keeps_values)
@@ -621,7 +616,7 @@ TEST(rotate_twice_keeps_values)
 	CHECK(secret_rotate(NULL) == 0);
 	CHECK(secret_rotate(NULL) == 0);
 	CHECK(reads_as("a", "alpha", 5));
-	CHECK(unit_count_entries(paths_get(PATH_KEYS)) == 1);
+	CHECK(util_count_entries(paths_get(PATH_KEYS)) == 1);
 }
 
 TEST(rotate_bad_inside_transaction)
@@ -636,7 +631,7 @@ TEST(rotate_bad_inside_transaction)
 	db_rollback();
 	CHECK(rc == CONN_EINVAL);
 	CHECK(secret_current_key(after, NULL) == 0 && strcmp(before, after) == 0);
-	CHECK(unit_count_entries(paths_get(PATH_KEYS)) == 1);
+	CHECK(util_count_entries(paths_get(PATH_KEYS)) == 1);
 }
 
 /* A secret that does not open stops the rotation; nothing changes. */
@@ -652,7 +647,7 @@ TEST(rotate_bad_tampered_secret_changes_nothing)
 	CHECK(secret_rotate(NULL) == CONN_ECRYPTO);
 	CHECK(secret_current_key(after, NULL) == 0 && strcmp(before, after) == 0);
 	CHECK(reads_as("a", "alpha", 5));
-	CHECK(unit_count_entries(paths_get(PATH_KEYS)) == 1);
+	CHECK(util_count_entries(paths_get(PATH_KEYS)) == 1);
 }
 
 TEST(put_in_rolled_back_transaction_leaves_nothing)
@@ -715,13 +710,13 @@ TEST(recover_removes_orphan_and_temp_keeps_current)
 	CHECK(util_write_file_atomic(tmp, k, 3, 0600) == 0);
 	snprintf(foreign, sizeof foreign, "%s.tmp.77", cur);
 	CHECK(util_write_file_atomic(foreign, k, 3, 0600) == 0);
-	CHECK(unit_count_entries(paths_get(PATH_KEYS)) == 4);
+	CHECK(util_count_entries(paths_get(PATH_KEYS)) == 4);
 	CHECK(secret_recover() == 0);
 	CHECK(!exists(orphan));
 	CHECK(!exists(tmp));
 	CHECK(!exists(foreign));
 	CHECK(exists(cur));
-	CHECK(unit_count_entries(paths_get(PATH_KEYS)) == 1);
+	CHECK(util_count_entries(paths_get(PATH_KEYS)) == 1);
 	CHECK(reads_as("a", "alpha", 5));
 }
 
@@ -764,7 +759,7 @@ TEST(recover_on_empty_store)
 	CHECK(secret_recover() == 0);
 	CHECK(secret_ensure_key() == 0);
 	CHECK(secret_recover() == 0);
-	CHECK(unit_count_entries(paths_get(PATH_KEYS)) == 1);
+	CHECK(util_count_entries(paths_get(PATH_KEYS)) == 1);
 }
 
 /*
@@ -813,7 +808,7 @@ TEST(recover_removes_key_file_of_killed_rotation)
 	CHECK(removed == 1);
 	CHECK(!exists(left));
 	CHECK(exists(cur));
-	CHECK(unit_count_entries(paths_get(PATH_KEYS)) == 1);
+	CHECK(util_count_entries(paths_get(PATH_KEYS)) == 1);
 	CHECK(reads_as("a", "alpha", 5));
 }
 
@@ -826,7 +821,7 @@ TEST(recover_count_zero_when_nothing_left)
 	CHECK(secret_put("a", "alpha", 5) == 0);
 	CHECK(secret_recover_count(&removed) == 0);
 	CHECK(removed == 0);
-	CHECK(unit_count_entries(paths_get(PATH_KEYS)) == 1);
+	CHECK(util_count_entries(paths_get(PATH_KEYS)) == 1);
 }
 
 /* A key file some secret still names is not counted nor removed. */

@@ -171,7 +171,7 @@ TEST(bad_unknown_name_refused_no_output)
 	CHECK(!exists(site_path));
 	CHECK(!exists(main_path));
 	/* Nothing at all: no temporary file either. */
-	CHECK(unit_count_entries(paths_get(PATH_ETC)) == 1);	/* errors/ */
+	CHECK(util_count_entries(paths_get(PATH_ETC)) == 1);	/* errors/ */
 }
 
 TEST(bad_lower_case_name_refused)
@@ -190,7 +190,7 @@ TEST(bad_unterminated_at_refused_no_output)
 	CHECK(site_render_nginx(share, &conf) == CONN_EINVAL);
 	CHECK(!exists(site_path));
 	CHECK(!exists(main_path));
-	CHECK(unit_count_entries(paths_get(PATH_ETC)) == 1);
+	CHECK(util_count_entries(paths_get(PATH_ETC)) == 1);
 }
 
 TEST(bad_main_template_refused_no_output)

@@ -353,7 +353,7 @@ TEST(write_file_atomic_leaves_no_temp_file)
 	snprintf(path, sizeof path, "%s/file", dir);
 	CHECK(util_write_file_atomic(path, "a", 1, 0600) == 0);
 	CHECK(util_write_file_atomic(path, "b", 1, 0600) == 0);
-	CHECK(unit_count_entries(dir) == 1);
+	CHECK(util_count_entries(dir) == 1);
 }
 
 TEST(write_file_atomic_empty_file)
@@ -383,7 +383,7 @@ TEST(write_file_atomic_relative_path)
 	CHECK(rc == 0);
 	CHECK(b.len == 4 && strcmp(b.data, "data") == 0);
 	buf_free(&b);
-	CHECK(unit_count_entries(dir) == 1);
+	CHECK(util_count_entries(dir) == 1);
 }
 
 TEST(write_file_atomic_bad_missing_dir)

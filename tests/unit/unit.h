@@ -71,6 +71,18 @@ unit_rm_rf(const char *dir)
 	nftw(dir, unit_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* An empty, migrated store in the test's root (no key, no secrets). */
+UNIT_HELPER int
+unit_fresh_store(void)
+{
+	db_close();
+	unit_rm_rf(paths_get(PATH_LIB));
+	if (util_mkdirs(paths_get(PATH_LIB), 0755) != 0 ||
+	    db_open(paths_get(PATH_DB)) != 0 || db_migrate() != 0)
+		return -1;
+	return 0;
+}
+
 /*
  * Make unit_tmp, a new directory /tmp/<name>-XXXXXX; on failure print a
  * "FAIL setup" line and return -1.
@@ -94,22 +106,6 @@ unit_fresh_dir(const char *sub, char *out, size_t outlen)
 	return mkdir(out, 0700);
 }
 
-/* Number of entries (besides . and ..) in dir, or -1. */
-UNIT_HELPER int
-unit_count_entries(const char *dir)
-{
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	if ((d = opendir(dir)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
 
 /* The whole file at path (up to 1 MiB) into b, reset first. */
 UNIT_HELPER int
