@@ -11,6 +11,10 @@
 //	POST /control/clock?offset=SECONDS   set the offset (may be negative)
 //	GET  /control/clock                  {"offset":SECONDS}
 //	GET  /control/paging                 calls answered by the collectors
+//	GET  /control/directory              the user directory (directory.go)
+//	POST /control/directory              add, rename, remove entries
+//
+// Directory users user1..userN log in with the password Directory-Pass-N.
 //
 // On start it prints one JSON line to stdout (url, certificate thumbprints,
 // user, password, certificate file), then serves until SIGTERM or SIGINT.
@@ -82,13 +86,14 @@ func main() {
 	vms := flag.Int("vms", 4, "number of virtual machines")
 	users := flag.Int("users", 3, "number of directory users (user1..userN)")
 	groups := flag.Int("groups", 0, "number of directory groups (group1..groupN)")
+	dirLimit := flag.Int("directory-limit", 2000, "most entries one RetrieveUserGroups answers")
 	offset := flag.Float64("clock-offset", 0, "seconds added to CurrentTime")
 	certFile := flag.String("cert", "", "PEM certificate to serve (default: a new self-signed one)")
 	keyFile := flag.String("key", "", "PEM private key for --cert")
 	certOut := flag.String("cert-out", "", "where to write the served certificate (default: a temporary file)")
 	flag.Parse()
 
-	if flag.NArg() != 0 || *vms < 0 || *users < 0 || *groups < 0 || *user == "" || *password == "" ||
+	if flag.NArg() != 0 || *vms < 0 || *users < 0 || *groups < 0 || *dirLimit < 1 || *user == "" || *password == "" ||
 		(*certFile == "") != (*keyFile == "") {
 		flag.Usage()
 		os.Exit(2)
@@ -134,7 +139,7 @@ func main() {
 		log.Fatalf("write certificate: %v", err)
 	}
 
-	model, err := createModel(*vms, *users, *groups, tmp)
+	model, err := createModel(*vms, *users, *groups, *dirLimit, tmp)
 	if err != nil {
 		os.RemoveAll(tmp)
 		log.Fatalf("model: %v", err)
@@ -160,7 +165,8 @@ func main() {
 	front := http.NewServeMux()
 	front.HandleFunc("/control/clock", controlClock)
 	front.HandleFunc("/control/paging", controlPaging)
-	front.Handle(simulator.Map.Path, currentTime(service.ServeMux))
+	front.HandleFunc("/control/directory", controlDirectory)
+	front.Handle(simulator.Map.Path, directoryLogins(currentTime(service.ServeMux), *user, *password))
 	front.Handle("/", service.ServeMux)
 
 	server := &http.Server{
@@ -202,7 +208,7 @@ func main() {
 
 // createModel builds the vCenter inventory: one datacenter with one cluster
 // of two hosts whose root resource pool holds exactly vms machines.
-func createModel(vms, users, groups int, tmp string) (*simulator.Model, error) {
+func createModel(vms, users, groups, dirLimit int, tmp string) (*simulator.Model, error) {
 	dir := []*types.UserSearchResult{}
 	for i := 1; i <= users; i++ {
 		dir = append(dir, &types.UserSearchResult{
@@ -233,6 +239,10 @@ func createModel(vms, users, groups int, tmp string) (*simulator.Model, error) {
 		return nil, err
 	}
 	if err := installExtensionManager(); err != nil {
+		model.Remove()
+		return nil, err
+	}
+	if err := installDirectory(users, groups, dirLimit); err != nil {
 		model.Remove()
 		return nil, err
 	}
