@@ -73,6 +73,7 @@ struct app_ctx {
 /* The pages a sign-in may return to (?next=), besides "/". */
 static const char *const local_pages[] = {
 	"/register", "/keys", "/settings",
+	"/users",
 };
 
 /* Per-process configuration, read once when a worker starts. */

@@ -115,6 +115,11 @@ enum field_id {
 	F_TOKEN_NAME,
 	F_TOKEN_ID,
 	F_FILE_NAME,
+	/* the Users page */
+	F_FILTER,
+	F_PAGE_NO,
+	F_UP_DOMAIN,
+	F_UP_LIMIT,
 	F__MAX
 };
 

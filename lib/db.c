@@ -169,6 +169,70 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "AND NOT EXISTS (SELECT 1 FROM "
 	    "secrets WHERE substr(name, 1, length(?3)) = ?3 "
 	    "AND updated_at >= ?1)",
+	/* vCenter users.  A run stages what vCenter answered in a temporary
+	 * table of its own connection (outside any transaction: nothing of
+	 * the database is locked while vCenter is asked), then replaces the
+	 * list from it in one transaction. */
+	[DB_USERS_STAGE_CREATE] =
+	    "CREATE TEMP TABLE IF NOT EXISTS staged_users ("
+	    "principal TEXT PRIMARY KEY COLLATE NOCASE, "
+	    "full_name TEXT NOT NULL, is_group INTEGER NOT NULL)",
+	[DB_USERS_STAGE_CLEAR] =
+	    "DELETE FROM temp.staged_users",
+	/* The first spelling of a name wins; a repeat is dropped. */
+	[DB_USERS_STAGE_ADD] =
+	    "INSERT OR IGNORE INTO temp.staged_users (principal, full_name, "
+	    "is_group) VALUES (?1, ?2, ?3)",
+	[DB_USERS_ADDED] =
+	    "SELECT count(*) FROM temp.staged_users s WHERE NOT EXISTS "
+	    "(SELECT 1 FROM vcenter_users u WHERE u.domain = ?1 "
+	    "AND u.principal = s.principal)",
+	/* Changed: full name, user/group, or the spelling of the name. */
+	[DB_USERS_CHANGED] =
+	    "SELECT count(*) FROM temp.staged_users s JOIN vcenter_users u "
+	    "ON u.domain = ?1 AND u.principal = s.principal "
+	    "WHERE u.full_name != s.full_name OR u.is_group != s.is_group "
+	    "OR u.principal != s.principal COLLATE BINARY",
+	/* Everything not answered this time, and every other domain's. */
+	[DB_USERS_REMOVE] =
+	    "DELETE FROM vcenter_users WHERE domain != ?1 "
+	    "OR NOT EXISTS (SELECT 1 FROM temp.staged_users s "
+	    "WHERE s.principal = vcenter_users.principal)",
+	[DB_USERS_UPSERT] =
+	    "INSERT INTO vcenter_users (domain, principal, full_name, "
+	    "is_group, first_seen, last_seen, changed_at) "
+	    "SELECT ?1, principal, full_name, is_group, ?2, ?2, ?2 "
+	    "FROM temp.staged_users WHERE true "
+	    "ON CONFLICT (domain, principal) DO UPDATE SET "
+	    "changed_at = CASE WHEN full_name != excluded.full_name "
+	    "OR is_group != excluded.is_group "
+	    "OR principal != excluded.principal COLLATE BINARY "
+	    "THEN excluded.changed_at ELSE changed_at END, "
+	    "principal = excluded.principal, full_name = excluded.full_name, "
+	    "is_group = excluded.is_group, last_seen = excluded.last_seen",
+	/* ?1 NULL: the domain enumerated, whichever it is. */
+	[DB_USERS_IS_USER] =
+	    "SELECT 1 FROM vcenter_users WHERE principal = ?2 "
+	    "AND is_group = 0 AND (?1 IS NULL OR domain = ?1)",
+	/* ?1: a LIKE pattern (escape '\'), or NULL for every entry. */
+	[DB_USERS_COUNT] =
+	    "SELECT count(*) FROM vcenter_users WHERE ?1 IS NULL "
+	    "OR principal LIKE ?1 ESCAPE '\\' OR full_name LIKE ?1 ESCAPE '\\'",
+	[DB_USERS_PAGE] =
+	    "SELECT principal, full_name, is_group, first_seen, changed_at, "
+	    "domain FROM vcenter_users WHERE ?1 IS NULL "
+	    "OR principal LIKE ?1 ESCAPE '\\' OR full_name LIKE ?1 ESCAPE '\\' "
+	    "ORDER BY principal, domain LIMIT ?2 OFFSET ?3",
+	[DB_USERS_TOTALS] =
+	    "SELECT count(*) FILTER (WHERE is_group = 0), "
+	    "count(*) FILTER (WHERE is_group = 1), min(domain) "
+	    "FROM vcenter_users",
+	/* The newest run of job ?1 and the newest that worked. */
+	[DB_JOB_LAST] =
+	    "SELECT outcome, started_at, coalesce(ended_at, 0), "
+	    "coalesce(counts, ''), coalesce(error, '') FROM jobs "
+	    "WHERE job = ?1 AND (?2 = 0 OR outcome = 'ok') "
+	    "ORDER BY id DESC LIMIT 1",
 };
 
 static sqlite3 *db;

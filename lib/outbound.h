@@ -217,8 +217,45 @@ struct vsphere_extension {
 	time_t last_heartbeat;		/* 0 when not given */
 };
 
+/* A user or group of the directory (UserSearchResult). */
+struct vsphere_principal {
+	char principal[512];		/* the name, as vCenter spells it */
+	char full_name[512];		/* "" when vCenter gives none */
+	int group;			/* 1: a group, 0: a user */
+};
+
+/* What one RetrieveUserGroups looks for. */
+struct vsphere_search {
+	const char *domain;		/* NULL or "": the server's default */
+	const char *search;		/* part of the name; NULL or "": all */
+	int exact;			/* the name is search itself */
+	int users, groups;		/* the kinds wanted (at least one) */
+};
+
+/*
+ * How many entries vCenter answers to one RetrieveUserGroups at most: its
+ * advanced setting ads.maxFetch ("Maximum users to retrieve", the vSphere
+ * Client's "Query limit size"), 5000 unless changed.  An answer that long
+ * may have been cut, and the walk narrows its search (vsphere_walk).
+ */
+#define VSPHERE_DIRECTORY_LIMIT 5000
+#define VSPHERE_SEARCH_MAX 256		/* bytes of a narrowed search */
+#define VSPHERE_WALK_MAX_CALLS 100000	/* a walk gives up after this */
+
+/* What a walk cost: calls made, entries answered (with repeats), kept. */
+struct vsphere_walk_stats {
+	long calls;
+	long answered;
+	long found;
+	long narrowed;			/* searches whose answer was full */
+};
+
 typedef int (*vsphere_vm_cb)(void *arg, const struct vsphere_vm *vm);
-typedef int (*vsphere_user_cb)(void *arg, const char *user);
+typedef int (*vsphere_user_cb)(void *arg, const struct vsphere_principal *p);
+/* One search of a walk: cb for each entry, their number in *n; 0 or an
+ * error code (which ends the walk). */
+typedef int (*vsphere_search_fn)(void *arg, const struct vsphere_search *q,
+    vsphere_user_cb cb, void *cbarg, int *n);
 
 int vsphere_init(struct vsphere *vs, const char *host, int port,
     const struct http_opts *opts);
@@ -229,8 +266,14 @@ int vsphere_login(struct vsphere *vs, const char *user, const char *password,
 int vsphere_logout(struct vsphere *vs, struct vsphere_error *err);
 int vsphere_current_time(struct vsphere *vs, time_t *out,
     struct vsphere_error *err);
-int vsphere_users(struct vsphere *vs, const char *domain, vsphere_user_cb cb,
-    void *arg, struct vsphere_error *err);
+int vsphere_user_groups(struct vsphere *vs, const struct vsphere_search *q,
+    vsphere_user_cb cb, void *arg, int *n, struct vsphere_error *err);
+int vsphere_users(struct vsphere *vs, const struct vsphere_search *q,
+    int limit, vsphere_user_cb cb, void *arg, struct vsphere_walk_stats *st,
+    struct vsphere_error *err);
+int vsphere_walk(const struct vsphere_search *q, int limit,
+    vsphere_search_fn fetch, void *fetch_arg, vsphere_user_cb cb, void *arg,
+    struct vsphere_walk_stats *st);
 int vsphere_vms(struct vsphere *vs, int max_objects, vsphere_vm_cb cb,
     void *arg, struct vsphere_error *err);
 int vsphere_find_extension(struct vsphere *vs, const char *key,
@@ -253,7 +296,7 @@ int vsphere_read_service_content(struct vsphere *vs,
     const struct _xmlNode *ret);
 int vsphere_read_time(const struct _xmlNode *ret, time_t *out);
 int vsphere_read_users(const struct _xmlNode *ret, vsphere_user_cb cb,
-    void *arg);
+    void *arg, int *n);
 int vsphere_read_vms(const struct _xmlNode *ret, vsphere_vm_cb cb, void *arg,
     char *token, size_t toklen);
 int vsphere_read_extension(const struct _xmlNode *ret,

@@ -62,6 +62,13 @@ const struct valid_field valid_fields[F__MAX] = {
 	    "\"monitoring\"." },
 	[F_TOKEN_ID] = { "token", VT_NUMBER, 18, "API token" },
 	[F_FILE_NAME] = { "file", VT_FILE_NAME, 100, "File name" },
+	[F_FILTER] = { "filter", VT_TEXT, 100, "Filter" },
+	[F_PAGE_NO] = { "page", VT_NUMBER, 7, "Page" },
+	/* Blank or a host name, blank or a number: the page checks which. */
+	[F_UP_DOMAIN] = { "domain", VT_TEXT, SYNTAX_HOST_MAX,
+	    "Domain to enumerate", 1 },
+	[F_UP_LIMIT] = { "limit", VT_TEXT, 7,
+	    "Entries vCenter answers at most", 1 },
 };
 
 /* The index of the field called name, or -1. */

@@ -293,26 +293,35 @@ vsphere_read_time(const struct _xmlNode *ret, time_t *out)
 }
 
 /*
- * Call cb for each user (not group) of a RetrieveUserGroups answer.
- * Returns 0, CONN_EINVAL for an entry without a name, or cb's non-zero
- * value when it stopped early.
+ * Call cb for each entry (user or group) of a RetrieveUserGroups answer,
+ * with its name, full name and kind; *n counts the entries read.  Returns
+ * 0, CONN_EINVAL for an entry without a name or with one longer than a
+ * principal holds, or cb's non-zero value when it stopped early.
  */
 int
-vsphere_read_users(const struct _xmlNode *ret, vsphere_user_cb cb, void *arg)
+vsphere_read_users(const struct _xmlNode *ret, vsphere_user_cb cb, void *arg,
+    int *n)
 {
-	char name[256], group[8];
+	struct vsphere_principal p;
+	char group[8];
 	int rc;
 
+	*n = 0;
 	for (struct _xmlNode *r = xml_child(ret, "returnval"); r;
 	    r = xml_next(r, "returnval")) {
-		if (xml_text(xml_child(r, "principal"), name, sizeof name) != 0
-		    || !name[0])
+		memset(&p, 0, sizeof p);
+		if (xml_text(xml_child(r, "principal"), p.principal,
+		    sizeof p.principal) != 0 || !p.principal[0])
 			return CONN_EINVAL;
+		/* A long full name is cut; it is only shown. */
+		xml_text(xml_child(r, "fullName"), p.full_name,
+		    sizeof p.full_name);
 		xml_text(xml_child(r, "group"), group, sizeof group);
-		if (strcmp(group, "true") == 0)
-			continue;
-		util_clean_text(name);
-		if ((rc = cb(arg, name)) != 0)
+		p.group = strcmp(group, "true") == 0 || strcmp(group, "1") == 0;
+		util_clean_text(p.principal);
+		util_clean_text(p.full_name);
+		++*n;
+		if ((rc = cb(arg, &p)) != 0)
 			return rc;
 	}
 	return 0;
@@ -706,36 +715,400 @@ vsphere_current_time(struct vsphere *vs, time_t *out,
 }
 
 /*
- * UserDirectory.RetrieveUserGroups: cb(arg, name) for every user of
- * domain (NULL: the server's default).  A non-zero cb value stops the
- * listing and is returned.  Returns 0 or an error code with err filled.
+ * One UserDirectory.RetrieveUserGroups as q says: cb(arg, entry) for every
+ * entry answered, their number in *n (vCenter cuts an answer at its limit
+ * without saying so: vsphere_users walks past it).  A non-zero cb value
+ * stops the reading and is returned.  Returns 0 or an error code with err
+ * filled.
  */
 int
-vsphere_users(struct vsphere *vs, const char *domain, vsphere_user_cb cb,
-    void *arg, struct vsphere_error *err)
+vsphere_user_groups(struct vsphere *vs, const struct vsphere_search *q,
+    vsphere_user_cb cb, void *arg, int *n, struct vsphere_error *err)
 {
 	struct xml_writer *w;
 	struct _xmlDoc *doc;
 	struct _xmlNode *ret;
 	int rc;
 
+	*n = 0;
 	if ((rc = missing(&vs->user_directory, "user directory", err)))
 		return rc;
+	if (!q->users && !q->groups) {
+		memset(err, 0, sizeof *err);
+		snprintf(err->message, sizeof err->message, "a directory "
+		    "search must look for users, groups or both");
+		err->kind = VSPHERE_E_PROTOCOL;
+		return CONN_EINVAL;
+	}
+	/* The elements in the order of the schema. */
 	if ((w = envelope("RetrieveUserGroups", &vs->user_directory)) != NULL) {
-		xml_elem(w, "domain", domain);
-		xml_elem(w, "searchStr", "");
-		xml_elem(w, "exactMatch", "false");
-		xml_elem(w, "findUsers", "true");
-		xml_elem(w, "findGroups", "false");
+		if (q->domain && *q->domain)
+			xml_elem(w, "domain", q->domain);
+		xml_elem(w, "searchStr", q->search ? q->search : "");
+		xml_elem(w, "exactMatch", q->exact ? "true" : "false");
+		xml_elem(w, "findUsers", q->users ? "true" : "false");
+		xml_elem(w, "findGroups", q->groups ? "true" : "false");
 	}
 	rc = send_call(vs, w, "RetrieveUserGroups", &doc, &ret, err);
 	if (rc != 0)
 		return rc;
-	rc = vsphere_read_users(ret, cb, arg);
+	rc = vsphere_read_users(ret, cb, arg, n);
 	if (rc == CONN_EINVAL)
 		rc = protocol_error(err, HTTP_EPARSE, "a directory entry has "
-		    "no name");
+		    "no name, or one too long to be a name");
 	xml_free(doc);
+	return rc;
+}
+
+/* ---- the walk through a directory larger than one answer ---- */
+
+/* A set of strings (open addressing); keys are the set's own copies. */
+struct strset {
+	char **keys;
+	size_t cap, n;
+};
+
+static uint64_t
+str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Add a copy of key: 1 when added, 0 when already there, CONN_ENOMEM. */
+static int
+strset_add(struct strset *set, const char *key)
+{
+	size_t i;
+
+	if ((set->n + 1) * 2 > set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 256;
+		char **keys = calloc(cap, sizeof *keys);
+
+		if (keys == NULL)
+			return CONN_ENOMEM;
+		for (size_t k = 0; k < set->cap; k++) {
+			if (set->keys[k] == NULL)
+				continue;
+			for (i = str_hash(set->keys[k]) & (cap - 1); keys[i];
+			    i = (i + 1) & (cap - 1))
+				;
+			keys[i] = set->keys[k];
+		}
+		free(set->keys);
+		set->keys = keys;
+		set->cap = cap;
+	}
+	for (i = str_hash(key) & (set->cap - 1); set->keys[i];
+	    i = (i + 1) & (set->cap - 1))
+		if (strcmp(set->keys[i], key) == 0)
+			return 0;
+	if ((set->keys[i] = strdup(key)) == NULL)
+		return CONN_ENOMEM;
+	set->n++;
+	return 1;
+}
+
+static void
+strset_free(struct strset *set)
+{
+	for (size_t i = 0; i < set->cap; i++)
+		free(set->keys[i]);
+	free(set->keys);
+	memset(set, 0, sizeof *set);
+}
+
+/* A growing list of strings (owned). */
+struct strlist {
+	char **v;
+	size_t n, cap;
+};
+
+static int
+strlist_add(struct strlist *l, const char *s)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		char **v = realloc(l->v, cap * sizeof *v);
+
+		if (v == NULL)
+			return CONN_ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	if ((l->v[l->n] = strdup(s)) == NULL)
+		return CONN_ENOMEM;
+	l->n++;
+	return 0;
+}
+
+static void
+strlist_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+/*
+ * The characters narrowed searches are made of, to begin with: those of
+ * the names vCenter and its identity sources allow, in lower case (a
+ * search ignores case).  Characters of the names answered join them.
+ */
+#define WALK_ALPHABET "abcdefghijklmnopqrstuvwxyz0123456789._-"
+
+struct walk {
+	const struct vsphere_search *q;
+	int limit;
+	vsphere_search_fn fetch;
+	void *fetch_arg;
+	vsphere_user_cb cb;
+	void *arg;
+	struct vsphere_walk_stats *st;
+	struct strset seen;		/* names answered, lower-cased */
+	struct strset queued;		/* searches ever queued */
+	struct strset letters;		/* the alphabet, as a set */
+	struct strlist alphabet;	/* ... and in order */
+	struct strlist queue;		/* searches to make, from head */
+	size_t head;
+	struct strlist narrowed;	/* searches whose answer was full */
+	int rc;				/* the first failure of an entry */
+};
+
+/* Queue search s (when new): 0 or an error. */
+static int
+walk_queue(struct walk *w, const char *s)
+{
+	int rc;
+
+	if (strlen(s) > VSPHERE_SEARCH_MAX)
+		return CONN_ETOOBIG;
+	if ((rc = strset_add(&w->queued, s)) <= 0)
+		return rc;
+	return strlist_add(&w->queue, s);
+}
+
+/* Queue s+c and c+s. */
+static int
+walk_around(struct walk *w, const char *s, const char *c)
+{
+	char t[VSPHERE_SEARCH_MAX + 1];
+	size_t ns = strlen(s), nc = strlen(c);
+	int rc;
+
+	if (ns + nc > VSPHERE_SEARCH_MAX)
+		return CONN_ETOOBIG;
+	memcpy(t, s, ns);
+	memcpy(t + ns, c, nc + 1);
+	if ((rc = walk_queue(w, t)) != 0)
+		return rc;
+	memcpy(t, c, nc);
+	memcpy(t + nc, s, ns + 1);
+	return walk_queue(w, t);
+}
+
+/*
+ * Learn the characters of name: a new one joins the alphabet, and every
+ * search narrowed before is narrowed with it too.  ASCII letters in lower
+ * case; any other character as its UTF-8 bytes.
+ */
+static int
+walk_learn(struct walk *w, const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	char c[5];
+	size_t len;
+	int rc;
+
+	while (*p) {
+		len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 :
+		    (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 1;
+		for (size_t i = 1; i < len; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				len = 1;
+		memcpy(c, p, len);
+		c[len] = '\0';
+		if (len == 1)
+			c[0] = (char)tolower((unsigned char)c[0]);
+		p += len;
+		if ((rc = strset_add(&w->letters, c)) < 0)
+			return rc;
+		if (rc == 0)
+			continue;
+		if ((rc = strlist_add(&w->alphabet, c)) != 0)
+			return rc;
+		for (size_t i = 0; i < w->narrowed.n; i++)
+			if ((rc = walk_around(w, w->narrowed.v[i], c)) != 0)
+				return rc;
+	}
+	return 0;
+}
+
+/* An entry of some answer: new names go to the caller's cb. */
+static int
+walk_entry(void *arg, const struct vsphere_principal *p)
+{
+	struct walk *w = arg;
+	char key[sizeof p->principal];
+	int rc;
+
+	w->st->answered++;
+	if ((rc = walk_learn(w, p->principal)) != 0)
+		return w->rc = rc;
+	snprintf(key, sizeof key, "%s", p->principal);
+	for (char *k = key; *k; k++)
+		*k = (char)tolower((unsigned char)*k);
+	if ((rc = strset_add(&w->seen, key)) < 0)
+		return w->rc = rc;
+	if (rc == 0)
+		return 0;	/* found before, by another search */
+	w->st->found++;
+	if ((rc = w->cb(w->arg, p)) != 0)
+		return w->rc = rc;
+	return 0;
+}
+
+/* One search of the walk: s as a part of the name, or exactly. */
+static int
+walk_search(struct walk *w, const char *s, int exact, int *n)
+{
+	struct vsphere_search q = *w->q;
+	int rc;
+
+	if (w->st->calls >= VSPHERE_WALK_MAX_CALLS)
+		return CONN_ETOOBIG;
+	q.search = s;
+	q.exact = exact;
+	w->st->calls++;
+	rc = w->fetch(w->fetch_arg, &q, walk_entry, w, n);
+	return w->rc ? w->rc : rc;
+}
+
+/*
+ * Every entry q asks for, through a directory that answers at most limit
+ * entries a search (0: VSPHERE_DIRECTORY_LIMIT), each entry once (names
+ * compared without regard to ASCII case); fetch makes one search.
+ *
+ * An answer of limit entries or more may have been cut.  Every name that
+ * holds s and is longer has a character before or after it, so the
+ * searches s+c and c+s, for every character c of the alphabet the names
+ * use, and an exact search for s find every name a cut answer for s left
+ * out; a cut answer among those is narrowed again.  The alphabet starts as
+ * WALK_ALPHABET and grows with the characters of the names answered (a
+ * search narrowed before is then narrowed with a new character too); a
+ * name is missed only when it lies in cut answers and every character
+ * beside its part that was searched is one no answer ever showed and not
+ * in WALK_ALPHABET (say, a name written in CJK characters alone, in a
+ * directory whose answers never held such characters).
+ *
+ * Returns 0; cb's non-zero value when it stopped the walk; fetch's error;
+ * CONN_ETOOBIG when the walk would need more than VSPHERE_WALK_MAX_CALLS
+ * searches or one longer than VSPHERE_SEARCH_MAX bytes; or CONN_ENOMEM.
+ * st (may be NULL) says what the walk cost.
+ */
+int
+vsphere_walk(const struct vsphere_search *q, int limit,
+    vsphere_search_fn fetch, void *fetch_arg, vsphere_user_cb cb, void *arg,
+    struct vsphere_walk_stats *st)
+{
+	struct vsphere_walk_stats local;
+	struct walk w;
+	const char *s;
+	char letter[2] = "";
+	int rc = 0, n;
+
+	memset(&local, 0, sizeof local);
+	memset(&w, 0, sizeof w);
+	w.q = q;
+	w.limit = limit > 0 ? limit : VSPHERE_DIRECTORY_LIMIT;
+	w.fetch = fetch;
+	w.fetch_arg = fetch_arg;
+	w.cb = cb;
+	w.arg = arg;
+	w.st = st ? st : &local;
+	memset(w.st, 0, sizeof *w.st);
+	if (q->exact) {		/* one name: nothing to narrow */
+		rc = walk_search(&w, q->search ? q->search : "", 1, &n);
+		goto out;
+	}
+	for (const char *a = WALK_ALPHABET; *a && rc == 0; a++) {
+		letter[0] = *a;
+		if ((rc = strset_add(&w.letters, letter)) >= 0)
+			rc = strlist_add(&w.alphabet, letter);
+	}
+	if (rc == 0)
+		rc = walk_queue(&w, q->search ? q->search : "");
+	while (rc == 0 && w.head < w.queue.n) {
+		s = w.queue.v[w.head++];
+		if ((rc = walk_search(&w, s, 0, &n)) != 0 || n < w.limit)
+			continue;
+		w.st->narrowed++;
+		if ((rc = strlist_add(&w.narrowed, s)) != 0)
+			break;
+		if (*s && (rc = walk_search(&w, s, 1, &n)) != 0)
+			break;
+		for (size_t i = 0; i < w.alphabet.n && rc == 0; i++)
+			rc = walk_around(&w, s, w.alphabet.v[i]);
+	}
+out:
+	strset_free(&w.seen);
+	strset_free(&w.queued);
+	strset_free(&w.letters);
+	strlist_free(&w.alphabet);
+	strlist_free(&w.queue);
+	strlist_free(&w.narrowed);
+	return rc;
+}
+
+/* The session and error of vsphere_users, for its searches. */
+struct users_fetch {
+	struct vsphere *vs;
+	struct vsphere_error *err;
+	int failed;		/* a search failed: err says why */
+};
+
+static int
+users_fetch(void *arg, const struct vsphere_search *q, vsphere_user_cb cb,
+    void *cbarg, int *n)
+{
+	struct users_fetch *f = arg;
+	int rc = vsphere_user_groups(f->vs, q, cb, cbarg, n, f->err);
+
+	if (rc != 0 && f->err->kind != VSPHERE_E_NONE)
+		f->failed = 1;
+	return rc;
+}
+
+/*
+ * Every user and/or group q asks for, through a directory that cuts
+ * answers at limit entries (0: VSPHERE_DIRECTORY_LIMIT): vsphere_walk over
+ * RetrieveUserGroups on this session.  cb(arg, entry) once for each; a
+ * non-zero cb value stops the listing and is returned.  Returns 0 or an
+ * error code with err filled; st (may be NULL) says what it cost.
+ */
+int
+vsphere_users(struct vsphere *vs, const struct vsphere_search *q, int limit,
+    vsphere_user_cb cb, void *arg, struct vsphere_walk_stats *st,
+    struct vsphere_error *err)
+{
+	struct users_fetch f = { vs, err, 0 };
+	int rc;
+
+	memset(err, 0, sizeof *err);
+	rc = vsphere_walk(q, limit, users_fetch, &f, cb, arg, st);
+	if (rc == 0 || f.failed)
+		return rc;
+	if (rc == CONN_ETOOBIG) {
+		snprintf(err->http.endpoint, sizeof err->http.endpoint, "%s",
+		    vs->url);
+		return protocol_error(err, HTTP_EPARSE, "the directory could "
+		    "not be listed completely: its answers stay full even "
+		    "for narrow searches");
+	}
 	return rc;
 }
 

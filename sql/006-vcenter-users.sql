@@ -14,3 +14,6 @@ CREATE TABLE vcenter_users (
 	changed_at INTEGER NOT NULL,
 	PRIMARY KEY (domain, principal)
 ) STRICT;
+-- The Users page lists by name, and a name is looked up without its
+-- domain when the sign-in gave none.
+CREATE INDEX vcenter_users_by_principal ON vcenter_users (principal);

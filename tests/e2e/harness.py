@@ -716,9 +716,9 @@ def stop_process(proc, timeout=10):
 class VCenterDouble:
     """tests/peers/vcenter on a free port; info has url, thumbprint, cert."""
 
-    def __init__(self, user, password, vms=3, users=2):
+    def __init__(self, user, password, vms=3, users=2, extra=()):
         self.args = ["--port", "0", "--user", user, "--password", password,
-                     "--vms", str(vms), "--users", str(users)]
+                     "--vms", str(vms), "--users", str(users), *extra]
         self.proc = None
         self.info = None
 
@@ -738,6 +738,17 @@ class VCenterDouble:
 
     def stop(self):
         stop_process(self.proc)
+
+    def directory(self, change=None):
+        """GET (change None) or POST /control/directory: its JSON."""
+        ctx = ssl.create_default_context(cafile=self.info["cert"])
+        data = None if change is None else json.dumps(change).encode()
+        req = urllib.request.Request(
+            "https://%s/control/directory" % self.hostport, data=data,
+            method="GET" if change is None else "POST",
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+            return json.loads(r.read())
 
 
 class AwsDouble:

@@ -28,8 +28,9 @@ class Env:
 
     def __init__(self, vc_user=VC_USER, vc_password=VC_PASSWORD,
                  aws=((AWS_KEY, AWS_SECRET), (AMP_KEY, AMP_SECRET)),
-                 instance_env=None):
-        self.vc = VCenterDouble(vc_user, vc_password)
+                 instance_env=None, vc_users=2, vc_args=()):
+        self.vc = VCenterDouble(vc_user, vc_password, users=vc_users,
+                                extra=vc_args)
         self.aws = AwsDouble(*aws)
         self.inst = None
         self.instance_env = instance_env or {}

@@ -28,10 +28,14 @@ clean_text(const char *s)
 }
 
 static int
-user_cb(void *arg, const char *user)
+user_cb(void *arg, const struct vsphere_principal *p)
 {
-	INV(user[0] != '\0');
-	clean_text(user);
+	INV(p->principal[0] != '\0');
+	INV(memchr(p->principal, '\0', sizeof p->principal));
+	INV(memchr(p->full_name, '\0', sizeof p->full_name));
+	INV(p->group == 0 || p->group == 1);
+	clean_text(p->principal);
+	clean_text(p->full_name);
 	return ++*(int *)arg > 1000;	/* stops a long list */
 }
 
@@ -65,8 +69,11 @@ readers(const char *method, const struct _xmlNode *ret)
 		rc = vsphere_read_time(ret, &t);
 		INV(rc == 0 || rc == CONN_EINVAL);
 	} else if (strcmp(method, "RetrieveUserGroups") == 0) {
-		rc = vsphere_read_users(ret, user_cb, &n);
+		int entries = -1;
+		rc = vsphere_read_users(ret, user_cb, &n, &entries);
 		INV(rc == 0 || rc == CONN_EINVAL || rc == 1);
+		INV(entries >= 0 && entries <= n);
+		INV(rc != 0 || entries == n);
 	} else if (strstr(method, "RetrievePropertiesEx") != NULL) {
 		rc = vsphere_read_vms(ret, vm_cb, &n, token, sizeof token);
 		INV(rc == 0 || rc == CONN_EINVAL || rc == 1);

@@ -4,18 +4,22 @@
  * lib/vsphere to the vCenter double.
  *
  *   vsphere-probe [--ca FILE] [--pin AA:BB:..] [--insecure] [--user U]
- *                 [--page N] [--ext-url URL] [--ext-company C]
+ *                 [--page N] [--domain D] [--limit N] [--ext-url URL]
+ *                 [--ext-company C]
  *                 [--ext-email E] [--ext-thumbprint T]
  *                 HOST:PORT STEP...
  *
  * Steps: connect, login (the password is the first line of stdin), logout,
- * time, users, vms, find:KEY, register:KEY:VERSION, update:KEY:VERSION,
+ * time, users (the users' names), directory (users and groups with full
+ * names, and what the walk cost; --limit is the directory's cap on one
+ * answer), vms, find:KEY, register:KEY:VERSION, update:KEY:VERSION,
  * unregister:KEY.  A failed step does not stop the later ones; the exit
  * status is 1 when any failed.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -25,6 +29,8 @@
 struct opts {
 	const char *user;
 	int page;
+	const char *domain;
+	int limit;
 	const char *ext_url, *ext_company, *ext_email, *ext_thumbprint;
 };
 
@@ -40,9 +46,25 @@ ekind(enum vsphere_ekind k)
 }
 
 static int
-user_cb(void *arg, const char *user)
+user_cb(void *arg, const struct vsphere_principal *p)
 {
-	return json_array_append_new(arg, json_string(user)) ? -100 : 0;
+	return json_array_append_new(arg, json_string(p->principal)) ? -100 : 0;
+}
+
+static int
+entry_cb(void *arg, const struct vsphere_principal *p)
+{
+	return json_array_append_new(arg, json_pack("{s:s, s:s, s:b}",
+	    "principal", p->principal, "full_name", p->full_name, "group",
+	    p->group)) ? -100 : 0;
+}
+
+static void
+walk_json(json_t *r, const struct vsphere_walk_stats *st)
+{
+	json_object_set_new(r, "calls", json_integer(st->calls));
+	json_object_set_new(r, "answered", json_integer(st->answered));
+	json_object_set_new(r, "narrowed", json_integer(st->narrowed));
 }
 
 static int
@@ -85,6 +107,8 @@ step(struct vsphere *vs, const struct opts *o, const char *password,
 {
 	struct vsphere_error err;
 	struct vsphere_extension ext;
+	struct vsphere_search q = { o->domain, "", 0, 1, 0 };
+	struct vsphere_walk_stats ws;
 	json_t *r = json_object(), *list;
 	char buf[512], *part[3];
 	int rc, n, found;
@@ -109,8 +133,20 @@ step(struct vsphere *vs, const struct opts *o, const char *password,
 			json_object_set_new(r, "time", json_integer(t));
 	} else if (strcmp(part[0], "users") == 0) {
 		list = json_array();
-		rc = vsphere_users(vs, NULL, user_cb, list, &err);
+		rc = vsphere_users(vs, &q, o->limit, user_cb, list, &ws, &err);
 		json_object_set_new(r, "users", list);
+		walk_json(r, &ws);
+	} else if (strcmp(part[0], "directory") == 0) {
+		struct timespec t0, t1;
+		list = json_array();
+		q.groups = 1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		rc = vsphere_users(vs, &q, o->limit, entry_cb, list, &ws, &err);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		json_object_set_new(r, "entries", list);
+		walk_json(r, &ws);
+		json_object_set_new(r, "seconds", json_real((double)(t1.tv_sec -
+		    t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9));
 	} else if (strcmp(part[0], "vms") == 0) {
 		list = json_array();
 		rc = vsphere_vms(vs, o->page, vm_cb, list, &err);
@@ -164,8 +200,8 @@ int
 main(int argc, char **argv)
 {
 	struct http_opts ho = { 0 };
-	struct opts o = { "administrator@vsphere.local", 0, "https://127.0.0.1/",
-	    "Connector", "", "" };
+	struct opts o = { "administrator@vsphere.local", 0, NULL, 0,
+	    "https://127.0.0.1/", "Connector", "", "" };
 	struct vsphere vs;
 	char host[256], password[1100] = "";
 	const char *target = NULL, *colon;
@@ -188,6 +224,10 @@ main(int argc, char **argv)
 			o.user = v;
 		else if (strcmp(a, "--page") == 0 && ++i)
 			o.page = atoi(v);
+		else if (strcmp(a, "--domain") == 0 && ++i)
+			o.domain = v;
+		else if (strcmp(a, "--limit") == 0 && ++i)
+			o.limit = atoi(v);
 		else if (strcmp(a, "--ext-url") == 0 && ++i)
 			o.ext_url = v;
 		else if (strcmp(a, "--ext-company") == 0 && ++i)
