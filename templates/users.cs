@@ -21,7 +21,7 @@
   <p class="state unknown"><img src="/static/state-unknown.svg" alt="" width="16" height="16">Not enumerated yet — the first enumeration runs within <?cs var:Page.interval ?> minutes of registration.</p><?cs
   /if ?>
   <dl class="facts">
-    <dt>Domain</dt><dd><?cs if:Page.domain ?><?cs var:Page.domain ?><?cs elif:Page.registered ?>vCenter's default domain<?cs else ?>—<?cs /if ?></dd>
+    <dt>Domain</dt><dd><?cs if:Page.domain ?><?cs var:Page.domain ?><?cs elif:Page.listed_domain ?><?cs var:Page.listed_domain ?><?cs elif:Page.registered ?>vCenter's default domain<?cs else ?>—<?cs /if ?></dd>
     <dt>Users</dt><dd><?cs var:Page.total.users ?></dd>
     <dt>Groups</dt><dd><?cs var:Page.total.groups ?></dd>
     <dt>List from</dt><dd><?cs alt:Page.listed_at ?>—<?cs /alt ?></dd>
