@@ -152,7 +152,7 @@ check: deps
 
 # The benchmark also drives the AWS double with a test tool: build it too.
 bench: deps
-	@$(MAKE) --no-print-directory all build/tests/aws-probe
+	@$(MAKE) --no-print-directory all build/tests/aws-probe build/tests/vsphere-probe
 	@bench/run
 
 install: all
