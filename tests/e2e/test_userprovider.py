@@ -46,6 +46,21 @@ def job(*args, wait=True):
     return p.returncode, p.stdout.decode()
 
 
+def jobs_running():
+    """Pids of this instance's userprovider processes (runner or work)."""
+    found = []
+    for d in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                args = f.read().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        if args and args[0].endswith(b"connector-userprovider") and \
+                inst().root.encode() in args:
+            found.append(int(d))
+    return found
+
+
 def inst():
     return S["env"].inst
 
@@ -339,12 +354,8 @@ def test_killed_run_leaves_the_list_as_it_was():
             p.kill()
     eq(runs()[-1][0], "running", "the killed run's record (it was killed "
        "part-way)")
-    check(wait_for(lambda: not any(
-        "connector-userprovider" in open("/proc/%s/cmdline" % d, "rb")
-        .read().decode(errors="replace")
-        for d in os.listdir("/proc") if d.isdigit() and
-        os.path.exists("/proc/%s/cmdline" % d)), timeout=10),
-        "the work outlived its runner")
+    check(wait_for(lambda: not jobs_running(), timeout=10),
+          "the work outlived its runner")
     eq(listed(), before, "list after the kill")
     rc, out = job()
     eq(rc, 0, "the next run: %s" % out)
