@@ -8,82 +8,17 @@
 //
 // usage: node tests/browser/users.test.mjs
 // Prints "PASS name" / "FAIL name: why" lines; exits 1 if any failed.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { top, results, pass, fail, check, freePort, startInstance, stopInstance }
+  from './common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const top = join(here, '..', '..');
 const shots = join(top, 'build', 'screenshots');
 const PASSWORD = 'orchard kettle granite ribbon';
 const EVIL = '<b>bold</b><img src=x>';
-
-let failed = 0;
-function pass(name) { console.log(`PASS ${name}`); }
-function fail(name, why) {
-  failed++;
-  console.log(`FAIL ${name}: ${String(why).split('\n')[0]}`);
-}
-async function check(name, fn) {
-  try {
-    const r = await fn();
-    if (r === true) pass(name);
-    else fail(name, r === false || r === undefined ? 'check did not hold' : r);
-    return r === true;
-  } catch (e) {
-    fail(name, e && e.message ? e.message : e);
-    return false;
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function startInstance(root, port) {
-  const child = spawn(join(top, 'scripts', 'connector-run'),
-    ['--root', root, '--port', String(port), '--workers', '1'],
-    { cwd: top, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "Ready." within 30 s: ${out}`)), 30000);
-    const onData = (d) => {
-      out += d.toString();
-      if (/^Ready\./m.test(out)) {
-        clearTimeout(timer);
-        const m = out.match(/^Setup code:\s+(\S+)/m);
-        resolve(m ? m[1] : null);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`connector-run exited (${code}): ${out}`));
-    });
-  });
-  return { child, ready };
-}
-
-function stopInstance(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 15000);
-    child.once('exit', () => { clearTimeout(timer); resolve(); });
-    child.kill('SIGTERM');
-  });
-}
 
 function sql(db, script) {
   return execFileSync('sqlite3', [db], { input: script + '\n' }).toString();
@@ -112,7 +47,7 @@ const port = await freePort();
 const origin = `https://127.0.0.1:${port}`;
 const db = join(root, 'var', 'lib', 'connector', 'state.db');
 mkdirSync(shots, { recursive: true });
-const inst = startInstance(root, port);
+const inst = startInstance(root, port, 1);
 let browser = null;
 const consoleMsgs = [];
 
@@ -250,6 +185,6 @@ if (crashed) fail('browser-run', crashed.stack || crashed);
 const csp = consoleMsgs.filter((t) => /Content Security Policy|Refused to/i.test(t));
 if (csp.length) fail('users-no-csp-violations', csp[0]);
 else pass('users-no-csp-violations');
-if (failed === 0) rmSync(root, { recursive: true, force: true });
+if (results.failed === 0) rmSync(root, { recursive: true, force: true });
 else console.error(`instance root kept for inspection: ${root}`);
-process.exit(failed ? 1 : 0);
+process.exit(results.failed ? 1 : 0);
