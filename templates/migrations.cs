@@ -31,16 +31,16 @@ def:region_select(form) ?>
     </tr></thead>
     <tbody><?cs each:v = Page.rows ?>
       <tr class="vm">
-        <td><span class="vm-name"><?cs var:v.name ?></span>
+        <td data-label="VM"><span class="vm-name"><?cs var:v.name ?></span>
           <span class="detail"><?cs var:v.moref ?> · <?cs var:v.region ?><?cs if:v.task ?> · <code><?cs var:v.task ?></code><?cs /if ?></span></td>
-        <td><span class="state <?cs var:v.level ?>"><img src="/static/state-<?cs var:v.level ?>.svg" alt="" width="16" height="16"><?cs var:v.label ?></span><?cs
+        <td data-label="State"><span class="state <?cs var:v.level ?>"><img src="/static/state-<?cs var:v.level ?>.svg" alt="" width="16" height="16"><?cs var:v.label ?></span><?cs
           if:v.message ?>
           <span class="detail"><?cs var:v.message ?></span><?cs /if ?></td>
-        <td class="num"><?cs if:?v.progress ?><progress max="100" value="<?cs var:v.progress ?>"><?cs var:v.progress ?>%</progress> <?cs var:v.progress ?>%<?cs else ?>—<?cs /if ?></td>
-        <td><?cs if:v.image ?><code><?cs var:v.image ?></code><?cs
+        <td class="num" data-label="Progress"><?cs if:?v.progress ?><progress max="100" value="<?cs var:v.progress ?>" aria-hidden="true"></progress> <?cs var:v.progress ?>%<?cs else ?>—<?cs /if ?></td>
+        <td data-label="AMI / instance"><?cs if:v.image ?><code><?cs var:v.image ?></code><?cs
           elif:v.instance ?><code><?cs var:v.instance ?></code><?cs if:v.instance_state ?> <span class="detail"><?cs var:v.instance_state ?></span><?cs /if ?><?cs
           else ?>—<?cs /if ?></td>
-        <td><?cs var:v.changed ?></td>
+        <td class="when" data-label="Last change"><?cs var:v.changed ?></td>
       </tr><?cs /each ?>
     </tbody>
   </table>

@@ -1093,7 +1093,9 @@ function applyControl(v) {
 			if (u.progress !== undefined) x.progress = u.progress ?? undefined;
 			if (u.image_id !== undefined) x.imageId = u.image_id ?? undefined;
 			if (x.status === 'completed') {
+				// A finished task says so by its status alone.
 				x.progress = undefined;
+				if (u.status_message === undefined) x.statusMessage = undefined;
 				if (!x.imageId) x.imageId = 'ami-' + hex(9, 17);
 				for (const d of x.disks) d.status = 'completed';
 			}
