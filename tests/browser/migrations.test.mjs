@@ -229,6 +229,7 @@ async function main() {
     ];
     const bad = checks.filter((c) => !c[0]).map((c) => c[1]);
     await page.screenshot({ path: join(shots, 'migrations.png'), fullPage: true });
+    await page.screenshot({ path: join(shots, 'migrations-top.png') });
     return bad.length === 0 || `${bad.join('; ')}: ${JSON.stringify(rows)}`;
   });
 
