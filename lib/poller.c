@@ -850,16 +850,17 @@ row_back(long long id, enum db_stmt_id which, const char *msg)
 
 /*
  * Send ImportImage for s (its slot is taken: the row is starting) and
- * record the outcome in its row; err says why AWS did not start it.
- * The task id goes to task_id.
+ * record the outcome in its row.  The task id goes to task_id; why AWS did
+ * not start it to why (a sentence without its final period).
  */
 static enum started
 start_one(struct aws *a, const struct start *s, char *task_id, size_t idlen,
-    struct aws_error *err)
+    char *why, size_t whylen)
 {
 	struct aws_import_image in = { 0 };
+	struct aws_error e, *err = &e;
 	sqlite3_stmt *st;
-	char why[600];
+	char msg[700];
 	int rc;
 
 	in.format = s->format;
@@ -878,29 +879,45 @@ start_one(struct aws *a, const struct start *s, char *task_id, size_t idlen,
 		sqlite3_bind_null(st, 4);
 		sqlite3_bind_text(st, 5, "", -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)util_now());
-		if (step_done(st, "record a started import") != 0)
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc == SQLITE_CONSTRAINT) {
+			/* The task is tracked already, by a row of its own. */
+			snprintf(why, whylen, "AWS started it as task %s, which "
+			    "another row of the list already tracks", task_id);
+			snprintf(msg, sizeof msg, "%s.", why);
+			row_back(s->id, DB_VMS_START_FAILED, msg);
+			return ST_REFUSED;
+		}
+		if (rc != SQLITE_DONE) {
+			log_err("poller: cannot record the start of import %lld: "
+			    "%s", s->id, sqlite3_errmsg(db_handle()));
 			return ST_LOCAL;
+		}
 		log_info("poller: import %lld started as task %s in %s", s->id,
 		    task_id, s->region);
 		return ST_STARTED;
 	}
 	if (rc == CONN_ECONFLICT) {
-		row_back(s->id, DB_VMS_REQUEUE, "AWS allows no more imports in "
-		    "progress in this region for now.");
+		snprintf(why, whylen, "AWS allows no more imports in progress in "
+		    "%s for now", s->region);
+		snprintf(msg, sizeof msg, "%s.", why);
+		row_back(s->id, DB_VMS_REQUEUE, msg);
 		return ST_LIMIT;
 	}
-	if (rc == CONN_EINVAL && err->kind == AWS_E_NONE) {
+	if (rc == CONN_EINVAL && err->kind == AWS_E_NONE)
 		/* Refused before sending: a row the checks let through. */
-		row_back(s->id, DB_VMS_START_FAILED, "The import's bucket, key "
-		    "or format is not one AWS takes.");
-		return ST_REFUSED;
-	}
-	explain(err, s->region, why, sizeof why);
+		snprintf(why, whylen, "the import's bucket, key or format is "
+		    "not one AWS takes");
+	else
+		explain(err, s->region, why, whylen);
+	snprintf(msg, sizeof msg, "%s.", why);
+	msg[0] = (char)toupper((unsigned char)msg[0]);
 	if (rc == CONN_EINVAL) {
-		row_back(s->id, DB_VMS_START_FAILED, why);
+		row_back(s->id, DB_VMS_START_FAILED, msg);
 		return ST_REFUSED;
 	}
-	row_back(s->id, DB_VMS_REQUEUE, why);
+	row_back(s->id, DB_VMS_REQUEUE, msg);
 	return rc == CONN_EDENIED ? ST_DENIED : ST_UNREACHED;
 }
 
@@ -977,8 +994,7 @@ static int
 start_queued(const struct poller_conf *conf, struct clients *cs,
     struct poller_counts *n, char *why, size_t whylen)
 {
-	char full[MAX_REGIONS][32], task_id[64];
-	struct aws_error err;
+	char full[MAX_REGIONS][32], task_id[64], reason[600];
 	struct start *v;
 	struct aws *a;
 	size_t nv, nfull = 0;
@@ -1008,7 +1024,8 @@ start_queued(const struct poller_conf *conf, struct clients *cs,
 			    "not usable", v[i].region);
 			goto out;
 		}
-		switch (start_one(a, &v[i], task_id, sizeof task_id, &err)) {
+		switch (start_one(a, &v[i], task_id, sizeof task_id, reason,
+		    sizeof reason)) {
 		case ST_STARTED:
 			n->started++;
 			break;
@@ -1022,12 +1039,9 @@ start_queued(const struct poller_conf *conf, struct clients *cs,
 			break;
 		case ST_UNREACHED:
 		case ST_DENIED:
-			if (!failed) {
-				char d[600];
-				explain(&err, v[i].region, d, sizeof d);
+			if (!failed)
 				snprintf(why, whylen, "queued imports could not "
-				    "be started: %s", d);
-			}
+				    "be started: %s", reason);
 			failed = 1;
 			if (nfull < MAX_REGIONS)
 				snprintf(full[nfull++], sizeof full[0], "%s",
@@ -1236,9 +1250,9 @@ poller_import(const struct poller_import *in, struct poller_result *r)
 {
 	struct poller_conf conf;
 	struct clients *cs = NULL;
-	struct aws_error err;
 	struct start s;
 	sqlite3_stmt *st;
+	char reason[600];
 	unsigned char rnd[16];
 	const char *format;
 	struct aws *a;
@@ -1290,8 +1304,12 @@ poller_import(const struct poller_import *in, struct poller_result *r)
 		goto out;
 	}
 	sqlite3_bind_text(st, 1, s.region, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		used = sqlite3_column_int64(st, 0);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		db_rollback();
+		goto out;
+	}
+	used = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	starting = used < POLLER_SLOTS;
 	if ((st = db_stmt(DB_VMS_INSERT)) == NULL) {
@@ -1329,7 +1347,8 @@ poller_import(const struct poller_import *in, struct poller_result *r)
 		row_back(s.id, DB_VMS_REQUEUE, "");
 		goto out;
 	}
-	switch (start_one(a, &s, r->task_id, sizeof r->task_id, &err)) {
+	switch (start_one(a, &s, r->task_id, sizeof r->task_id, reason,
+	    sizeof reason)) {
 	case ST_STARTED:
 		r->audit = "import started";
 		snprintf(r->msg, sizeof r->msg, "Import started.");
@@ -1344,11 +1363,8 @@ poller_import(const struct poller_import *in, struct poller_result *r)
 	case ST_UNREACHED:
 		r->audit = "import queued: AWS not reached";
 		r->warning = 1;
-		snprintf(r->msg, sizeof r->msg, "Import queued: ");
-		explain(&err, s.region, r->msg + strlen(r->msg),
-		    sizeof r->msg - strlen(r->msg));
-		strncat(r->msg, ". The poller starts it when AWS answers.",
-		    sizeof r->msg - strlen(r->msg) - 1);
+		snprintf(r->msg, sizeof r->msg, "Import queued: %s. The poller "
+		    "starts it when AWS answers.", reason);
 		break;
 	case ST_DENIED:
 	case ST_REFUSED:
@@ -1359,15 +1375,8 @@ poller_import(const struct poller_import *in, struct poller_result *r)
 		}
 		r->field = POLLER_F_FORM;
 		r->audit = "import refused by AWS";
-		snprintf(r->msg, sizeof r->msg, "AWS did not start the import: ");
-		if (err.kind != AWS_E_NONE)
-			explain(&err, s.region, r->msg + strlen(r->msg),
-			    sizeof r->msg - strlen(r->msg));
-		else
-			strncat(r->msg, "the bucket, key or format is not one it "
-			    "takes", sizeof r->msg - strlen(r->msg) - 1);
-		strncat(r->msg, ". Nothing was started.",
-		    sizeof r->msg - strlen(r->msg) - 1);
+		snprintf(r->msg, sizeof r->msg, "AWS did not start the import: "
+		    "%s. Nothing was started.", reason);
 		rc = CONN_EINVAL;
 		break;
 	case ST_LOCAL:

@@ -28,7 +28,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from harness import (TOP, Suite, check, claimed_instance, eq,  # noqa: E402
-                     raw_response)
+                     raw_response, wait_for)
 from regflow import AWS_KEY, Env, Wizard  # noqa: E402
 from regcheck import Proxy  # noqa: E402
 
@@ -522,9 +522,16 @@ def test_kill_9_at_every_write_leaves_previous_rows_intact():
 @suite.test
 def test_four_in_progress_per_region_rest_queued_and_started_in_order():
     fresh()
+    mark = inst().audit_mark()
     notes = [start_import("q%d" % i)[1] for i in range(1, 7)]
     eq(notes, [("ok", STARTED)] * 4 + [("ok", QUEUED_SLOTS)] * 2,
        "notices")
+
+    def actions():
+        got = [e["action"] for e in inst().audit()[mark:] if e.get("action")]
+        return got if got.count("import queued: no slot") == 2 else None
+    eq(wait_for(actions, 5), ["import started"] * 4 +
+       ["import queued: no slot"] * 2, "the audit log")
     eq([r[1] for r in rows()], ["active"] * 4 + ["queued"] * 2, "states")
     eq(len(aws()["import_tasks_created"]), 4, "imports AWS has")
     poll_ok()
