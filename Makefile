@@ -150,9 +150,9 @@ check: deps
 	@$(MAKE) --no-print-directory all unit $(FUZZERS)
 	@tests/run
 
-# The benchmark also drives the AWS double with a test tool: build it too.
+# The benchmark also drives the AWS double with test tools: build them too.
 bench: deps
-	@$(MAKE) --no-print-directory all build/tests/aws-probe build/tests/vsphere-probe
+	@$(MAKE) --no-print-directory all build/tests/aws-probe build/tests/vsphere-probe build/tests/poller-probe
 	@bench/run
 
 install: all

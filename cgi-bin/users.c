@@ -163,7 +163,7 @@ static int
 list_data(struct app_ctx *c)
 {
 	const char *filter = app_field(c, F_FILTER), *pg = app_field(c,
-	    F_PAGE_NO);
+	    F_PAGE);
 	struct buf pat = { 0 };
 	sqlite3_stmt *st;
 	long long matched = 0, pages, page = pg ? strtoll(pg, NULL, 10) : 1;
@@ -287,7 +287,7 @@ page_directory(struct app_ctx *c)
 
 static const struct app_page pages[] = {
 	{ "/users", APP_GET, 0, ACCESS_SESSION, page_users,
-	  .query = FIELD(F_FILTER) | FIELD(F_PAGE_NO) },
+	  .query = FIELD(F_FILTER) | FIELD(F_PAGE) },
 	{ "/users/directory", APP_POST, FIELD(F_CSRF) | FIELD(F_UP_DOMAIN) |
 	  FIELD(F_UP_LIMIT), ACCESS_SESSION, page_directory },
 };

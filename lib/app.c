@@ -72,7 +72,7 @@ struct app_ctx {
 
 /* The pages a sign-in may return to (?next=), besides "/". */
 static const char *const local_pages[] = {
-	"/register", "/keys", "/settings",
+	"/register", "/keys", "/settings", "/migrations",
 	"/users",
 };
 
@@ -532,7 +532,7 @@ validate_fields(struct app_ctx *c)
 			return 400;
 		}
 		vf = &valid_fields[id];
-		rc = valid_value(vf->type, f->value, f->value_len, vf->maxlen);
+		rc = valid_field_value(vf, f->value, f->value_len);
 		if (vf->soft && vf->type != VT_FILE)
 			c->raw[id] = f->value;
 		if (rc != 0 && vf->soft) {
@@ -545,7 +545,7 @@ validate_fields(struct app_ctx *c)
 				    "two or more.", vf->maxlen);
 			else
 				snprintf(msg, sizeof msg, "%s",
-				    valid_type_hint(vf->type));
+				    valid_field_hint(vf));
 			if (rc != CONN_ETOOBIG && msg[0])
 				msg[0] = (char)toupper((unsigned char)msg[0]);
 			if (rc != CONN_ETOOBIG)
@@ -556,7 +556,7 @@ validate_fields(struct app_ctx *c)
 		if (rc != 0) {
 			snprintf(c->errmsg, sizeof c->errmsg, "%s: %s.",
 			    vf->label, rc == CONN_ETOOBIG ?
-			    "the value is too long" : valid_type_hint(vf->type));
+			    "the value is too long" : valid_field_hint(vf));
 			return 400;
 		}
 		c->valid[id] = f->value;
@@ -636,11 +636,10 @@ app_query_parse(const char *qs, uint64_t mask, struct req_fields *fs,
 			return 400;
 		}
 		vf = &valid_fields[id];
-		if (valid_value(vf->type, f->value, f->value_len,
-		    vf->maxlen) != 0) {
+		if (valid_field_value(vf, f->value, f->value_len) != 0) {
 			snprintf(why, whylen, "The address has a value that "
 			    "is not valid for %s: %s.", vf->label,
-			    valid_type_hint(vf->type));
+			    valid_field_hint(vf));
 			return 400;
 		}
 	}

@@ -8,7 +8,9 @@
  * x-amz-content-sha256; temporary credentials send their session token in
  * X-Amz-Security-Token.  Answers are read with the hardened parser of
  * xml.c and service errors are mapped to codes.  Throttling and 5xx
- * answers are retried with a capped exponential backoff; nothing else is.
+ * answers are retried with a capped exponential backoff, and so are
+ * timeouts when the caller asks (struct aws_retry); nothing else is.
+ * The describe calls name up to AWS_MAX_IDS tasks or instances each.
  * A paged walk remembers every token it was given and stops when one
  * comes back.
  * The Date header of every answer is kept so callers can measure clock
@@ -391,7 +393,8 @@ count_of(const struct _xmlNode *parent, const char *local, long long *out)
 
 /*
  * Call cb for each task of a DescribeConversionTasks answer (an import of
- * a volume, or of an instance: then its first volume) and copy its
+ * a volume, or of an instance: then its first volume and the instance's
+ * id) and copy its
  * nextToken into next ("" on the last page).  *count (optional) gets the
  * number of tasks.  Returns 0, CONN_EINVAL for a task without an id, a
  * size that is not a number or a token that does not fit, or cb's
@@ -419,6 +422,8 @@ aws_read_conversion_tasks(const struct _xmlNode *root, aws_conversion_cb cb,
 		text_of(i, "statusMessage", t.status_message,
 		    sizeof t.status_message);
 		text_of(i, "expirationTime", t.expiration, sizeof t.expiration);
+		text_of(xml_child(i, "importInstance"), "instanceId",
+		    t.instance_id, sizeof t.instance_id);
 		if ((v = xml_child(i, "importVolume")) == NULL)
 			v = xml_child(xml_child(xml_child(i, "importInstance"),
 			    "volumes"), "item");
@@ -624,6 +629,49 @@ lower_id(const char *s, size_t max)
 	return 1;
 }
 
+/* 1 when s[0..n) are lower-case letters and digits (hex when hex). */
+static int
+id_chars(const char *s, size_t n, int hex)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!isdigit(c) && !(hex ? c >= 'a' && c <= 'f' : islower(c)))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * What kind of import task id s is: AWS_TASK_IMAGE for an ImportImage
+ * task (import-ami- and 8 to 17 hexadecimal digits), AWS_TASK_CONVERSION
+ * for an ImportInstance or ImportVolume task (import-i- or import-vol-
+ * and 8 to 17 lower-case letters or digits), or AWS_TASK_NONE.
+ */
+enum aws_task_kind
+aws_task_id_kind(const char *s)
+{
+	static const struct {
+		const char *prefix;
+		int hex;
+		enum aws_task_kind kind;
+	} forms[] = {
+		{ "import-ami-", 1, AWS_TASK_IMAGE },
+		{ "import-i-", 0, AWS_TASK_CONVERSION },
+		{ "import-vol-", 0, AWS_TASK_CONVERSION },
+	};
+	size_t n;
+
+	for (size_t i = 0; s && i < sizeof forms / sizeof forms[0]; i++) {
+		size_t p = strlen(forms[i].prefix);
+		if (strncmp(s, forms[i].prefix, p) != 0)
+			continue;
+		n = strlen(s + p);
+		if (n >= 8 && n <= 17 && id_chars(s + p, n, forms[i].hex))
+			return forms[i].kind;
+	}
+	return AWS_TASK_NONE;
+}
+
 /*
  * The endpoint of service svc: AWS_ENDPOINT_URL_<SVC> from the
  * environment, else AWS_ENDPOINT_URL, else setting (NULL or "": none),
@@ -813,7 +861,20 @@ send_signed(struct aws *a, enum aws_service svc, const char *method,
 			err->status = 0;
 			snprintf(err->message, sizeof err->message, "%s",
 			    err->http.detail);
-			return CONN_EIO;
+			/* A timed-out request is retried only when the caller
+			 * asked (a job; a page would rather answer), on a new
+			 * connection: the old one is in an unknown state. */
+			if (!r->timeouts || err->http.kind != HTTP_ETIMEOUT ||
+			    attempt >= max)
+				return CONN_EIO;
+			log_info("AWS %s at %s: no answer in time, retrying in "
+			    "%ld ms on a new connection", what, a->endpoint[svc],
+			    delay);
+			if (aws_reconnect(a) != 0)
+				return CONN_ENOMEM;
+			pause_ms(delay);
+			delay = delay * 2 > cap ? cap : delay * 2;
+			continue;
 		}
 		keep_date(a, resp);
 		if (resp->status >= 200 && resp->status <= 299)
@@ -982,30 +1043,41 @@ aws_describe_regions(struct aws *a, aws_region_cb cb, void *arg,
 }
 
 /*
- * One page of EC2 DescribeImportImageTasks: at most max_results tasks
- * (0: the service's default) after token (NULL or "": the first page);
- * cb is called for each, next gets the token of the next page ("" after
- * the last), *count (optional) the number of tasks.  Returns 0, cb's
- * non-zero value, or an error code with err filled.
+ * One page of EC2 DescribeImportImageTasks: the tasks named by ids[nids]
+ * (nids 0: all; at most AWS_MAX_IDS), at most max_results of them (0: the
+ * service's default) after token (NULL or "": the first page); cb is
+ * called for each, next gets the token of the next page ("" after the
+ * last), *count (optional) the number of tasks.  Returns 0, CONN_EINVAL
+ * for a bad id or max_results (nothing sent), cb's non-zero value, or an
+ * error code with err filled (CONN_ENOTFOUND when a named task does not
+ * exist: the service answers InvalidConversionTaskId for the whole call).
  */
 int
-aws_describe_import_image_tasks_page(struct aws *a, int max_results,
-    const char *token, aws_task_cb cb, void *arg, char *next, size_t nextlen,
-    int *count, struct aws_error *err)
+aws_describe_import_image_tasks_page(struct aws *a, const char *const *ids,
+    size_t nids, int max_results, const char *token, aws_task_cb cb,
+    void *arg, char *next, size_t nextlen, int *count,
+    struct aws_error *err)
 {
-	struct param p[2];
+	struct param p[AWS_MAX_IDS + 2];
 	struct _xmlDoc *doc;
 	struct _xmlNode *root;
-	char max[16];
+	char names[AWS_MAX_IDS][32], max[16];
 	size_t n = 0;
 	int rc;
 
+	memset(err, 0, sizeof *err);
 	if (nextlen)
 		next[0] = '\0';
 	if (count)
 		*count = 0;
-	if (max_results < 0)
+	if (max_results < 0 || nids > AWS_MAX_IDS || (nids && ids == NULL))
 		return CONN_EINVAL;
+	for (size_t i = 0; i < nids; i++) {
+		if (!lower_id(ids[i], 63))
+			return CONN_EINVAL;
+		snprintf(names[i], sizeof names[i], "ImportTaskId.%zu", i + 1);
+		p[n++] = (struct param){ names[i], ids[i] };
+	}
 	if (max_results > 0) {
 		snprintf(max, sizeof max, "%d", max_results);
 		p[n++] = (struct param){ "MaxResults", max };
@@ -1177,24 +1249,27 @@ import_tasks_page(struct aws *a, const struct walk_call *c,
     const char *token, char *next, size_t nextlen, int *count,
     struct aws_error *err)
 {
-	return aws_describe_import_image_tasks_page(a, c->max_results, token,
-	    c->task_cb, c->arg, next, nextlen, count, err);
+	return aws_describe_import_image_tasks_page(a, c->ids, c->nids,
+	    c->max_results, token, c->task_cb, c->arg, next, nextlen, count,
+	    err);
 }
 
 /*
- * Every import image task, page by page (max_results each, 0: the
- * service's default), on one connection.  task_cb is called for each task,
- * page_cb (optional) after each page with its number (from 1), its count
- * and whether it was the last.  Returns 0, a callback's non-zero value, or
- * an error code with err filled (CONN_EIO when a page token comes back).
+ * Every import image task (or those named by ids[nids]), page by page
+ * (max_results each, 0: the service's default), on one connection.
+ * task_cb is called for each task, page_cb (optional) after each page
+ * with its number (from 1), its count and whether it was the last.
+ * Returns 0, CONN_EINVAL for a bad argument (nothing sent), a callback's
+ * non-zero value, or an error code with err filled (CONN_ENOTFOUND for an
+ * unknown id, CONN_EIO when a page token comes back).
  */
 int
-aws_describe_import_image_tasks(struct aws *a, int max_results,
-    aws_task_cb task_cb, aws_page_cb page_cb, void *arg,
-    struct aws_error *err)
+aws_describe_import_image_tasks(struct aws *a, const char *const *ids,
+    size_t nids, int max_results, aws_task_cb task_cb, aws_page_cb page_cb,
+    void *arg, struct aws_error *err)
 {
-	struct walk_call c = { .max_results = max_results,
-	    .task_cb = task_cb, .arg = arg };
+	struct walk_call c = { .ids = ids, .nids = nids,
+	    .max_results = max_results, .task_cb = task_cb, .arg = arg };
 
 	return walk(a, "DescribeImportImageTasks", import_tasks_page, &c,
 	    page_cb, err);
@@ -1288,22 +1363,26 @@ aws_describe_conversion_tasks(struct aws *a, const char *const *ids,
 }
 
 /*
- * One page of EC2 DescribeInstances: at most max_results instances (0:
- * the service's default, else 5 to 1000) after token (NULL or "": the
- * first page); cb is called for each instance of each reservation, next
- * gets the token of the next page ("" after the last), *count (optional)
- * the number of instances.  Returns 0, CONN_EINVAL for a bad max_results
- * (nothing sent), cb's non-zero value, or an error code with err filled.
+ * One page of EC2 DescribeInstances: the instances named by ids[nids]
+ * (nids 0: all; at most AWS_MAX_IDS; the service then pages by itself and
+ * takes no max_results), at most max_results instances (0: the service's
+ * default, else 5 to 1000) after token (NULL or "": the first page); cb is
+ * called for each instance of each reservation, next gets the token of the
+ * next page ("" after the last), *count (optional) the number of
+ * instances.  Returns 0, CONN_EINVAL for a bad id or max_results (nothing
+ * sent), cb's non-zero value, or an error code with err filled
+ * (CONN_ENOTFOUND when a named instance does not exist).
  */
 int
-aws_describe_instances_page(struct aws *a, int max_results,
-    const char *token, aws_instance_cb cb, void *arg, char *next,
-    size_t nextlen, int *count, struct aws_error *err)
+aws_describe_instances_page(struct aws *a, const char *const *ids,
+    size_t nids, int max_results, const char *token, aws_instance_cb cb,
+    void *arg, char *next, size_t nextlen, int *count,
+    struct aws_error *err)
 {
-	struct param p[2];
+	struct param p[AWS_MAX_IDS + 2];
 	struct _xmlDoc *doc;
 	struct _xmlNode *root;
-	char max[16];
+	char names[AWS_MAX_IDS][32], max[16];
 	size_t n = 0;
 	int rc;
 
@@ -1313,8 +1392,15 @@ aws_describe_instances_page(struct aws *a, int max_results,
 	if (count)
 		*count = 0;
 	if (max_results < 0 || (max_results > 0 && max_results < 5) ||
-	    max_results > 1000)
+	    max_results > 1000 || nids > AWS_MAX_IDS ||
+	    (nids && (ids == NULL || max_results > 0)))
 		return CONN_EINVAL;
+	for (size_t i = 0; i < nids; i++) {
+		if (!lower_id(ids[i], 31))
+			return CONN_EINVAL;
+		snprintf(names[i], sizeof names[i], "InstanceId.%zu", i + 1);
+		p[n++] = (struct param){ names[i], ids[i] };
+	}
 	if (max_results > 0) {
 		snprintf(max, sizeof max, "%d", max_results);
 		p[n++] = (struct param){ "MaxResults", max };
@@ -1337,24 +1423,26 @@ static int
 instances_page(struct aws *a, const struct walk_call *c, const char *token,
     char *next, size_t nextlen, int *count, struct aws_error *err)
 {
-	return aws_describe_instances_page(a, c->max_results, token,
-	    c->instance_cb, c->arg, next, nextlen, count, err);
+	return aws_describe_instances_page(a, c->ids, c->nids, c->max_results,
+	    token, c->instance_cb, c->arg, next, nextlen, count, err);
 }
 
 /*
- * Every instance, page by page (max_results each: 0 or 5 to 1000), on one
- * connection.  inst_cb is called for each instance, page_cb (optional)
- * after each page.  Returns 0, CONN_EINVAL for a bad max_results (nothing
- * sent), a callback's non-zero value, or an error code with err filled
- * (CONN_EIO when a page token comes back).
+ * Every instance (or those named by ids[nids]: then max_results is 0),
+ * page by page (max_results each: 0 or 5 to 1000), on one connection.
+ * inst_cb is called for each instance, page_cb (optional) after each
+ * page.  Returns 0, CONN_EINVAL for a bad argument (nothing sent), a
+ * callback's non-zero value, or an error code with err filled
+ * (CONN_ENOTFOUND for an unknown id, CONN_EIO when a page token comes
+ * back).
  */
 int
-aws_describe_instances(struct aws *a, int max_results,
-    aws_instance_cb inst_cb, aws_page_cb page_cb, void *arg,
+aws_describe_instances(struct aws *a, const char *const *ids, size_t nids,
+    int max_results, aws_instance_cb inst_cb, aws_page_cb page_cb, void *arg,
     struct aws_error *err)
 {
-	struct walk_call c = { .max_results = max_results,
-	    .instance_cb = inst_cb, .arg = arg };
+	struct walk_call c = { .ids = ids, .nids = nids,
+	    .max_results = max_results, .instance_cb = inst_cb, .arg = arg };
 
 	return walk(a, "DescribeInstances", instances_page, &c, page_cb, err);
 }
@@ -1431,10 +1519,10 @@ aws_assume_role(struct aws *a, const char *role_arn, const char *session_name,
 }
 
 /* 1 when s is a bucket name usable in a path (lower case, digits, . -). */
-static int
-valid_bucket(const char *s)
+int
+aws_valid_bucket(const char *s)
 {
-	size_t n = strlen(s);
+	size_t n = s ? strlen(s) : 0;
 
 	if (n < 3 || n > 63)
 		return 0;
@@ -1451,8 +1539,8 @@ valid_bucket(const char *s)
  * them and the object would land outside the bucket's prefix, or in
  * another bucket).
  */
-static int
-valid_key(const char *key)
+int
+aws_valid_key(const char *key)
 {
 	size_t n;
 
@@ -1490,7 +1578,7 @@ aws_put_object(struct aws *a, const char *bucket, const char *key,
 	memset(err, 0, sizeof *err);
 	if (etaglen)
 		etag[0] = '\0';
-	if (!valid_bucket(bucket) || !valid_key(key))
+	if (!aws_valid_bucket(bucket) || !aws_valid_key(key))
 		return CONN_EINVAL;
 	for (const char *p = content_type ? content_type : ""; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -1573,9 +1661,10 @@ import_refused(const struct aws_import_image *in, const char **format)
 
 	if ((*format = one_of(in->format, formats, 1)) == NULL)
 		return "the disk format is not VMDK, OVA, VHD or RAW";
-	if (in->bucket == NULL || !valid_bucket(in->bucket))
+	if (!aws_valid_bucket(in->bucket))
 		return "the bucket name is not valid";
-	if (!valid_key(in->key) || !util_utf8_valid(in->key, strlen(in->key)))
+	if (!aws_valid_key(in->key) ||
+	    !util_utf8_valid(in->key, strlen(in->key)))
 		return "the object key is not valid";
 	if (d && (strlen(d) > 255 || !util_utf8_valid(d, strlen(d))))
 		return "the description is not up to 255 bytes of text";

@@ -88,6 +88,10 @@ enum valid_type {
 	VT_LOCAL_PATH,	/* /[a-z0-9/-], no "//": a page of the console */
 	VT_NUMBER,	/* a positive decimal number, no leading zero */
 	VT_FILE_NAME,	/* [A-Za-z0-9._-], not starting with '.' */
+	VT_MOREF,	/* a vCenter managed object id, e.g. vm-42 */
+	VT_BUCKET,	/* an S3 bucket name */
+	VT_OBJECT_KEY,	/* an S3 object key: text, no . or .. parts */
+	VT_TASK_ID,	/* an EC2 import task id, e.g. import-ami-... */
 };
 
 enum field_id {
@@ -115,9 +119,21 @@ enum field_id {
 	F_TOKEN_NAME,
 	F_TOKEN_ID,
 	F_FILE_NAME,
+	/* a page of a list (query fields) */
+	F_SORT,
+	F_ORDER,
+	F_PAGE,
+	F_PER_PAGE,
+	/* the Migrations page's forms */
+	F_VM_MOREF,
+	F_VM_NAME,
+	F_BUCKET,
+	F_OBJECT_KEY,
+	F_FORMAT,
+	F_DESCRIPTION,
+	F_TASK_ID,
 	/* the Users page */
 	F_FILTER,
-	F_PAGE_NO,
 	F_UP_DOMAIN,
 	F_UP_LIMIT,
 	F__MAX
@@ -134,6 +150,8 @@ struct valid_field {
 				   the field (app_field_error), not a 400 */
 	const char *required;	/* what to do when a page requires the field
 				   and it is empty (app_require), or NULL */
+	const char *const *choices;	/* the only values allowed (NULL-
+					   terminated), or NULL: any of type */
 };
 
 extern const struct valid_field valid_fields[F__MAX];
@@ -142,6 +160,9 @@ int valid_value(enum valid_type type, const char *v, size_t len,
     size_t maxlen);
 const char *valid_type_hint(enum valid_type type);
 int valid_field_lookup(const char *name);
+int valid_field_value(const struct valid_field *vf, const char *v,
+    size_t len);
+const char *valid_field_hint(const struct valid_field *vf);
 
 /* ---- view.c: ClearSilver rendering, HTML escaping forced on ---- */
 

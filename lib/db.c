@@ -21,6 +21,14 @@ struct db_migration {
 extern const struct db_migration db_migrations[];
 extern const size_t db_nmigrations;
 
+/* A page of the migrations table in one order (each has its index). */
+#define VMS_PAGE(order) \
+	"SELECT id, vm_moref, vm_name, region, kind, coalesce(task_id, ''), " \
+	"state, aws_status, coalesce(progress, -1), status_message, " \
+	"coalesce(image_id, ''), coalesce(instance_id, ''), instance_state, " \
+	"first_seen, coalesce(last_seen, 0), last_change FROM vms " \
+	"ORDER BY " order " LIMIT ?1 OFFSET ?2"
+
 static const char *const stmt_sql[DB__MAX] = {
 	[DB_SETTING_GET] =
 	    "SELECT value FROM settings WHERE name = ?1",
@@ -151,7 +159,7 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "VALUES (?1, ?2, 'running')",
 	[DB_JOB_END] =
 	    "UPDATE jobs SET ended_at = ?2, outcome = ?3, counts = ?4, "
-	    "error = ?5 WHERE id = ?1",
+	    "error = ?5, note = ?6 WHERE id = ?1",
 	/* Keep the newest ?1 finished runs of each job. */
 	[DB_JOB_PRUNE] =
 	    "DELETE FROM jobs WHERE id IN (SELECT id FROM (SELECT id, "
@@ -233,6 +241,80 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "coalesce(counts, ''), coalesce(error, '') FROM jobs "
 	    "WHERE job = ?1 AND (?2 = 0 OR outcome = 'ok') "
 	    "ORDER BY id DESC LIMIT 1",
+	/* the migrations (lib/poller.c); the rows in progress, grouped as
+	 * the poller reads them: by region, kind and task id */
+	[DB_VMS_ACTIVE] =
+	    "SELECT id, task_id, region, kind, aws_status, "
+	    "coalesce(progress, -1), status_message, coalesce(image_id, ''), "
+	    "coalesce(instance_id, ''), instance_state FROM vms "
+	    "WHERE state = 'active' ORDER BY region, kind, task_id",
+	/* What a poll found (?9 NULL: not seen, last_seen kept); last_change
+	 * moves only when ?10 says something changed. */
+	[DB_VMS_POLLED] =
+	    "UPDATE vms SET state = ?2, aws_status = ?3, progress = ?4, "
+	    "status_message = ?5, image_id = ?6, instance_id = ?7, "
+	    "instance_state = ?8, last_seen = coalesce(?9, last_seen), "
+	    "last_change = CASE WHEN ?10 THEN ?11 ELSE last_change END "
+	    "WHERE id = ?1 AND state = 'active'",
+	[DB_VMS_SLOTS_USED] =
+	    "SELECT count(*) FROM vms WHERE region = ?1 "
+	    "AND state IN ('starting', 'active')",
+	[DB_VMS_INSERT] =
+	    "INSERT INTO vms (vm_moref, vm_name, region, kind, state, bucket, "
+	    "object_key, format, description, client_token, first_seen, "
+	    "last_change) VALUES (?1, ?2, ?3, 'image', ?4, ?5, ?6, ?7, ?8, ?9, "
+	    "?10, ?10)",
+	/* Take a slot for a queued import: one statement, so two starters
+	 * never take the last slot twice. */
+	[DB_VMS_CLAIM] =
+	    "UPDATE vms SET state = 'starting' WHERE id = ?1 "
+	    "AND state = 'queued' AND (SELECT count(*) FROM vms "
+	    "WHERE region = ?2 AND state IN ('starting', 'active')) < ?3",
+	[DB_VMS_STARTED] =
+	    "UPDATE vms SET state = 'active', task_id = ?2, aws_status = ?3, "
+	    "progress = ?4, status_message = ?5, last_seen = ?6, "
+	    "last_change = ?6 WHERE id = ?1 AND state = 'starting'",
+	[DB_VMS_REQUEUE] =
+	    "UPDATE vms SET state = 'queued', status_message = ?2, "
+	    "last_change = ?3 WHERE id = ?1 AND state = 'starting'",
+	[DB_VMS_START_FAILED] =
+	    "UPDATE vms SET state = 'failed', status_message = ?2, "
+	    "last_change = ?3 WHERE id = ?1 AND state = 'starting'",
+	[DB_VMS_DROP_UNSTARTED] =
+	    "DELETE FROM vms WHERE id = ?1 AND task_id IS NULL "
+	    "AND state IN ('queued', 'starting', 'failed')",
+	/* Imports to start: those a killed starter left first, then the
+	 * queue in the order it was filled. */
+	[DB_VMS_TO_START] =
+	    "SELECT id, region, bucket, object_key, format, description, "
+	    "client_token, state FROM vms WHERE state IN ('starting', "
+	    "'queued') ORDER BY state = 'queued', first_seen, id",
+	[DB_VMS_QUEUED] =
+	    "SELECT count(*) FROM vms WHERE state = 'queued'",
+	[DB_VMS_TRACK] =
+	    "INSERT INTO vms (vm_moref, vm_name, region, kind, task_id, state, "
+	    "aws_status, progress, status_message, image_id, instance_id, "
+	    "instance_state, first_seen, last_seen, last_change) VALUES (?1, "
+	    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?13)",
+	[DB_VMS_TASK_TRACKED] =
+	    "SELECT 1 FROM vms WHERE task_id = ?1",
+	[DB_VMS_COUNT] =
+	    "SELECT count(*) FROM vms",
+	/* The poller's last two runs, newest first. */
+	[DB_POLLER_RUNS] =
+	    "SELECT outcome, coalesce(ended_at, 0), coalesce(error, ''), "
+	    "coalesce(note, '') FROM jobs WHERE job = ?1 "
+	    "ORDER BY id DESC LIMIT 2",
+	[DB_VMS_BY_NAME] = VMS_PAGE("vm_name ASC, id ASC"),
+	[DB_VMS_BY_NAME_DESC] = VMS_PAGE("vm_name DESC, id DESC"),
+	[DB_VMS_BY_STATE] = VMS_PAGE("state_order ASC, id ASC"),
+	[DB_VMS_BY_STATE_DESC] = VMS_PAGE("state_order DESC, id DESC"),
+	[DB_VMS_BY_PROGRESS] = VMS_PAGE("progress ASC, id ASC"),
+	[DB_VMS_BY_PROGRESS_DESC] = VMS_PAGE("progress DESC, id DESC"),
+	[DB_VMS_BY_RESULT] = VMS_PAGE("result ASC, id ASC"),
+	[DB_VMS_BY_RESULT_DESC] = VMS_PAGE("result DESC, id DESC"),
+	[DB_VMS_BY_CHANGE] = VMS_PAGE("last_change ASC, id ASC"),
+	[DB_VMS_BY_CHANGE_DESC] = VMS_PAGE("last_change DESC, id DESC"),
 };
 
 static sqlite3 *db;

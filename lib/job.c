@@ -11,7 +11,8 @@
  *   4. runs the work in a child process (its own database connection),
  *      which sends its report through a pipe; past the time limit the child
  *      is killed and the run recorded failed ("took longer than N s");
- *   5. completes the row: 'ok' or 'failed', counts as JSON, the error text.
+ *   5. completes the row: 'ok' or 'failed', counts as JSON, the error text
+ *      and the run's note (a remark that is not news: "not registered").
  *
  * The child dies with the runner (PR_SET_PDEATHSIG), so a killed runner
  * never leaves work going on unsupervised, and the lock (which the child
@@ -122,7 +123,8 @@ start_row(const char *name, sqlite3_int64 *id)
 	return 0;
 }
 
-/* Complete row id: outcome, rep's counts as a JSON object, error or NULL. */
+/* Complete row id: outcome, rep's counts as a JSON object and its note,
+ * error or NULL. */
 static int
 end_row(sqlite3_int64 id, const char *outcome, const struct job_report *rep,
     const char *error)
@@ -149,6 +151,8 @@ end_row(sqlite3_int64 id, const char *outcome, const struct job_report *rep,
 	sqlite3_bind_text(st, 4, counts, -1, SQLITE_STATIC);
 	if (error && *error)
 		sqlite3_bind_text(st, 5, error, -1, SQLITE_STATIC);
+	if (rep->note[0])
+		sqlite3_bind_text(st, 6, rep->note, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : CONN_EDB;
 	sqlite3_reset(st);
 	if (rc)
@@ -193,6 +197,7 @@ work_child(const struct job_def *def, int wfd, pid_t runner)
 		    "(error %d)", m.rc);
 	m.rep.line[sizeof m.rep.line - 1] = '\0';
 	m.rep.error[sizeof m.rep.error - 1] = '\0';
+	m.rep.note[sizeof m.rep.note - 1] = '\0';
 	while (left > 0) {
 		ssize_t n = write(wfd, p, left);
 		if (n < 0 && errno == EINTR)
@@ -300,7 +305,8 @@ report(FILE *out, const struct job_def *def, int verbose, int stale,
 	if (m->rep.line[0])
 		fprintf(out, "%s\n", m->rep.line);
 	else if (verbose)
-		fprintf(out, "%s: nothing to do\n", def->name);
+		fprintf(out, "%s: nothing to do%s%s\n", def->name,
+		    m->rep.note[0] ? ": " : "", m->rep.note);
 	if (verbose)
 		for (i = 0; i < m->rep.ncounts; i++)
 			fprintf(out, "%s: %s %ld\n", def->name,

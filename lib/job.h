@@ -26,6 +26,8 @@ struct job_report {
 	int ncounts;
 	char line[JOB_LINE_MAX];	/* printed when not empty: news */
 	char error[JOB_ERROR_MAX];	/* why it failed, when it did */
+	char note[JOB_LINE_MAX];	/* a remark kept with the run, not
+					   printed: why it did nothing */
 };
 
 /* A job: its name (the program's, without "connector-"), time limit, work. */

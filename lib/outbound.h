@@ -380,6 +380,7 @@ struct aws_import_task {
 struct aws_conversion_task {
 	char id[64];
 	char state[16];	/* active, cancelling, cancelled, completed */
+	char instance_id[32];	/* an instance import's instance, or "" */
 	char status_message[256];
 	char expiration[32];	/* ISO 8601 */
 	char zone[64];
@@ -415,6 +416,14 @@ struct aws_retry {
 	int max_attempts;	/* 0: 5 */
 	long base_ms;		/* first delay, doubled each time; 0: 100 */
 	long cap_ms;		/* largest delay; 0: 5000 */
+	int timeouts;		/* also retry a request that timed out */
+};
+
+/* The kinds of import task ids (aws_task_id_kind). */
+enum aws_task_kind {
+	AWS_TASK_NONE,
+	AWS_TASK_IMAGE,		/* ImportImage: import-ami-... */
+	AWS_TASK_CONVERSION,	/* ImportInstance or ImportVolume */
 };
 
 struct aws {
@@ -451,12 +460,13 @@ int aws_get_caller_identity(struct aws *a, struct aws_identity *out,
     struct aws_error *err);
 int aws_describe_regions(struct aws *a, aws_region_cb cb, void *arg,
     struct aws_error *err);
-int aws_describe_import_image_tasks_page(struct aws *a, int max_results,
-    const char *token, aws_task_cb cb, void *arg, char *next, size_t nextlen,
-    int *count, struct aws_error *err);
-int aws_describe_import_image_tasks(struct aws *a, int max_results,
-    aws_task_cb task_cb, aws_page_cb page_cb, void *arg,
+int aws_describe_import_image_tasks_page(struct aws *a,
+    const char *const *ids, size_t nids, int max_results, const char *token,
+    aws_task_cb cb, void *arg, char *next, size_t nextlen, int *count,
     struct aws_error *err);
+int aws_describe_import_image_tasks(struct aws *a, const char *const *ids,
+    size_t nids, int max_results, aws_task_cb task_cb, aws_page_cb page_cb,
+    void *arg, struct aws_error *err);
 int aws_get_federation_token(struct aws *a, const char *name,
     int duration_seconds, struct aws_credentials *out,
     struct aws_error *err);
@@ -473,14 +483,18 @@ int aws_describe_conversion_tasks_page(struct aws *a,
 int aws_describe_conversion_tasks(struct aws *a, const char *const *ids,
     size_t nids, int max_results, aws_conversion_cb task_cb,
     aws_page_cb page_cb, void *arg, struct aws_error *err);
-int aws_describe_instances_page(struct aws *a, int max_results,
-    const char *token, aws_instance_cb cb, void *arg, char *next,
-    size_t nextlen, int *count, struct aws_error *err);
-int aws_describe_instances(struct aws *a, int max_results,
-    aws_instance_cb inst_cb, aws_page_cb page_cb, void *arg,
+int aws_describe_instances_page(struct aws *a, const char *const *ids,
+    size_t nids, int max_results, const char *token, aws_instance_cb cb,
+    void *arg, char *next, size_t nextlen, int *count,
     struct aws_error *err);
+int aws_describe_instances(struct aws *a, const char *const *ids,
+    size_t nids, int max_results, aws_instance_cb inst_cb,
+    aws_page_cb page_cb, void *arg, struct aws_error *err);
 int aws_import_image(struct aws *a, const struct aws_import_image *in,
     char *task_id, size_t idlen, struct aws_error *err);
+int aws_valid_bucket(const char *s);
+int aws_valid_key(const char *key);
+enum aws_task_kind aws_task_id_kind(const char *s);
 long aws_clock_skew(const struct aws *a);
 const char *aws_service_name(enum aws_service svc);
 const char *aws_code_string(enum aws_code c);

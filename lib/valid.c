@@ -11,6 +11,16 @@
 
 #include "core.h"
 #include "domain.h"
+#include "poller.h"
+
+/* The values of the fields that take one of a list. */
+static const char *const sort_columns[] = { "name", "state", "progress",
+    "result", "changed", NULL };
+static const char *const orders[] = { "asc", "desc", NULL };
+static const char *const page_sizes[] = { "10", "25", "50", "100", "200",
+    NULL };
+static const char *const disk_formats[] = { "VMDK", "OVA", "VHD", "RAW",
+    NULL };
 
 const struct valid_field valid_fields[F__MAX] = {
 	[F_CSRF] = { "csrf", VT_TOKEN, AUTH_TOKEN_LEN, "Form token" },
@@ -62,8 +72,28 @@ const struct valid_field valid_fields[F__MAX] = {
 	    "\"monitoring\"." },
 	[F_TOKEN_ID] = { "token", VT_NUMBER, 18, "API token" },
 	[F_FILE_NAME] = { "file", VT_FILE_NAME, 100, "File name" },
+	[F_SORT] = { "sort", VT_WORD, 16, "Sort column", 0, NULL,
+	    sort_columns },
+	[F_ORDER] = { "order", VT_WORD, 4, "Sort order", 0, NULL, orders },
+	[F_PAGE] = { "page", VT_NUMBER, 9, "Page number" },
+	[F_PER_PAGE] = { "per_page", VT_NUMBER, 3, "Rows a page", 0, NULL,
+	    page_sizes },
+	[F_VM_MOREF] = { "vm_id", VT_MOREF, 80, "VM managed object id", 1,
+	    "Enter the VM's managed object id as vCenter shows it, such as "
+	    "vm-42." },
+	[F_VM_NAME] = { "vm_name", VT_TEXT, 255, "VM name", 1,
+	    "Enter the VM's name as vCenter shows it." },
+	[F_BUCKET] = { "bucket", VT_BUCKET, 63, "S3 bucket", 1,
+	    "Enter the S3 bucket that holds the image." },
+	[F_OBJECT_KEY] = { "key", VT_OBJECT_KEY, 1024, "S3 object key", 1,
+	    "Enter the image's key in the bucket, such as images/web01.vmdk." },
+	[F_FORMAT] = { "format", VT_TEXT, 4, "Disk format", 1,
+	    "Choose the image's disk format.", disk_formats },
+	[F_DESCRIPTION] = { "description", VT_TEXT, 255, "Description", 1 },
+	[F_TASK_ID] = { "task_id", VT_TASK_ID, 28, "Import task id", 1,
+	    "Enter the import task's id as AWS shows it, such as "
+	    "import-ami-0123456789abcdef0." },
 	[F_FILTER] = { "filter", VT_TEXT, 100, "Filter" },
-	[F_PAGE_NO] = { "page", VT_NUMBER, 7, "Page" },
 	/* Blank or a host name, blank or a number: the page checks which. */
 	[F_UP_DOMAIN] = { "domain", VT_TEXT, SYNTAX_HOST_MAX,
 	    "Domain to enumerate", 1 },
@@ -79,6 +109,31 @@ valid_field_lookup(const char *name)
 		if (valid_fields[i].name && strcmp(valid_fields[i].name, name) == 0)
 			return i;
 	return -1;
+}
+
+/*
+ * Check v[0..len) against field vf: its type and length, and its list of
+ * choices when it has one.  Returns 0, CONN_ETOOBIG or CONN_EINVAL.
+ */
+int
+valid_field_value(const struct valid_field *vf, const char *v, size_t len)
+{
+	int rc = valid_value(vf->type, v, len, vf->maxlen);
+
+	if (rc != 0 || vf->choices == NULL)
+		return rc;
+	for (const char *const *c = vf->choices; *c; c++)
+		if (strlen(*c) == len && memcmp(*c, v, len) == 0)
+			return 0;
+	return CONN_EINVAL;
+}
+
+/* What a value of field vf must look like, for an error message. */
+const char *
+valid_field_hint(const struct valid_field *vf)
+{
+	return vf->choices ? "one of the console's own choices" :
+	    valid_type_hint(vf->type);
 }
 
 /*
@@ -240,6 +295,14 @@ valid_value(enum valid_type type, const char *v, size_t len, size_t maxlen)
 	case VT_FILE_NAME:
 		return len && v[0] != '.' && all_in(v, len, UPPER LOWER DIGITS
 		    "._-") ? 0 : CONN_EINVAL;
+	case VT_MOREF:
+		return poller_valid_moref(v) ? 0 : CONN_EINVAL;
+	case VT_BUCKET:
+		return aws_valid_bucket(v) ? 0 : CONN_EINVAL;
+	case VT_OBJECT_KEY:
+		return no_controls(v, len) && aws_valid_key(v) ? 0 : CONN_EINVAL;
+	case VT_TASK_ID:
+		return aws_task_id_kind(v) != AWS_TASK_NONE ? 0 : CONN_EINVAL;
 	case VT_FILE:
 		return 0;
 	}
@@ -296,6 +359,18 @@ valid_type_hint(enum valid_type type)
 		return "a number";
 	case VT_FILE_NAME:
 		return "a file name of letters, digits, '.', '_' and '-'";
+	case VT_MOREF:
+		return "a managed object id such as vm-42: letters, digits, "
+		    "'.', '_', ':' and '-'";
+	case VT_BUCKET:
+		return "an S3 bucket name: 3 to 63 lower-case letters, digits, "
+		    "'.' and '-'";
+	case VT_OBJECT_KEY:
+		return "an S3 object key such as images/web01.vmdk, without a "
+		    "leading '/' and without '.' or '..' parts";
+	case VT_TASK_ID:
+		return "an import task id such as import-ami-0123456789abcdef0, "
+		    "import-i-ffvko9js or import-vol-ffut5xv4";
 	case VT_FILE:
 		return "a file";
 	}

@@ -27,6 +27,7 @@ if:Layout.signed_in ?>
     <li><a href="/"<?cs if:Layout.path == "/" ?> aria-current="page"<?cs /if ?>>Dashboard</a></li>
     <li><a href="/register"<?cs if:Layout.program == "register" ?> aria-current="page"<?cs /if ?>>Registration</a></li>
     <li><a href="/keys"<?cs if:Layout.program == "keys" ?> aria-current="page"<?cs /if ?>>Keys</a></li>
+    <li><a href="/migrations"<?cs if:Layout.program == "migrations" ?> aria-current="page"<?cs /if ?>>Migrations</a></li>
     <li><a href="/users"<?cs if:Layout.program == "users" ?> aria-current="page"<?cs /if ?>>Users</a></li>
     <li><a href="/settings"<?cs if:Layout.program == "settings" ?> aria-current="page"<?cs /if ?>>Settings</a></li>
   </ul>

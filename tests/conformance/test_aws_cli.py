@@ -362,6 +362,36 @@ def _(cli, d):
     assert [t['ConversionTaskId'] for t in one['ConversionTasks']] == [tasks[3]['ConversionTaskId']], one
 
 
+@test('ec2_describe_conversion_tasks_instance_import')
+def _(cli, d):
+    cid = d.control({'reset': True, 'conversion_tasks': [{'description': 'db01'}]})['conversion_task_ids'][0]
+    d.control({'conversion_task_updates': [{'conversion_task_id': cid, 'bytes_converted': 4294967296}]})
+    t = cli.ok('ec2', 'describe-conversion-tasks', '--conversion-task-ids', cid)['ConversionTasks'][0]
+    ii = t['ImportInstance']
+    assert t['State'] == 'active' and ii['InstanceId'].startswith('i-'), t
+    assert ii['Volumes'][0]['BytesConverted'] == 4294967296 and ii['Volumes'][0]['Image']['Size'] == 8589934592, ii
+    d.control({'conversion_task_updates': [{'conversion_task_id': cid, 'state': 'completed'}]})
+    t = cli.ok('ec2', 'describe-conversion-tasks', '--conversion-task-ids', cid)['ConversionTasks'][0]
+    assert t['State'] == 'completed', t
+    one = cli.ok('ec2', 'describe-instances', '--instance-ids', ii['InstanceId'])
+    i = one['Reservations'][0]['Instances'][0]
+    assert i['InstanceId'] == ii['InstanceId'] and i['State']['Name'] == 'stopped', i
+
+
+@test('ec2_import_tasks_named_and_paged_by_the_service')
+def _(cli, d):
+    ids = d.control({'reset': True, 'page_size': 2, 'preload': {'active_import_tasks': 5}})['preloaded_import_task_ids']
+    try:
+        out = cli.ok('ec2', 'describe-import-image-tasks', '--import-task-ids', ids[4], ids[0], ids[2])
+    finally:
+        d.control({'page_size': None})
+    got = [t['ImportTaskId'] for t in out['ImportImageTasks']]
+    assert got == [ids[4], ids[0], ids[2]], got
+    assert all(t['Status'] == 'active' and t['Progress'] == '2' for t in out['ImportImageTasks']), out
+    code = cli.error('ec2', 'describe-import-image-tasks', '--import-task-ids', 'import-ami-0000000000000dead')
+    assert code == 'InvalidConversionTaskId', code
+
+
 @test('ec2_describe_instances')
 def _(cli, d):
     d.control({'reset': True, 'preload': {'instances': 10}})

@@ -48,6 +48,8 @@ task_cb(void *arg, const struct aws_import_task *t)
 	clean_text(t->status, sizeof t->status);
 	clean_text(t->status_message, sizeof t->status_message);
 	clean_text(t->image_id, sizeof t->image_id);
+	clean_text(t->progress, sizeof t->progress);
+	clean_text(t->description, sizeof t->description);
 	return ++*(int *)arg > 1000;
 }
 
@@ -61,6 +63,7 @@ conversion_cb(void *arg, const struct aws_conversion_task *t)
 	clean_text(t->expiration, sizeof t->expiration);
 	clean_text(t->zone, sizeof t->zone);
 	clean_text(t->volume_id, sizeof t->volume_id);
+	clean_text(t->instance_id, sizeof t->instance_id);
 	INV(t->bytes_converted >= -1 && t->image_size >= -1);
 	return ++*(int *)arg > 1000;
 }

@@ -134,6 +134,105 @@ def test_import_tasks_with_new_connection_per_page():
 
 
 @suite.test
+def test_import_tasks_named_and_paged_by_the_service():
+    ids = control({"reset": True, "page_size": 2, "preload": {
+        "active_import_tasks": 5}})["preloaded_import_task_ids"]
+    try:
+        seq = last_seq()
+        steps, _, _, _ = probe("tasks:%s,%s,%s" % (ids[4], ids[0], ids[2]))
+        sent = [x for x in seen_since(seq) if x.get("action") ==
+                "DescribeImportImageTasks"]
+    finally:
+        control({"page_size": None})
+    r = ok(steps[0])
+    eq(r["ids"], [ids[4], ids[0], ids[2]], "the tasks named, in order")
+    eq(r["pages"], [2, 1], "pages the service chose")
+    eq([{k: v for k, v in x["params"].items()
+         if k.startswith("ImportTaskId")} for x in sent],
+       [{"ImportTaskId.1": ids[4], "ImportTaskId.2": ids[0],
+         "ImportTaskId.3": ids[2]}] * 2, "ids sent with every page")
+    check("MaxResults" not in sent[0]["params"] and
+          "NextToken" in sent[1]["params"], "params %r",
+          [x["params"] for x in sent])
+
+
+@suite.test
+def test_bad_unknown_import_task_not_found_or_too_many_names():
+    ids = control({"reset": True, "preload": {"active_import_tasks": 1}})[
+        "preloaded_import_task_ids"]
+    steps, _, _, _ = probe("tasks:%s,import-ami-0000000000000dead" % ids[0])
+    r = steps[0]
+    eq((r["ok"], r["error_code"], r["code"], r["requests"]),
+       (False, "InvalidConversionTaskId", -6, 1), "an unknown task")
+    check("import-ami-0000000000000dead" in r["message"], "message %r",
+          r["message"])
+    seq = last_seq()
+    many = ",".join("import-ami-%017x" % i for i in range(101))
+    steps, _, _, _ = probe("tasks:" + many, "tasks:BAD-ID")
+    eq([(x["ok"], x["code"]) for x in steps], [(False, -4)] * 2,
+       "101 names, and an id that is not one, refused")
+    eq(seen_since(seq), [], "nothing sent")
+
+
+@suite.test
+def test_instances_named_without_page_size():
+    control({"reset": True, "preload": {"instances": 8}})
+    steps, _, _, _ = probe("instances")
+    every = ok(steps[0])["instances"]
+    seq = last_seq()
+    want = [every[7]["id"], every[2]["id"]]
+    steps, _, _, _ = probe("instances:" + ",".join(want),
+                           "instances:" + want[0])
+    eq([i["id"] for i in ok(steps[0])["instances"]], want, "named")
+    sent = sent_actions(seq, "DescribeInstances")
+    eq([x["params"].get("InstanceId.1") for x in sent], [want[0]] * 2,
+       "ids sent")
+    check(all("MaxResults" not in x["params"] for x in sent), "no page "
+          "size with ids: %r", [x["params"] for x in sent])
+    seq = last_seq()
+    steps, _, _, _ = probe("instances:" + want[0], opts=["--page-size", "5"])
+    eq((steps[0]["ok"], steps[0]["code"]), (False, -4),
+       "ids with a page size refused (the service refuses them too)")
+    eq(seen_since(seq), [], "nothing sent")
+    steps, _, _, _ = probe("instances:i-0000000000000dead")
+    eq((steps[0]["ok"], steps[0]["error_code"], steps[0]["code"]),
+       (False, "InvalidInstanceID.NotFound", -6), "an unknown instance")
+
+
+@suite.test
+def test_instance_import_gives_its_instance():
+    cid = control({"reset": True, "conversion_tasks": [
+        {"description": "db01"}]})["conversion_task_ids"][0]
+    control({"conversion_task_updates": [{"conversion_task_id": cid,
+                                          "state": "completed"}]})
+    steps, _, _, _ = probe("conversions:" + cid)
+    t = ok(steps[0])["tasks"][0]
+    eq((t["id"], t["state"]), (cid, "completed"), "task")
+    check(t["instance_id"].startswith("i-"), "instance %r", t)
+    steps, _, _, _ = probe("instances:" + t["instance_id"])
+    eq([(i["id"], i["state"], i["name"]) for i in
+        ok(steps[0])["instances"]], [(t["instance_id"], "stopped", "db01")],
+       "the imported instance")
+    steps, _, _, _ = probe("conversions")
+    vol = [x for x in ok(steps[0])["tasks"] if x["id"] != cid]
+    check(vol and all(x["instance_id"] == "" for x in vol),
+          "a volume import has no instance: %r", vol[:1])
+
+
+@suite.test
+def test_timeout_retried_on_a_new_connection_when_asked():
+    control({"reset": True, "faults": {"ec2": {"hang_times": 1}}})
+    try:
+        steps, _, err, _ = probe("regions", opts=["--timeout-ms", "1500",
+                                                  "--retry-timeouts"])
+    finally:
+        control({"reset": True})
+    r = ok(steps[0])
+    eq(r["requests"], 2, "requests the client sent")
+    check("new connection" in err, "the retry is logged: %r", err[-300:])
+
+
+@suite.test
 def test_federation_token_credentials_work():
     control({"reset": True})
     steps, _, err, _ = probe("federation:probe-user", "temporary",

@@ -5,7 +5,7 @@
  *
  *   aws-probe [--ca FILE] [--region R] [--endpoint URL] [--timeout-ms N]
  *             [--max-attempts N] [--backoff-ms N] [--page-size N]
- *             [--new-connection-per-page] [--body TEXT]
+ *             [--new-connection-per-page] [--retry-timeouts] [--body TEXT]
  *             [--format F] [--description D] [--role-name R]
  *             [--license-type L] [--platform P] [--client-token T]
  *             [STEP...]
@@ -13,10 +13,12 @@
  * Credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
  * AWS_SESSION_TOKEN; --endpoint is the caller's setting for every service
  * (the environment's AWS_ENDPOINT_URL[_SERVICE] still win).  Steps:
- * identity, regions, tasks, federation:NAME, assume:ROLE_ARN|SESSION,
+ * identity, regions, tasks[:ID,...] (import image tasks, all or those
+ * named), federation:NAME, assume:ROLE_ARN|SESSION,
  * put:BUCKET/KEY (the body is --body), temporary (use the credentials of
  * the last federation or assume step from now on), conversions[:ID,...]
- * (conversion tasks, all or those named), instances, import:BUCKET/KEY
+ * (conversion tasks, all or those named), instances[:ID,...],
+ * import:BUCKET/KEY
  * (ImportImage of that object with --format, VMDK when not given, and the
  * other import options; each one not given is not sent).  --page-size is
  * the page size of every paged step.  With no step it only
@@ -85,9 +87,10 @@ conversion_cb(void *arg, const struct aws_conversion_task *t)
 	struct tasks *ts = arg;
 
 	return json_array_append_new(ts->ids, json_pack("{s:s, s:s, s:s, "
-	    "s:s, s:s, s:s, s:I, s:I}", "id", t->id, "state", t->state,
+	    "s:s, s:s, s:s, s:s, s:I, s:I}", "id", t->id, "state", t->state,
 	    "status_message", t->status_message, "expiration", t->expiration,
-	    "zone", t->zone, "volume_id", t->volume_id, "bytes_converted",
+	    "zone", t->zone, "volume_id", t->volume_id, "instance_id",
+	    t->instance_id, "bytes_converted",
 	    (json_int_t)t->bytes_converted, "image_size",
 	    (json_int_t)t->image_size)) ? -100 : 0;
 }
@@ -129,8 +132,9 @@ tasks_new_connections(struct aws *a, int page_size, struct tasks *ts,
 	for (;;) {
 		if ((rc = aws_reconnect(a)) != 0)
 			return rc;
-		rc = aws_describe_import_image_tasks_page(a, page_size, token,
-		    task_cb, ts, next, sizeof next, &count, err);
+		rc = aws_describe_import_image_tasks_page(a, NULL, 0,
+		    page_size, token, task_cb, ts, next, sizeof next, &count,
+		    err);
 		if (rc != 0)
 			return rc;
 		page_cb(ts, 0, count, !next[0]);
@@ -138,6 +142,22 @@ tasks_new_connections(struct aws *a, int page_size, struct tasks *ts,
 			return 0;
 		memcpy(token, next, sizeof token);
 	}
+}
+
+/* The comma-separated ids of arg (NULL: none) into ids; their number
+ * (one more than AWS_MAX_IDS when there are too many, which the call
+ * refuses). */
+static size_t
+split_ids(char *arg, const char **ids)
+{
+	size_t n = 0;
+
+	for (char *sep = arg; sep && n <= AWS_MAX_IDS; n++) {
+		ids[n] = sep;
+		if ((sep = strchr(sep, ',')) != NULL)
+			*sep++ = '\0';
+	}
+	return n;
 }
 
 /* Run one step; returns its JSON result. */
@@ -178,13 +198,14 @@ step(struct aws *a, const struct opts *o, struct aws_credentials *temp,
 		rc = aws_describe_regions(a, region_cb, list, &err);
 		json_object_set_new(r, "regions", list);
 	} else if (strcmp(buf, "tasks") == 0) {
+		nids = split_ids(arg, ids);
 		ts.ids = json_array();
 		ts.pages = json_array();
 		if (o->new_connection)
 			rc = tasks_new_connections(a, o->page_size, &ts, &err);
 		else
-			rc = aws_describe_import_image_tasks(a, o->page_size,
-			    task_cb, page_cb, &ts, &err);
+			rc = aws_describe_import_image_tasks(a, ids, nids,
+			    o->page_size, task_cb, page_cb, &ts, &err);
 		json_object_set_new(r, "ids", ts.ids);
 		json_object_set_new(r, "pages", ts.pages);
 	} else if (strcmp(buf, "federation") == 0 && arg) {
@@ -207,11 +228,7 @@ step(struct aws *a, const struct opts *o, struct aws_credentials *temp,
 		if (rc == 0)
 			json_object_set_new(r, "etag", json_string(etag));
 	} else if (strcmp(buf, "conversions") == 0) {
-		for (sep = arg; sep && nids <= AWS_MAX_IDS; nids++) {
-			ids[nids] = sep;
-			if ((sep = strchr(sep, ',')) != NULL)
-				*sep++ = '\0';
-		}
+		nids = split_ids(arg, ids);
 		ts.ids = json_array();
 		ts.pages = json_array();
 		rc = aws_describe_conversion_tasks(a, ids, nids, o->page_size,
@@ -221,8 +238,9 @@ step(struct aws *a, const struct opts *o, struct aws_credentials *temp,
 	} else if (strcmp(buf, "instances") == 0) {
 		ts.ids = json_array();
 		ts.pages = json_array();
-		rc = aws_describe_instances(a, o->page_size, instance_cb,
-		    page_cb, &ts, &err);
+		nids = split_ids(arg, ids);
+		rc = aws_describe_instances(a, ids, nids, o->page_size,
+		    instance_cb, page_cb, &ts, &err);
 		json_object_set_new(r, "instances", ts.ids);
 		json_object_set_new(r, "pages", ts.pages);
 	} else if (strcmp(buf, "import") == 0 && arg &&
@@ -286,6 +304,8 @@ main(int argc, char **argv)
 			break;
 		if (strcmp(f, "--new-connection-per-page") == 0)
 			o.new_connection = 1;
+		else if (strcmp(f, "--retry-timeouts") == 0)
+			a.retry.timeouts = 1;
 		else if (v == NULL)
 			goto usage;
 		else if (strcmp(f, "--ca") == 0 && ++i)

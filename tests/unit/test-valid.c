@@ -411,7 +411,8 @@ TEST(type_hints_present)
 	    VT_TEXT, VT_HOSTNAME, VT_IPV4, VT_PORT, VT_WORD, VT_HOST,
 	    VT_HOST_PORT, VT_DOMAIN_USER, VT_REGION, VT_ACCESS_KEY, VT_SECRET,
 	    VT_THUMBPRINT, VT_HOST_LIST, VT_PROXY_USER, VT_FILE,
-	    VT_LOCAL_PATH, VT_NUMBER, VT_FILE_NAME };
+	    VT_LOCAL_PATH, VT_NUMBER, VT_FILE_NAME, VT_MOREF, VT_BUCKET,
+	    VT_OBJECT_KEY, VT_TASK_ID };
 
 	for (size_t i = 0; i < NELEM(t); i++)
 		CHECK(strlen(valid_type_hint(t[i])) > 0);
@@ -649,6 +650,84 @@ TEST(soft_fields_are_the_registration_fields)
 	CHECK(valid_fields[F_PORTAL_FILE].maxlen == PORTAL_FILE_MAX);
 }
 
+/* ---- the Migrations page's fields ---- */
+
+TEST(moref_bucket_key_task_good_and_bad)
+{
+	static const char *const bad_keys[] = {
+		"", "/abs.vmdk", "../x", "a/../b", "a/./b", ".", "a/..",
+		"a\x01b", "tab\tkey",
+	};
+
+	CHECK(vv(VT_MOREF, "vm-42") == 0);
+	CHECK(vv(VT_MOREF, "vm 42") == CONN_EINVAL);
+	CHECK(vv(VT_MOREF, "<b>") == CONN_EINVAL);
+	CHECK(vv(VT_BUCKET, "connector-imports") == 0);
+	CHECK(vv(VT_BUCKET, "my.bucket.1") == 0);
+	CHECK(vv(VT_BUCKET, "Bad_Bucket") == CONN_EINVAL);
+	CHECK(vv(VT_BUCKET, "ab") == CONN_EINVAL);
+	CHECK(valid_value(VT_BUCKET, "abc", 3, 2) == CONN_ETOOBIG);
+	CHECK(vv(VT_OBJECT_KEY, "images/web01.vmdk") == 0);
+	CHECK(vv(VT_OBJECT_KEY, "images/caf\xc3\xa9 1.vmdk") == 0);
+	CHECK(vv(VT_OBJECT_KEY, "a..b/c") == 0);
+	for (size_t i = 0; i < NELEM(bad_keys); i++)
+		CHECK(vv(VT_OBJECT_KEY, bad_keys[i]) == CONN_EINVAL);
+	CHECK(vv(VT_TASK_ID, "import-ami-0123456789abcdef0") == 0);
+	CHECK(vv(VT_TASK_ID, "import-i-ffvko9js") == 0);
+	CHECK(vv(VT_TASK_ID, "import-ami-XYZ") == CONN_EINVAL);
+	CHECK(vv(VT_TASK_ID, "'; DROP TABLE vms") == CONN_EINVAL);
+}
+
+TEST(choices_only_the_listed_values)
+{
+	const struct valid_field *sort = &valid_fields[F_SORT];
+	const struct valid_field *per = &valid_fields[F_PER_PAGE];
+	const struct valid_field *fmt = &valid_fields[F_FORMAT];
+
+	CHECK(valid_field_value(sort, "name", 4) == 0);
+	CHECK(valid_field_value(sort, "changed", 7) == 0);
+	CHECK(valid_field_value(sort, "nam", 3) == CONN_EINVAL);
+	CHECK(valid_field_value(sort, "names", 5) == CONN_EINVAL);
+	CHECK(valid_field_value(sort, "NAME", 4) == CONN_EINVAL);
+	CHECK(valid_field_value(sort, "vm_name", 7) == CONN_EINVAL);
+	CHECK(valid_field_value(&valid_fields[F_ORDER], "desc", 4) == 0);
+	CHECK(valid_field_value(&valid_fields[F_ORDER], "up", 2) ==
+	    CONN_EINVAL);
+	CHECK(valid_field_value(per, "200", 3) == 0);
+	CHECK(valid_field_value(per, "201", 3) == CONN_EINVAL);
+	CHECK(valid_field_value(per, "1000", 4) == CONN_ETOOBIG);
+	CHECK(valid_field_value(fmt, "OVA", 3) == 0);
+	CHECK(valid_field_value(fmt, "ova", 3) == CONN_EINVAL);
+	CHECK(valid_field_value(&valid_fields[F_PAGE], "123456789", 9) == 0);
+	CHECK(valid_field_value(&valid_fields[F_PAGE], "1234567890", 10) ==
+	    CONN_ETOOBIG);
+	CHECK(strcmp(valid_field_hint(sort), "one of the console's own "
+	    "choices") == 0);
+	CHECK(strcmp(valid_field_hint(&valid_fields[F_PAGE]),
+	    valid_type_hint(VT_NUMBER)) == 0);
+}
+
+TEST(query_bad_sort_not_in_list)
+{
+	struct req_fields fs = { .n = 0 };
+	uint64_t mask = FIELD(F_SORT) | FIELD(F_ORDER) | FIELD(F_PAGE) |
+	    FIELD(F_PER_PAGE);
+	char why[256];
+
+	CHECK(app_query_parse("sort=state&order=desc&page=3&per_page=50",
+	    mask, &fs, why, sizeof why) == 0);
+	req_fields_free(&fs);
+	memset(&fs, 0, sizeof fs);
+	CHECK(app_query_parse("sort=id", mask, &fs, why, sizeof why) == 400);
+	CHECK(strstr(why, "Sort column: one of the console's own choices") !=
+	    NULL);
+	req_fields_free(&fs);
+	memset(&fs, 0, sizeof fs);
+	CHECK(app_query_parse("per_page=7", mask, &fs, why, sizeof why) ==
+	    400);
+	req_fields_free(&fs);
+}
+
 /* ---- query fields ---- */
 
 TEST(local_path_good)
@@ -838,6 +917,9 @@ main(void)
 	RUN(local_path_bad_other_hosts_and_shapes);
 	RUN(number_good_and_bad);
 	RUN(file_name_good_and_bad);
+	RUN(moref_bucket_key_task_good_and_bad);
+	RUN(choices_only_the_listed_values);
+	RUN(query_bad_sort_not_in_list);
 	RUN(query_known_fields_ok);
 	RUN(query_bad_unknown_parameter);
 	RUN(query_bad_field_not_in_page_mask);

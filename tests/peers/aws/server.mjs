@@ -9,7 +9,9 @@
 // Prints one JSON line (url, ca, control, access_key, secret_key, region) on
 // stdout once it listens, then serves until SIGTERM or SIGINT.  The control
 // endpoint (/_control, JSON, no authentication, loopback only) sets faults,
-// preloads data, reads recorded requests and state, and resets.
+// preloads data, moves import and conversion tasks through their states
+// (or deletes them, as AWS forgets a task), reads recorded requests and
+// state, and resets.
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -206,6 +208,7 @@ function freshState() {
 		importById: new Map(),
 		importByToken: new Map(),
 		importLimit: 5,
+		pageSize: null,       // EC2 describe calls without MaxResults: at most this many a page
 		conversionTasks: [],
 		instances: [],
 		buckets: new Set(['connector-imports']),
@@ -238,6 +241,26 @@ function makeInstance(i) {
 	};
 }
 
+// An instance import's task (ImportInstance): its instance exists from the
+// start, stopped, as AWS leaves an imported instance.
+function makeInstanceImport(fields) {
+	const i = state.instances.length;
+	const inst = makeInstance(i);
+	inst.state = { code: 80, name: 'stopped' };
+	inst.name = fields.description || inst.name;
+	state.instances.push(inst);
+	const x = {
+		id: fields.id || 'import-i-' + hex(4, 8).replace(/[0-9]/g, (d) => 'abcdefghij'[d]),
+		state: 'active', statusMessage: 'Pending', description: fields.description,
+		expirationTime: isoSeconds(Date.UTC(2030, 0, 8)), zone: 'us-east-1a',
+		bytesConverted: 0, imageSize: 8589934592,
+		volumeId: 'vol-' + (0x700000000 + i).toString(16).padStart(17, '0'),
+		instanceId: inst.instanceId,
+	};
+	state.conversionTasks.push(x);
+	return x;
+}
+
 function makeConversionTask(i) {
 	const states = ['completed', 'active', 'cancelled', 'cancelling'];
 	return {
@@ -262,6 +285,23 @@ function makeImportTask(fields) {
 	state.importTasks.push(t);
 	state.importById.set(t.importTaskId, t);
 	return t;
+}
+
+// Tasks still running (status active, progress 2), ids in creation order;
+// returns their ids.
+function preloadActiveImportTasks(count) {
+	const ids = [];
+	for (let i = 0; i < count; i++) {
+		const x = makeImportTask({
+			importTaskId: 'import-ami-' + (0x500000000 + state.importTasks.length).toString(16).padStart(17, '0'),
+			description: `preloaded active task ${state.importTasks.length + 1}`,
+			status: 'active', statusMessage: 'pending', progress: '2',
+			disks: [{ format: 'VMDK', size: 8589934592, bucket: 'connector-imports', key: `vm-${i}.vmdk`,
+				status: 'active' }],
+		});
+		ids.push(x.importTaskId);
+	}
+	return ids;
 }
 
 function preloadImportTasks(count) {
@@ -535,7 +575,7 @@ function pageToken(kind, offset) {
 function page(p, kind, all, min, max) {
 	const maxResults = p.get('MaxResults') ?? p.get('maxResults');
 	const token = p.get('NextToken') ?? p.get('nextToken');
-	let limit = all.length;
+	let limit = state.pageSize === null ? all.length : state.pageSize;
 	if (maxResults !== null) {
 		if (!/^\d+$/.test(maxResults) || Number(maxResults) < min || Number(maxResults) > max) {
 			fail(400, 'InvalidParameterValue', `Value (${maxResults}) for parameter maxResults is invalid. Expecting a value between ${min} and ${max}.`);
@@ -626,12 +666,15 @@ function describeConversionTasks(p, requestId) {
 	// The API itself is not paginated; MaxResults/NextToken are honoured
 	// when given (an extension of this double), otherwise all tasks come back.
 	const { slice, next } = page(p, 'conversion', tasks, 5, 500);
+	const volume = (x) => [t('availabilityZone', x.zone), t('bytesConverted', x.bytesConverted),
+		n('image', t('format', 'VMDK'), t('size', x.imageSize),
+			t('importManifestUrl', `https://connector-imports.s3.amazonaws.com/${x.id}/manifest.xml`)),
+		n('volume', t('id', x.volumeId), t('size', 8))];
 	return ec2Response('DescribeConversionTasks', requestId, items('conversionTasks', slice, (x) =>
 		t('conversionTaskId', x.id) + t('expirationTime', x.expirationTime) +
-		n('importVolume', t('availabilityZone', x.zone), t('bytesConverted', x.bytesConverted),
-			n('image', t('format', 'VMDK'), t('size', x.imageSize),
-				t('importManifestUrl', `https://connector-imports.s3.amazonaws.com/${x.id}/manifest.xml`)),
-			n('volume', t('id', x.volumeId), t('size', 8))) +
+		(x.instanceId === undefined ? n('importVolume', ...volume(x))
+			: n('importInstance', t('description', x.description), t('instanceId', x.instanceId),
+				t('platform', 'Linux'), n('volumes', n('item', ...volume(x), t('status', x.state))))) +
 		t('state', x.state) + t('statusMessage', x.statusMessage || undefined) + renderTags([])), t('nextToken', next));
 }
 
@@ -903,6 +946,7 @@ function controlState() {
 		counts: { requests: seq, import_tasks: state.importTasks.length, conversion_tasks: state.conversionTasks.length,
 			instances: state.instances.length, objects: state.objects.size },
 		import_limit: state.importLimit,
+		page_size: state.pageSize,
 		buckets: [...state.buckets],
 		deny_roles: [...state.denyRoles],
 		objects: [...state.objects.values()],
@@ -924,10 +968,11 @@ function checkFault(svc, f) {
 	if (!(svc === '*' || SERVICES.includes(svc) || svc === 'vendor')) bad('unknown service');
 	if (f === null) return null;
 	if (typeof f !== 'object' || Array.isArray(f)) bad('must be an object or null');
-	const allowed = ['latency_ms', 'hang', 'skew_seconds', 'revoked_keys', 'error'];
+	const allowed = ['latency_ms', 'hang', 'hang_times', 'skew_seconds', 'revoked_keys', 'error'];
 	for (const k of Object.keys(f)) if (!allowed.includes(k)) bad(`unknown field ${k}`);
 	if (f.latency_ms !== undefined && !(Number.isInteger(f.latency_ms) && f.latency_ms >= 0 && f.latency_ms <= 600000)) bad('latency_ms');
 	if (f.hang !== undefined && typeof f.hang !== 'boolean') bad('hang');
+	if (f.hang_times !== undefined && !(Number.isInteger(f.hang_times) && f.hang_times > 0)) bad('hang_times');
 	if (f.skew_seconds !== undefined && !Number.isFinite(f.skew_seconds)) bad('skew_seconds');
 	if (f.revoked_keys !== undefined && !(Array.isArray(f.revoked_keys) && f.revoked_keys.every((x) => typeof x === 'string'))) bad('revoked_keys');
 	if (f.error !== undefined) {
@@ -936,11 +981,12 @@ function checkFault(svc, f) {
 		if (e.status !== undefined && !(Number.isInteger(e.status) && e.status >= 400 && e.status <= 599)) bad('error.status');
 		if (e.times !== undefined && !(Number.isInteger(e.times) && e.times > 0)) bad('error.times');
 		if (e.action !== undefined && typeof e.action !== 'string') bad('error.action');
+		if (e.every !== undefined && !(Number.isInteger(e.every) && e.every > 0)) bad('error.every');
 		const dflt = { Throttling: 400, ThrottlingException: 400, RequestLimitExceeded: 503, SlowDown: 503,
 			ServiceUnavailable: 503, InternalError: 500, InternalFailure: 500 };
 		f.error = { status: e.status ?? dflt[e.code] ?? 500, code: e.code,
 			message: typeof e.message === 'string' ? e.message : (e.code === 'Throttling' ? 'Rate exceeded' : `Injected ${e.code}`),
-			times: e.times, action: e.action };
+			times: e.times, action: e.action, every: e.every, seen: 0 };
 	}
 	return f;
 }
@@ -948,7 +994,9 @@ function checkFault(svc, f) {
 function applyControl(v) {
 	if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(400, 'ValidationError', 'The body must be a JSON object.');
 	const known = ['reset', 'credentials', 'revoked_keys', 'skew_seconds', 'faults', 'preload', 'import_limit',
-		'buckets', 'deny_roles', 'packages', 'import_task_updates'];
+		'buckets', 'deny_roles', 'packages', 'import_task_updates', 'page_size', 'conversion_tasks',
+		'conversion_task_updates'];
+	const out = {};
 	for (const k of Object.keys(v)) if (!known.includes(k)) fail(400, 'ValidationError', `Unknown field '${k}'.`);
 	if (v.reset === true) {
 		for (const r of hanging) r.destroy();
@@ -990,8 +1038,9 @@ function applyControl(v) {
 			if (!Number.isInteger(x) || x < 0 || x > max) fail(400, 'ValidationError', `preload.${k} must be 0..${max}`);
 			return x;
 		};
-		for (const k of Object.keys(pre)) if (!['import_tasks', 'conversion_tasks', 'instances'].includes(k)) fail(400, 'ValidationError', `preload.${k} is unknown`);
+		for (const k of Object.keys(pre)) if (!['import_tasks', 'active_import_tasks', 'conversion_tasks', 'instances'].includes(k)) fail(400, 'ValidationError', `preload.${k} is unknown`);
 		preloadImportTasks(count('import_tasks', 200000));
+		out.preloaded_import_task_ids = preloadActiveImportTasks(count('active_import_tasks', 200000));
 		const c = count('conversion_tasks', 100000);
 		for (let i = 0; i < c; i++) state.conversionTasks.push(makeConversionTask(state.conversionTasks.length));
 		const ni = count('instances', 100000);
@@ -1021,11 +1070,21 @@ function applyControl(v) {
 				released: typeof x.released === 'string' ? x.released : isoSeconds(Date.now()), content, tampered: x.tampered === true };
 		});
 	}
+	if (v.page_size !== undefined) {
+		if (v.page_size !== null && !(Number.isInteger(v.page_size) && v.page_size > 0)) fail(400, 'ValidationError', 'page_size must be a positive integer or null');
+		state.pageSize = v.page_size;
+	}
 	if (v.import_task_updates !== undefined) {
 		if (!Array.isArray(v.import_task_updates)) fail(400, 'ValidationError', 'import_task_updates must be a list');
 		for (const u of v.import_task_updates) {
 			const x = u && state.importById.get(u.import_task_id);
 			if (!x) fail(404, 'NotFound', `No import task '${u && u.import_task_id}'.`);
+			if (u.delete === true) {
+				// AWS no longer knows the task: gone from every answer.
+				state.importById.delete(x.importTaskId);
+				state.importTasks = state.importTasks.filter((y) => y !== x);
+				continue;
+			}
 			for (const k of ['status', 'status_message', 'progress', 'image_id']) {
 				if (u[k] !== undefined && u[k] !== null && typeof u[k] !== 'string') fail(400, 'ValidationError', `${k} must be a string`);
 			}
@@ -1034,12 +1093,46 @@ function applyControl(v) {
 			if (u.progress !== undefined) x.progress = u.progress ?? undefined;
 			if (u.image_id !== undefined) x.imageId = u.image_id ?? undefined;
 			if (x.status === 'completed') {
+				// A finished task says so by its status alone.
 				x.progress = undefined;
+				if (u.status_message === undefined) x.statusMessage = undefined;
 				if (!x.imageId) x.imageId = 'ami-' + hex(9, 17);
 				for (const d of x.disks) d.status = 'completed';
 			}
 		}
 	}
+	if (v.conversion_tasks !== undefined) {
+		// New instance imports (ImportInstance): [{id?, description?}].
+		if (!Array.isArray(v.conversion_tasks)) fail(400, 'ValidationError', 'conversion_tasks must be a list');
+		out.conversion_task_ids = v.conversion_tasks.map((c) => {
+			if (!c || typeof c !== 'object') fail(400, 'ValidationError', 'conversion_tasks entries must be objects');
+			if (c.id !== undefined && !(typeof c.id === 'string' && /^import-i-[0-9a-z]{8,17}$/.test(c.id))) fail(400, 'ValidationError', 'id must be import-i-...');
+			if (c.description !== undefined && typeof c.description !== 'string') fail(400, 'ValidationError', 'description must be a string');
+			return makeInstanceImport(c).id;
+		});
+	}
+	if (v.conversion_task_updates !== undefined) {
+		if (!Array.isArray(v.conversion_task_updates)) fail(400, 'ValidationError', 'conversion_task_updates must be a list');
+		for (const u of v.conversion_task_updates) {
+			const x = u && state.conversionTasks.find((y) => y.id === u.conversion_task_id);
+			if (!x) fail(404, 'NotFound', `No conversion task '${u && u.conversion_task_id}'.`);
+			if (u.delete === true) {
+				state.conversionTasks = state.conversionTasks.filter((y) => y !== x);
+				continue;
+			}
+			if (u.state !== undefined && !['active', 'cancelling', 'cancelled', 'completed'].includes(u.state)) fail(400, 'ValidationError', 'state must be active, cancelling, cancelled or completed');
+			if (u.status_message !== undefined && u.status_message !== null && typeof u.status_message !== 'string') fail(400, 'ValidationError', 'status_message must be a string');
+			if (u.bytes_converted !== undefined && !(Number.isInteger(u.bytes_converted) && u.bytes_converted >= 0)) fail(400, 'ValidationError', 'bytes_converted must be a count');
+			if (u.state !== undefined) x.state = u.state;
+			if (u.status_message !== undefined) x.statusMessage = u.status_message ?? undefined;
+			if (u.bytes_converted !== undefined) x.bytesConverted = u.bytes_converted;
+			if (x.state === 'completed') {
+				x.bytesConverted = x.imageSize;
+				x.statusMessage = undefined;
+			}
+		}
+	}
+	return out;
 }
 
 function control(req, url, body) {
@@ -1059,8 +1152,8 @@ function control(req, url, body) {
 			} catch {
 				fail(400, 'InvalidJSON', 'The body is not valid JSON.');
 			}
-			applyControl(v);
-			return json(200, controlState());
+			const extra = applyControl(v);
+			return json(200, { ...controlState(), ...extra });
 		}
 		return fail(404, 'NotFound', 'GET /_control, GET /_control/requests?since=N, POST /_control');
 	} catch (e) {
@@ -1153,7 +1246,15 @@ async function handle(req, res, baseUrl) {
 
 	const fault = faultFor(service);
 	if (fault.latency_ms) await sleep(fault.latency_ms);
-	if (fault.hang) {
+	let hang = fault.hang;
+	if (!hang && fault.hang_times) {
+		// A hang that fires that many times, then clears itself.
+		hang = true;
+		for (const f of Object.values(state.faults)) {
+			if (f.hang_times && --f.hang_times <= 0) delete f.hang_times;
+		}
+	}
+	if (hang) {
 		record.status = 'hang';
 		hanging.add(req.socket);
 		req.socket.on('close', () => hanging.delete(req.socket));
@@ -1165,7 +1266,8 @@ async function handle(req, res, baseUrl) {
 		const rawQuery = parseRawQuery(url.search.slice(1));
 		const who = await verify(req, url, rawQuery, body, auth, service);
 		const e = fault.error;
-		if (e && (!e.action || e.action === record.action)) {
+		// "every": N fires on the first matching request of every N.
+		if (e && (!e.action || e.action === record.action) && (!e.every || e.seen++ % e.every === 0)) {
 			// A fault with "times" fires that many times, then clears itself.
 			if (e.times !== undefined && --e.times <= 0) {
 				for (const f of Object.values(state.faults)) if (f.error === e) delete f.error;
