@@ -62,6 +62,7 @@ static const char *const service_units[] = {
 	"connector@setup.service", "connector@login.service",
 	"connector@dashboard.service", "connector@register.service",
 	"connector@keys.service", "connector@settings.service",
+	"connector@authproxy.service",
 };
 
 static const char *const outcome_names[] = {
