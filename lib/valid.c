@@ -62,6 +62,14 @@ const struct valid_field valid_fields[F__MAX] = {
 	    "\"monitoring\"." },
 	[F_TOKEN_ID] = { "token", VT_NUMBER, 18, "API token" },
 	[F_FILE_NAME] = { "file", VT_FILE_NAME, 100, "File name" },
+	/* federation: lib/authproxy.h's limits */
+	[F_FEDERATION] = { "federation", VT_WORD, 16, "Federation", 1,
+	    "Choose how portal users sign in." },
+	[F_ROLE_ARN] = { "role_arn", VT_TEXT, 2048, "IAM role ARN", 1 },
+	[F_SESSION_POLICY] = { "session_policy", VT_MULTILINE, 8192,
+	    "Session policy", 1 },
+	[F_DURATION] = { "duration", VT_NUMBER, 5, "Credentials' duration",
+	    1 },
 };
 
 /* The index of the field called name, or -1. */
@@ -182,6 +190,14 @@ valid_value(enum valid_type type, const char *v, size_t len, size_t maxlen)
 	case VT_PASSWORD:
 	case VT_TEXT:
 		return no_controls(v, len) ? 0 : CONN_EINVAL;
+	case VT_MULTILINE:
+		for (size_t i = 0; i < len; i++)
+			if (v[i] == '\t' || v[i] == '\n' || v[i] == '\r')
+				continue;
+			else if (!no_controls(v + i, 1) || ((unsigned char)v[i] ==
+			    0xc2 && i + 1 < len && !no_controls(v + i, 2)))
+				return CONN_EINVAL;
+		return 0;
 	case VT_HOSTNAME:
 		return syntax_hostname(v) ? 0 : CONN_EINVAL;
 	case VT_IPV4:
@@ -291,6 +307,9 @@ valid_type_hint(enum valid_type type)
 		return "a file name of letters, digits, '.', '_' and '-'";
 	case VT_FILE:
 		return "a file";
+	case VT_MULTILINE:
+		return "text without control characters (line breaks and tabs "
+		    "are fine)";
 	}
 	return "";
 }
