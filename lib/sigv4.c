@@ -854,7 +854,7 @@ sigv4_verify(const struct sigv4_request *rq, const struct sigv4_key *key,
 	rc = CRYPTO_memcmp(sig, a.signature, 64);
 	OPENSSL_cleanse(sig, sizeof sig);
 	if (rc != 0) {
-		refuse(res, SIGV4_MISMATCH, "the signature does not match");
+		refuse(res, SIGV4_MISMATCH, "over the request as received");
 		return CONN_EDENIED;
 	}
 	res->why = SIGV4_OK;
