@@ -302,7 +302,7 @@ valid_type_hint(enum valid_type type)
 	case VT_LOCAL_PATH:
 		return "a page of this console, such as /keys";
 	case VT_NUMBER:
-		return "a number";
+		return "a whole number, without a sign or leading zeros";
 	case VT_FILE_NAME:
 		return "a file name of letters, digits, '.', '_' and '-'";
 	case VT_FILE:
