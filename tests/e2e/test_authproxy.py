@@ -101,6 +101,13 @@ def assume_calls():
     return E.aws.control()["assume_role_calls"]
 
 
+def aws_requests():
+    ctx = ssl.create_default_context(cafile=E.aws.info["ca"])
+    with urllib.request.urlopen(E.aws.info["control"] + "/requests?since=0",
+                                context=ctx, timeout=30) as r:
+        return json.loads(r.read())["requests"]
+
+
 def audit_entry(mark):
     """The audit line of the next proxy request after mark."""
     new = E.inst.audit_wait(mark, lambda e: e["uri"] == PATH)
@@ -491,6 +498,43 @@ def test_vcenter_not_reached_answers_503_not_counted():
         E.inst.sql("UPDATE settings SET value = ? WHERE name = "
                    "'vcenter.port'", (port,), write=True)
     eq(portal_call(creds("user8", pw(8)))[0], 200, "not counted as failures")
+
+
+@suite.test
+def test_kill_9_mid_request_leaves_consistent_state():
+    """The program's workers killed while AssumeRole is under way: the
+    caller gets the unavailable answer, the signature stays spent, the
+    user's attempt was settled before AWS was asked, the next call works."""
+    import signal
+    import threading
+    E.aws.control({"faults": {"sts": {"latency_ms": 3000}}})
+    out = {}
+    t = threading.Thread(target=lambda: out.update(
+        r=portal_call(creds("user5", pw(5)))))
+    try:
+        before = len(assume_calls())
+        t.start()
+        # Wait until the request is with AWS: the attempt is settled.
+        check(wait_for(lambda: any(
+            r.get("action") == "AssumeRole" and r.get("status") is None
+            for r in aws_requests()[-3:]), 10),
+            "the request never reached AWS")
+        workers = E.inst.workers_of("authproxy")
+        check(workers, "no authproxy workers")
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        t.join(30)
+    finally:
+        E.aws.control({"faults": {"sts": None}})
+    status, _, body = out["r"]
+    eq((status, body), (503, UNAVAILABLE), "answer to the killed request")
+    eq(E.inst.sql1("PRAGMA integrity_check")[0], "ok", "database")
+    eq(E.inst.sql1("SELECT count(*) FROM authproxy_attempts WHERE "
+                   "user_key = 'user5'")[0], 0, "attempt settled")
+    check(wait_for(lambda: len(E.inst.workers_of("authproxy")) == 2, 10),
+          "the workers were not respawned")
+    eq(portal_call(creds("user5", pw(5)))[0], 200, "the next call")
+    check(len(assume_calls()) >= before + 1, "no AssumeRole after")
 
 
 # ---- nothing leaked ----
