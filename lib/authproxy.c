@@ -280,7 +280,8 @@ authproxy_config_set(const char *mode, const char *role, const char *policy,
 
 /* ---- the request's body ---- */
 
-/* 1 when s has no control character (C0, DEL, C1). */
+/* 1 when s has no control character (C0, DEL, C1) and no non-character
+ * XML cannot carry (U+FFFE, U+FFFF). */
 static int
 no_controls(const char *s)
 {
@@ -290,6 +291,8 @@ no_controls(const char *s)
 		if (*p < 0x20 || *p == 0x7f)
 			return 0;
 		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return 0;
+		if (*p == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf))
 			return 0;
 	}
 	return 1;
@@ -813,6 +816,12 @@ vcenter_check(const char *user, const char *password, const char **why)
 	reg_net_wipe(&n);
 	if (rc == 0)
 		return 0;
+	if (err.kind == VSPHERE_E_NONE) {
+		/* Refused before anything was sent: not text a SOAP call
+		 * can carry. */
+		*why = "the user name or password is not text vCenter takes";
+		return CONN_EDENIED;
+	}
 	if (err.kind == VSPHERE_E_FAULT && (err.fault ==
 	    VSPHERE_FAULT_INVALID_LOGIN || err.fault ==
 	    VSPHERE_FAULT_NO_PERMISSION)) {

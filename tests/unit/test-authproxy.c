@@ -395,6 +395,8 @@ TEST(body_bad_control_characters)
 	CHECK(body_bad("{\"username\": \"u\", \"password\": \"secret-x\\u0000\"}"));
 	CHECK(body_bad("{\"username\": \"u\", \"password\": \"secret-x\\u0085\"}"));
 	CHECK(body_bad("{\"username\": \"u\\u007f\", \"password\": \"secret-x\"}"));
+	CHECK(body_bad("{\"username\": \"u\", \"password\": \"secret-x\\uffff\"}"));
+	CHECK(body_bad("{\"username\": \"u\\ufffe\", \"password\": \"secret-x\"}"));
 }
 
 TEST(body_bad_too_long)
