@@ -45,6 +45,8 @@ struct app_ctx {
 	struct req_fields fields;
 	char *body;
 	size_t body_len;	/* bytes allocated for body, for wiping */
+	size_t body_n;		/* bytes of body read */
+	int body_read;		/* the body was read (app_body) */
 	int signed_in;
 	int bearer;		/* a read-only API request with a valid token */
 	char token[AUTH_TOKEN_LEN + 1];	/* session cookie value */
@@ -54,13 +56,15 @@ struct app_ctx {
 	HDF *hdf;
 	const char *tpl;
 	char location[640];
-	char audit[128];
+	char audit[256];
+	char user[96];		/* X-Connector-User when set (app_set_user) */
 	char errmsg[512];
 	struct buf cookies;		/* Set-Cookie header lines */
 	char notice[AUTH_NOTICE_MAX];	/* one-time notice being shown */
 	int notice_warning;		/* ... as a warning */
 	char notice_secret[AUTH_TOKEN_LEN + 1];	/* shown once with it */
 	json_t *json;			/* KIND_JSON answer */
+	int json_secret;		/* ... holds a secret: wiped when sent */
 	struct buf text;		/* KIND_PROM answer */
 	char accel[512];		/* KIND_DOWNLOAD: X-Accel-Redirect */
 	char disposition[160];		/*   Content-Disposition */
@@ -328,6 +332,35 @@ app_json(struct app_ctx *c, json_t *root)
 	return root ? 200 : 500;
 }
 
+/*
+ * The same for an answer that holds a secret (temporary credentials): its
+ * strings and its written form are wiped once it is sent.
+ */
+int
+app_json_secret(struct app_ctx *c, json_t *root)
+{
+	c->json_secret = 1;
+	return app_json(c, root);
+}
+
+/* Wipe every string of v (an answer that held a secret). */
+static void
+wipe_json(json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_string(v))
+		util_wipe((char *)json_string_value(v), json_string_length(v));
+	else if (json_is_object(v))
+		json_object_foreach(v, k, x)
+			wipe_json(x);
+	else if (json_is_array(v))
+		json_array_foreach(v, i, x)
+			wipe_json(x);
+}
+
 /* The body of a KIND_PROM page's answer, for the handler to fill. */
 struct buf *
 app_text(struct app_ctx *c)
@@ -404,6 +437,7 @@ void
 app_audit(struct app_ctx *c, const char *action)
 {
 	snprintf(c->audit, sizeof c->audit, "%s", action);
+	util_clean_text(c->audit);	/* it becomes a header */
 }
 
 /* The sentence shown on an error page. */
@@ -411,6 +445,81 @@ void
 app_error_message(struct app_ctx *c, const char *msg)
 {
 	snprintf(c->errmsg, sizeof c->errmsg, "%s", msg);
+}
+
+/*
+ * Name who the request acted for in the audit log's user field (instead
+ * of "admin", "api-token" or "-"): at most 80 of [A-Za-z0-9_+=,.@:-],
+ * else "-".
+ */
+void
+app_set_user(struct app_ctx *c, const char *who)
+{
+	size_t n = who ? strlen(who) : 0;
+
+	if (n == 0 || n > 80 || strspn(who, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_+=,.@:-") != n)
+		who = "-";
+	snprintf(c->user, sizeof c->user, "%s", who);
+}
+
+/* The request's method as sent. */
+const char *
+app_method(struct app_ctx *c)
+{
+	const char *m = FCGX_GetParam("REQUEST_METHOD", c->r->envp);
+
+	return m ? m : "";
+}
+
+/*
+ * A parameter the web server's configuration passes (not a header, not a
+ * field: a name the site sets with fastcgi_param), or NULL.
+ */
+const char *
+app_param(struct app_ctx *c, const char *name)
+{
+	return FCGX_GetParam(name, c->r->envp);
+}
+
+/* The request's path and query as sent (REQUEST_URI). */
+const char *
+app_request_uri(struct app_ctx *c)
+{
+	const char *u = FCGX_GetParam("REQUEST_URI", c->r->envp);
+
+	return u ? u : "";
+}
+
+/*
+ * The request's headers as the web server passed them (HTTP_*), names in
+ * lower case with '-', in order, a repeated header once per time; a name
+ * of APP_HEADER_NAME_MAX characters or more is left out.  Returns 0 with
+ * *n, or CONN_ETOOBIG when there are more than max.
+ */
+int
+app_headers(struct app_ctx *c, struct app_header *out, size_t max,
+    size_t *n)
+{
+	*n = 0;
+	for (char **e = c->r->envp; e && *e; e++) {
+		const char *eq = strchr(*e, '='), *p;
+		size_t len;
+		if (strncmp(*e, "HTTP_", 5) != 0 || eq == NULL)
+			continue;
+		len = (size_t)(eq - *e) - 5;
+		if (len == 0 || len >= APP_HEADER_NAME_MAX)
+			continue;
+		if (*n == max)
+			return CONN_ETOOBIG;
+		for (p = *e + 5; p < eq; p++)
+			out[*n].name[p - *e - 5] = *p == '_' ? '-' :
+			    (char)tolower((unsigned char)*p);
+		out[*n].name[len] = '\0';
+		out[*n].value = eq + 1;
+		(*n)++;
+	}
+	return 0;
 }
 
 static void
@@ -479,9 +588,10 @@ origin_ok(FCGX_Request *r)
 	return 0;
 }
 
-/* Read exactly CONTENT_LENGTH bytes of body; returns 0 or a status. */
+/* Read exactly CONTENT_LENGTH bytes of body, at most max; returns 0 or a
+ * status (413 over max, nothing read). */
 static int
-read_body(struct app_ctx *c, size_t *len)
+read_body(struct app_ctx *c, size_t max, size_t *len)
 {
 	const char *cl = FCGX_GetParam("CONTENT_LENGTH", c->r->envp);
 	char *end;
@@ -495,7 +605,7 @@ read_body(struct app_ctx *c, size_t *len)
 	n = strtoul(cl, &end, 10);
 	if (errno || *end || cl[0] == '-')
 		return 400;
-	if (n > REQ_MAX_BODY)
+	if (n > max)
 		return 413;
 	if ((c->body = malloc(n + 1)) == NULL)
 		return 500;
@@ -507,7 +617,31 @@ read_body(struct app_ctx *c, size_t *len)
 		got += (size_t)k;
 	}
 	c->body[n] = '\0';
-	*len = n;
+	*len = c->body_n = n;
+	return 0;
+}
+
+/*
+ * The raw body of a POST (ACCESS_SIGNED pages; others get parsed fields),
+ * read once, NUL-terminated after its len bytes.  Returns 0 (*data NULL
+ * when there is none), CONN_ETOOBIG when Content-Length is over max (not
+ * read), CONN_EINVAL when the body is not as long as it says, CONN_ENOMEM.
+ */
+int
+app_body(struct app_ctx *c, size_t max, const char **data, size_t *len)
+{
+	int rc;
+
+	*data = NULL;
+	*len = 0;
+	if (!c->body_read) {
+		c->body_read = 1;
+		if ((rc = read_body(c, max, len)) != 0)
+			return rc == 413 ? CONN_ETOOBIG : rc == 400 ?
+			    CONN_EINVAL : CONN_ENOMEM;
+	}
+	*data = c->body;
+	*len = c->body_n;
 	return 0;
 }
 
@@ -699,6 +833,10 @@ prepare(struct app_ctx *c)
 	if (c->page->access != ACCESS_SETUP && !admin.claimed)
 		return c->page->kind == KIND_HTML ? app_redirect(c, "/setup") :
 		    401;
+	/* The handler authenticates: no cookie or form token is looked at,
+	 * so none can stand in for what it checks. */
+	if (c->page->access == ACCESS_SIGNED)
+		return 0;
 
 	if (req_cookie(cookies, AUTH_SESSION_COOKIE, c->token,
 	    sizeof c->token) == 0) {
@@ -767,7 +905,7 @@ prepare(struct app_ctx *c)
 		    "console's own pages.");
 		return 403;
 	}
-	if ((rc = read_body(c, &blen)) != 0) {
+	if ((rc = read_body(c, REQ_MAX_BODY, &blen)) != 0) {
 		if (rc == 413)
 			app_error_message(c, "The upload is too large.");
 		return rc;
@@ -820,8 +958,8 @@ respond(struct app_ctx *c, int status, const char *ctype, const char *body,
 	if (c->new_anon_csrf && !c->signed_in)
 		buf_addf(&h, "Set-Cookie: %s=%s; Path=/; Secure; HttpOnly; "
 		    "SameSite=Strict\r\n", AUTH_CSRF_COOKIE, c->anon_csrf);
-	buf_addf(&h, "X-Connector-User: %s\r\n", c->signed_in ? "admin" :
-	    c->bearer ? "api-token" : "-");
+	buf_addf(&h, "X-Connector-User: %s\r\n", c->user[0] ? c->user :
+	    c->signed_in ? "admin" : c->bearer ? "api-token" : "-");
 	if (c->audit[0])
 		buf_addf(&h, "X-Connector-Audit: %s\r\n", c->audit);
 	buf_addf(&h, "Content-Type: %s\r\n"
@@ -905,6 +1043,8 @@ answer_data(struct app_ctx *c)
 			return;
 		}
 		respond(c, 200, "application/json", s, strlen(s));
+		if (c->json_secret)
+			util_wipe(s, strlen(s));
 		free(s);
 		break;
 	case KIND_PROM:
@@ -984,6 +1124,8 @@ handle(FCGX_Request *r)
 	util_wipe(c.token, sizeof c.token);
 	util_wipe(c.notice_secret, sizeof c.notice_secret);
 	util_wipe(c.sess.notice_sealed, sizeof c.sess.notice_sealed);
+	if (c.json_secret)
+		wipe_json(c.json);
 	json_decref(c.json);
 	buf_free(&c.text);
 	hdf_destroy(&c.hdf);

@@ -1491,14 +1491,16 @@ aws_get_federation_token(struct aws *a, const char *name,
 
 /*
  * Temporary credentials of role_arn for session_name (STS AssumeRole),
- * valid duration_seconds (0: the service's default).  Returns 0 with out
- * filled (wipe it when done), or an error code.
+ * valid duration_seconds (0: the service's default), limited by the
+ * session policy (JSON; NULL: none).  Returns 0 with out filled (wipe it
+ * when done), or an error code.
  */
 int
 aws_assume_role(struct aws *a, const char *role_arn, const char *session_name,
-    int duration_seconds, struct aws_credentials *out, struct aws_error *err)
+    int duration_seconds, const char *policy, struct aws_credentials *out,
+    struct aws_error *err)
 {
-	struct param p[3];
+	struct param p[4];
 	struct _xmlDoc *doc;
 	struct _xmlNode *root;
 	char dur[16];
@@ -1510,6 +1512,8 @@ aws_assume_role(struct aws *a, const char *role_arn, const char *session_name,
 		snprintf(dur, sizeof dur, "%d", duration_seconds);
 		p[n++] = (struct param){ "DurationSeconds", dur };
 	}
+	if (policy != NULL)
+		p[n++] = (struct param){ "Policy", policy };
 	p[n++] = (struct param){ "RoleArn", role_arn };
 	p[n++] = (struct param){ "RoleSessionName", session_name };
 	if ((rc = query(a, AWS_STS, "AssumeRole", p, n, &doc, &root,

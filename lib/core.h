@@ -92,6 +92,7 @@ enum valid_type {
 	VT_BUCKET,	/* an S3 bucket name */
 	VT_OBJECT_KEY,	/* an S3 object key: text, no . or .. parts */
 	VT_TASK_ID,	/* an EC2 import task id, e.g. import-ami-... */
+	VT_MULTILINE,	/* printable UTF-8; tabs and line breaks too */
 };
 
 enum field_id {
@@ -136,6 +137,11 @@ enum field_id {
 	F_FILTER,
 	F_UP_DOMAIN,
 	F_UP_LIMIT,
+	/* federation (the Settings page) */
+	F_FEDERATION,
+	F_ROLE_ARN,
+	F_SESSION_POLICY,
+	F_DURATION,
 	F__MAX
 };
 
@@ -195,6 +201,10 @@ enum app_access {
 	ACCESS_SESSION,	/* claimed console, signed in */
 	ACCESS_READ,	/* read-only API: signed in or an API token
 			   (Authorization: Bearer); GET and HEAD only */
+	ACCESS_SIGNED,	/* claimed console; no session, cookie, Origin or
+			   form token counts: the handler authenticates the
+			   request itself from its headers and raw body
+			   (app_headers, app_body), e.g. by a signature */
 };
 
 /* What a page answers with. */
@@ -228,6 +238,13 @@ struct app_program {
 };
 
 int app_main(int argc, char **argv, const struct app_program *prog);
+
+/* A request header as received: name in lower case with '-'. */
+#define APP_HEADER_NAME_MAX 64
+struct app_header {
+	char name[APP_HEADER_NAME_MAX];
+	const char *value;		/* valid during the request */
+};
 
 /* For handlers: */
 const char *app_field(struct app_ctx *c, enum field_id f);
@@ -265,5 +282,14 @@ void app_audit(struct app_ctx *c, const char *action);
 int app_start_session(struct app_ctx *c);
 int app_end_session(struct app_ctx *c);
 void app_error_message(struct app_ctx *c, const char *msg);
+/* For ACCESS_SIGNED handlers: */
+int app_headers(struct app_ctx *c, struct app_header *out, size_t max,
+    size_t *n);
+int app_body(struct app_ctx *c, size_t max, const char **data, size_t *len);
+const char *app_method(struct app_ctx *c);
+const char *app_request_uri(struct app_ctx *c);
+const char *app_param(struct app_ctx *c, const char *name);
+void app_set_user(struct app_ctx *c, const char *who);
+int app_json_secret(struct app_ctx *c, struct json_t *root);
 
 #endif

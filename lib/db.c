@@ -315,6 +315,38 @@ static const char *const stmt_sql[DB__MAX] = {
 	[DB_VMS_BY_RESULT_DESC] = VMS_PAGE("result DESC, id DESC"),
 	[DB_VMS_BY_CHANGE] = VMS_PAGE("last_change ASC, id ASC"),
 	[DB_VMS_BY_CHANGE_DESC] = VMS_PAGE("last_change DESC, id DESC"),
+	/* the authentication proxy (lib/authproxy.c) */
+	[DB_AP_SIGNATURE_ONCE] =
+	    "INSERT INTO authproxy_signatures (signature_hash, seen_at) "
+	    "VALUES (?1, ?2) ON CONFLICT (signature_hash) DO NOTHING",
+	/* One statement checks both limits and counts the attempt: exact
+	 * under concurrency (it runs in BEGIN IMMEDIATE). */
+	[DB_AP_ATTEMPT_BEGIN] =
+	    "INSERT INTO authproxy_attempts (user_key, source, at) "
+	    "SELECT ?1, ?2, ?3 WHERE (SELECT count(*) FROM authproxy_attempts "
+	    "WHERE user_key = ?1 AND at > ?4) < ?5 AND (SELECT count(*) FROM "
+	    "authproxy_attempts WHERE source = ?2 AND at > ?4) < ?6 "
+	    "RETURNING id",
+	[DB_AP_ATTEMPT_COUNTS] =
+	    "SELECT (SELECT count(*) FROM authproxy_attempts WHERE "
+	    "user_key = ?1 AND at > ?3), (SELECT count(*) FROM "
+	    "authproxy_attempts WHERE source = ?2 AND at > ?3)",
+	[DB_AP_ATTEMPT_DELETE] =
+	    "DELETE FROM authproxy_attempts WHERE id = ?1",
+	[DB_AP_ATTEMPTS_CLEAR_USER] =
+	    "DELETE FROM authproxy_attempts WHERE user_key = ?1",
+	/* A user (not a group) named principal ?1, of domain ?2 (or its
+	 * first label, as a NetBIOS-style short name), or of any domain
+	 * when ?2 is NULL; two rows tell an ambiguous bare name. */
+	[DB_AP_USER_FIND] =
+	    "SELECT domain, principal FROM vcenter_users WHERE principal = ?1 "
+	    "AND is_group = 0 AND (?2 IS NULL OR domain = ?2 OR "
+	    "substr(domain, 1, length(?2) + 1) = (?2 || '.') COLLATE NOCASE) "
+	    "ORDER BY domain LIMIT 2",
+	[DB_AP_SIGNATURES_PRUNE] =
+	    "DELETE FROM authproxy_signatures WHERE seen_at < ?1",
+	[DB_AP_ATTEMPTS_PRUNE] =
+	    "DELETE FROM authproxy_attempts WHERE at <= ?1",
 };
 
 static sqlite3 *db;

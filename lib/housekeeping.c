@@ -11,11 +11,16 @@
  *     (started before, not changed since: no step wrote to it);
  *   - finished job runs beyond the newest HK_JOB_RUNS_KEPT of each job;
  *   - key files and temporary files a killed key rotation left in keys/
- *     (secret_recover_count).
+ *     (secret_recover_count);
+ *   - the authentication proxy's accepted signatures once their requests'
+ *     dates are outside the accepted window (no replay of them could be
+ *     accepted anyway), and its counted attempts past the limits' window
+ *     (authproxy_prune).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "authproxy.h"
 #include "domain.h"
 #include "housekeeping.h"
 
@@ -139,7 +144,7 @@ housekeeping_run(struct job_report *rep)
 {
 	time_t now = util_now();
 	size_t keys = 0;
-	int sessions, sources, draft, runs, rc;
+	int sessions, sources, draft, runs, rc, signatures, attempts;
 
 	if ((sessions = housekeeping_sessions(now)) < 0) {
 		snprintf(rep->error, sizeof rep->error, "expired sessions "
@@ -169,13 +174,20 @@ housekeeping_run(struct job_report *rep)
 		    paths_get(PATH_KEYS));
 		return rc;
 	}
+	if ((rc = authproxy_prune(now, &signatures, &attempts)) != 0) {
+		snprintf(rep->error, sizeof rep->error, "the authentication "
+		    "proxy's old signatures and attempts could not be removed");
+		return rc;
+	}
 	job_count(rep, "sessions", sessions);
 	job_count(rep, "login_sources", sources);
 	job_count(rep, "drafts", draft);
 	job_count(rep, "job_runs", runs);
 	job_count(rep, "key_files", (long)keys);
-	/* Expired sessions and old sign-in sources are routine (every
-	 * sign-in ends as one): counted in the run's record, not mailed. */
+	job_count(rep, "authproxy_signatures", signatures);
+	job_count(rep, "authproxy_attempts", attempts);
+	/* Expired sessions, old sign-in sources and the proxy's signatures
+	 * and attempts are routine: counted in the run's record, not mailed. */
 	snprintf(rep->line, sizeof rep->line, "housekeeping: ");
 	say(rep->line, sizeof rep->line, draft, "abandoned registration draft",
 	    "abandoned registration drafts");

@@ -471,7 +471,7 @@ int aws_get_federation_token(struct aws *a, const char *name,
     int duration_seconds, struct aws_credentials *out,
     struct aws_error *err);
 int aws_assume_role(struct aws *a, const char *role_arn,
-    const char *session_name, int duration_seconds,
+    const char *session_name, int duration_seconds, const char *policy,
     struct aws_credentials *out, struct aws_error *err);
 int aws_put_object(struct aws *a, const char *bucket, const char *key,
     const void *data, size_t len, const char *content_type, char *etag,

@@ -64,6 +64,7 @@ static const char *const service_units[] = {
 	"connector@keys.service", "connector@settings.service",
 	"connector@migrations.service",
 	"connector@users.service",
+	"connector@authproxy.service",
 };
 
 static const char *const outcome_names[] = {

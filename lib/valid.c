@@ -99,6 +99,14 @@ const struct valid_field valid_fields[F__MAX] = {
 	    "Domain to enumerate", 1 },
 	[F_UP_LIMIT] = { "limit", VT_TEXT, 7,
 	    "Entries vCenter answers at most", 1 },
+	/* federation: lib/authproxy.h's limits */
+	[F_FEDERATION] = { "federation", VT_WORD, 16, "Federation", 1,
+	    "Choose how portal users sign in." },
+	[F_ROLE_ARN] = { "role_arn", VT_TEXT, 2048, "IAM role ARN", 1 },
+	[F_SESSION_POLICY] = { "session_policy", VT_MULTILINE, 8192,
+	    "Session policy", 1 },
+	[F_DURATION] = { "duration", VT_NUMBER, 5, "Credentials' duration",
+	    1 },
 };
 
 /* The index of the field called name, or -1. */
@@ -244,6 +252,14 @@ valid_value(enum valid_type type, const char *v, size_t len, size_t maxlen)
 	case VT_PASSWORD:
 	case VT_TEXT:
 		return no_controls(v, len) ? 0 : CONN_EINVAL;
+	case VT_MULTILINE:
+		for (size_t i = 0; i < len; i++)
+			if (v[i] == '\t' || v[i] == '\n' || v[i] == '\r')
+				continue;
+			else if (!no_controls(v + i, 1) || ((unsigned char)v[i] ==
+			    0xc2 && i + 1 < len && !no_controls(v + i, 2)))
+				return CONN_EINVAL;
+		return 0;
 	case VT_HOSTNAME:
 		return syntax_hostname(v) ? 0 : CONN_EINVAL;
 	case VT_IPV4:
@@ -356,7 +372,7 @@ valid_type_hint(enum valid_type type)
 	case VT_LOCAL_PATH:
 		return "a page of this console, such as /keys";
 	case VT_NUMBER:
-		return "a number";
+		return "a whole number, without a sign or leading zeros";
 	case VT_FILE_NAME:
 		return "a file name of letters, digits, '.', '_' and '-'";
 	case VT_MOREF:
@@ -373,6 +389,9 @@ valid_type_hint(enum valid_type type)
 		    "import-i-ffvko9js or import-vol-ffut5xv4";
 	case VT_FILE:
 		return "a file";
+	case VT_MULTILINE:
+		return "text without control characters (line breaks and tabs "
+		    "are fine)";
 	}
 	return "";
 }

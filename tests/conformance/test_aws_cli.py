@@ -262,6 +262,20 @@ def _(cli, d):
     assert regions['Regions'], regions
 
 
+@test('sts_assume_role_with_session_policy')
+def _(cli, d):
+    role = f'arn:aws:iam::{d.info["account"]}:role/portal-users'
+    policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}'
+    out = cli.ok('sts', 'assume-role', '--role-arn', role, '--role-session-name', 'user1@vsphere.local',
+                 '--policy', policy, '--duration-seconds', '900')
+    assert out['Credentials']['AccessKeyId'].startswith('ASIA'), out
+    call = d.control()['assume_role_calls'][-1]
+    assert (call['role_arn'], call['session_name'], call['duration_seconds'], call['policy']) == \
+        (role, 'user1@vsphere.local', 900, policy), call
+    code = cli.error('sts', 'assume-role', '--role-arn', role, '--role-session-name', 's1', '--policy', '{bad')
+    assert code == 'MalformedPolicyDocument', code
+
+
 @test('sts_bad_session_token_rejected')
 def _(cli, d):
     out = cli.ok('sts', 'get-federation-token', '--name', 'portal-user')

@@ -80,7 +80,8 @@ def test_removes_expired_old_and_leftover_and_says_so():
     check(not os.path.exists(left), "the leftover key file is still there")
     eq(len(os.listdir(keys)), 1, "key files")
     eq(runs(), [("ok", '{"sessions":1,"login_sources":1,"drafts":1,'
-                 '"job_runs":0,"key_files":1}', None)], "recorded run")
+                 '"job_runs":0,"key_files":1,"authproxy_signatures":0,'
+                 '"authproxy_attempts":0}', None)], "recorded run")
     rc, out = housekeeping()
     eq((rc, out), (0, ""), "second run: status and output")
 

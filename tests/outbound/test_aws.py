@@ -259,6 +259,36 @@ def test_assume_role_credentials_work():
 
 
 @suite.test
+def test_assume_role_session_policy_sent_and_recorded():
+    control({"reset": True})
+    role = "arn:aws:iam::%s:role/connector-import" % S["info"]["account"]
+    policy = '{"Statement":[{"Effect":"Allow","Action":"s3:Get*",' \
+        '"Resource":"*"}]}'
+    steps, _, _, _ = probe("assume:%s|probe-session|%s" % (role, policy))
+    ok(steps[0])
+    call = control()["assume_role_calls"][-1]
+    eq((call["role_arn"], call["session_name"], call["policy"]),
+       (role, "probe-session", policy), "recorded call")
+    steps, _, _, _ = probe("assume:%s|probe-session" % role)
+    ok(steps[0])
+    eq(control()["assume_role_calls"][-1]["policy"], None, "no policy sent")
+
+
+@suite.test
+def test_bad_assume_role_session_policy_refused():
+    role = "arn:aws:iam::%s:role/connector-import" % S["info"]["account"]
+    before = len(control()["assume_role_calls"])
+    for policy, code in (("{not json", "MalformedPolicyDocument"),
+                         ("[1, 2]", "MalformedPolicyDocument"),
+                         ('{"Statement":"%s"}' % ("x" * 2040),
+                          "ValidationError")):
+        steps, _, _, _ = probe("assume:%s|probe-session|%s" % (role, policy))
+        eq((steps[0]["ok"], steps[0]["error_code"]), (False, code),
+           policy[:20])
+    eq(len(control()["assume_role_calls"]), before, "nothing recorded")
+
+
+@suite.test
 def test_bad_session_token_missing_is_refused():
     # Temporary keys without their token: the double refuses them.
     steps, _, _, _ = probe("federation:probe-user")

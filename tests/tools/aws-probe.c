@@ -14,7 +14,8 @@
  * AWS_SESSION_TOKEN; --endpoint is the caller's setting for every service
  * (the environment's AWS_ENDPOINT_URL[_SERVICE] still win).  Steps:
  * identity, regions, tasks[:ID,...] (import image tasks, all or those
- * named), federation:NAME, assume:ROLE_ARN|SESSION,
+ * named), federation:NAME,
+ * assume:ROLE_ARN|SESSION[|POLICY] (POLICY: a session policy, JSON),
  * put:BUCKET/KEY (the body is --body), temporary (use the credentials of
  * the last federation or assume step from now on), conversions[:ID,...]
  * (conversion tasks, all or those named), instances[:ID,...],
@@ -215,8 +216,11 @@ step(struct aws *a, const struct opts *o, struct aws_credentials *temp,
 			    json_string(temp->access_key));
 	} else if (strcmp(buf, "assume") == 0 && arg &&
 	    (sep = strchr(arg, '|')) != NULL) {
+		char *policy;
 		*sep++ = '\0';
-		rc = aws_assume_role(a, arg, sep, 0, temp, &err);
+		if ((policy = strchr(sep, '|')) != NULL)
+			*policy++ = '\0';
+		rc = aws_assume_role(a, arg, sep, 0, policy, temp, &err);
 		if (rc == 0)
 			json_object_set_new(r, "access_key",
 			    json_string(temp->access_key));

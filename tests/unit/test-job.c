@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../../lib/core.h"
+#include "../../lib/authproxy.h"
 #include "../../lib/domain.h"
 #include "../../lib/housekeeping.h"
 #include "unit.h"
@@ -512,6 +513,35 @@ TEST(housekeeping_quiet_when_nothing_to_remove)
 	CHECK(has_session("fresh"));
 }
 
+TEST(housekeeping_counts_the_proxys_signatures_and_attempts)
+{
+	struct job_report rep;
+	time_t now = util_now();
+	long long id;
+	int which, found = 0;
+
+	CHECK(fresh_store() == 0);
+	CHECK(authproxy_signature_once("aa", now - AP_SIGNATURE_RETENTION -
+	    1) == 0);
+	CHECK(authproxy_signature_once("bb", now) == 0);
+	CHECK(authproxy_attempt_begin("alice", "s", now - AP_WINDOW - 1, &id,
+	    &which) == 0);
+	CHECK(authproxy_attempt_begin("alice", "s", now, &id, &which) == 0);
+	memset(&rep, 0, sizeof rep);
+	CHECK(housekeeping_run(&rep) == 0);
+	CHECK(rep.line[0] == '\0');		/* routine: counted, not said */
+	for (int i = 0; i < rep.ncounts; i++)
+		if (strcmp(rep.counts[i].name, "authproxy_signatures") == 0 ||
+		    strcmp(rep.counts[i].name, "authproxy_attempts") == 0) {
+			CHECK(rep.counts[i].n == 1);
+			found++;
+		}
+	CHECK(found == 2);
+	CHECK(unit_query_int("SELECT count(*) FROM authproxy_signatures") == 1);
+	CHECK(unit_query_int("SELECT count(*) FROM authproxy_attempts") == 1);
+	CHECK(authproxy_signature_once("bb", now) == CONN_ECONFLICT);
+}
+
 int
 main(void)
 {
@@ -539,6 +569,7 @@ main(void)
 	RUN(job_runs_beyond_newest_kept_removed_per_job);
 	RUN(housekeeping_says_what_it_removed);
 	RUN(housekeeping_quiet_when_nothing_to_remove);
+	RUN(housekeeping_counts_the_proxys_signatures_and_attempts);
 	db_close();
 	unit_rm_rf(unit_tmp);
 	UNIT_EXIT();

@@ -12,6 +12,26 @@
 // preloads data, moves import and conversion tasks through their states
 // (or deletes them, as AWS forgets a task), reads recorded requests and
 // state, and resets.
+//
+// It also plays the management portal's side of the connector's
+// authentication proxy: it signs calls to the connector with the
+// AMP-connector key the connector registered with (SigV4, service
+// "connector"), with AWS's own signer:
+//
+//   POST /_control/sign         {url, method?, headers?, body? | body_base64?,
+//                                key_id?, secret?, region?, service?, date?,
+//                                skew_seconds?}
+//                               -> {headers} to send (authorization,
+//                                  x-amz-date, host, x-portal-request-id
+//                                  (a new one unless given), and those
+//                                  given)
+//   POST /_control/portal_call  the same, plus ca? (PEM file of the
+//                                connector's certificate): sends the call
+//                                -> {status, headers, body}
+//
+// key_id defaults to the key of the latest portal registration or
+// heartbeat, secret to that key's, region to the region it signed for;
+// date is ISO 8601 or YYYYMMDDTHHMMSSZ (default now, plus skew_seconds).
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -220,6 +240,8 @@ function freshState() {
 		registrations: new Map(),
 		heartbeats: [],
 		deregistrations: [],
+		portalKey: null,      // {access_key, region} the connector signs the portal's calls with
+		assumeRoleCalls: [],  // AssumeRole calls accepted: role, session, duration, policy
 	};
 	for (let i = 0; i < 2; i++) s.instances.push(makeInstance(i));
 	s.conversionTasks.push(makeConversionTask(0));
@@ -530,11 +552,26 @@ function sts(p, who, requestId) {
 		const ext = p.get('ExternalId');
 		if (ext !== null && (ext.length < 2 || ext.length > 1224)) fail(400, 'ValidationError', 'ExternalId is not between 2 and 1224 characters');
 		const seconds = intParam(p, 'DurationSeconds', 900, 43200, 3600);
+		const policy = p.get('Policy');
+		if (policy !== null) {
+			if (policy.length < 1 || policy.length > 2048) {
+				fail(400, 'ValidationError', "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048");
+			}
+			try {
+				const doc = JSON.parse(policy);
+				if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('not an object');
+			} catch {
+				fail(400, 'MalformedPolicyDocument', 'The policy is not in the valid JSON format.');
+			}
+		}
 		if (state.denyRoles.has(roleArn)) {
 			fail(403, 'AccessDenied', `User: ${who.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
 		}
 		const arn = `arn:aws:sts::${m[1]}:assumed-role/${m[3]}/${session}`;
 		const rid = `AROA${crypto.createHash('sha256').update(roleArn).digest('hex').slice(0, 17).toUpperCase()}:${session}`;
+		state.assumeRoleCalls.push({ time: isoSeconds(Date.now()), caller: who.accessKey, role_arn: roleArn,
+			session_name: session, duration_seconds: seconds, policy });
+		if (state.assumeRoleCalls.length > MAX_RECORDS) state.assumeRoleCalls.shift();
 		return stsResponse(action, issueTemporary('assumed-role', arn, rid, seconds, 'sts') +
 			n('AssumedRoleUser', t('AssumedRoleId', rid), t('Arn', arn)), requestId);
 	}
@@ -850,7 +887,7 @@ function readJson(req, body, shape) {
 
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
-function vendor(req, url, body, baseUrl) {
+function vendor(req, url, body, baseUrl, who, auth) {
 	const p = url.pathname;
 	const route = `${req.method} ${p}`;
 	if (route === 'GET /vendor/updates/manifest') {
@@ -907,6 +944,7 @@ function vendor(req, url, body, baseUrl) {
 		if (!reg) reg = { registration_id: `reg-${crypto.randomBytes(8).toString('hex')}` };
 		Object.assign(reg, v, { registered: isoSeconds(serverNow('connector')) });
 		state.registrations.set(reg.registration_id, reg);
+		state.portalKey = { access_key: who.accessKey, region: auth.region };
 		return json(201, { registration_id: reg.registration_id, connector_id: reg.connector_id, heartbeat_interval_seconds: 60 });
 	}
 	if (route === 'POST /vendor/portal/heartbeat') {
@@ -920,6 +958,7 @@ function vendor(req, url, body, baseUrl) {
 		const now = isoSeconds(serverNow('connector'));
 		state.heartbeats.push({ received: now, ...v });
 		state.registrations.get(v.registration_id).last_heartbeat = now;
+		state.portalKey = { access_key: who.accessKey, region: auth.region };
 		return json(200, { ok: true, server_time: now });
 	}
 	if (route === 'POST /vendor/portal/deregister') {
@@ -960,6 +999,8 @@ function controlState() {
 		deregistrations: state.deregistrations,
 		temporary_credentials: [...state.keys.entries()].filter(([, v]) => v.token !== undefined)
 			.map(([k, v]) => ({ access_key: k, kind: v.kind, arn: v.arn, expires: isoSeconds(v.expires) })),
+		portal_key: state.portalKey,
+		assume_role_calls: state.assumeRoleCalls,
 	};
 }
 
@@ -1135,6 +1176,82 @@ function applyControl(v) {
 	return out;
 }
 
+// ---------------------------------------------------------------- the portal's calls
+
+// parseDate reads a control's date: ISO 8601 or YYYYMMDDTHHMMSSZ.
+function parseDate(s) {
+	const amz = parseAmzDate(s);
+	if (amz) return amz;
+	const d = new Date(s);
+	if (typeof s !== 'string' || Number.isNaN(d.getTime())) fail(400, 'ValidationError', 'date must be ISO 8601 or YYYYMMDDTHHMMSSZ');
+	return d;
+}
+
+// portalSign signs a call to the connector as the portal does: SigV4 with
+// the AMP-connector key for service "connector", by AWS's own signer.
+async function portalSign(v) {
+	if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(400, 'ValidationError', 'The body must be a JSON object.');
+	const known = ['url', 'method', 'headers', 'body', 'body_base64', 'key_id', 'secret', 'region', 'service',
+		'date', 'skew_seconds', 'ca'];
+	for (const k of Object.keys(v)) if (!known.includes(k)) fail(400, 'ValidationError', `Unknown field '${k}'.`);
+	let target;
+	try {
+		target = new URL(v.url);
+	} catch {
+		fail(400, 'ValidationError', 'url must be an https URL');
+	}
+	if (target.protocol !== 'https:') fail(400, 'ValidationError', 'url must be an https URL');
+	const keyId = v.key_id ?? (state.portalKey && state.portalKey.access_key);
+	if (typeof keyId !== 'string') fail(400, 'ValidationError', 'No key_id given and no connector has registered with a key.');
+	const secret = v.secret ?? (state.keys.get(keyId) || {}).secret;
+	if (typeof secret !== 'string') fail(400, 'ValidationError', `No secret for key '${keyId}'.`);
+	const region = v.region ?? (state.portalKey && state.portalKey.region) ?? REGION;
+	const body = v.body_base64 !== undefined ? Buffer.from(v.body_base64, 'base64')
+		: Buffer.from(typeof v.body === 'string' ? v.body : v.body === undefined ? '' : JSON.stringify(v.body));
+	const headers = { host: target.host };
+	for (const [k, x] of Object.entries(v.headers || {})) {
+		if (typeof x !== 'string') fail(400, 'ValidationError', `header ${k} must be a string`);
+		headers[k.toLowerCase()] = x;
+	}
+	if (body.length && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+	// As a portal does, so that the same user signing in twice within a
+	// second makes two requests, not one request and its replay.
+	if (headers['x-portal-request-id'] === undefined) headers['x-portal-request-id'] = crypto.randomUUID();
+	let date = v.date !== undefined ? parseDate(v.date) : new Date();
+	if (v.skew_seconds !== undefined) {
+		if (!Number.isFinite(v.skew_seconds)) fail(400, 'ValidationError', 'skew_seconds must be a number');
+		date = new Date(date.getTime() + v.skew_seconds * 1000);
+	}
+	const qi = v.url.indexOf('?');
+	const rawSearch = qi < 0 ? '' : v.url.slice(qi + 1);
+	const signer = new SignatureV4({ service: v.service ?? 'connector', region, sha256: Sha256, applyChecksum: false,
+		uriEscapePath: true, credentials: { accessKeyId: keyId, secretAccessKey: secret } });
+	const out = await signer.sign({ method: v.method ?? 'POST', protocol: 'https:', hostname: target.hostname,
+		port: target.port ? Number(target.port) : undefined, path: rawPath(v.url.replace(/^https:\/\/[^/]*/, '')) || '/',
+		query: parseRawQuery(rawSearch), headers, body: body.length ? body : undefined }, { signingDate: date });
+	return { headers: out.headers, body, target, rawSearch };
+}
+
+// portalCall signs a call (portalSign) and sends it to the connector.
+async function portalCall(v) {
+	const ca = v && v.ca;
+	if (ca !== undefined && typeof ca !== 'string') fail(400, 'ValidationError', 'ca must be a file name');
+	const { headers, body, target, rawSearch } = await portalSign(v);
+	const path = (v.url.replace(/^https:\/\/[^/]*/, '').split('?')[0] || '/') + (rawSearch ? `?${rawSearch}` : '');
+	const send = { ...headers, 'content-length': String(body.length) };
+	return new Promise((resolve) => {
+		const rq = https.request({ hostname: target.hostname, port: target.port || 443, path, method: v.method ?? 'POST',
+			headers: send, ca: ca ? fs.readFileSync(ca) : undefined, rejectUnauthorized: !!ca, agent: false }, (res) => {
+			const chunks = [];
+			res.on('data', (c) => chunks.push(c));
+			res.on('end', () => resolve(json(200, { status: res.statusCode, headers: res.headers,
+				body: Buffer.concat(chunks).toString('utf8') })));
+		});
+		rq.on('error', (e) => resolve(json(502, { error: { code: 'CallFailed', message: e.message } })));
+		rq.end(body);
+	});
+}
+
 function control(req, url, body) {
 	const a = req.socket.remoteAddress || '';
 	if (!(a === '127.0.0.1' || a === '::1' || a === '::ffff:127.0.0.1')) return json(403, { error: { code: 'Forbidden', message: 'loopback only' } });
@@ -1144,6 +1261,16 @@ function control(req, url, body) {
 		if (req.method === 'GET' && p === '/_control/requests') {
 			const since = Number(url.searchParams.get('since') || 0);
 			return json(200, { requests: state.requests.filter((r) => r.seq > since) });
+		}
+		if (req.method === 'POST' && (p === '/_control/sign' || p === '/_control/portal_call')) {
+			let v;
+			try {
+				v = JSON.parse(body.toString('utf8'));
+			} catch {
+				fail(400, 'InvalidJSON', 'The body is not valid JSON.');
+			}
+			return p === '/_control/sign' ? portalSign(v).then((x) => json(200, { headers: x.headers }))
+				: portalCall(v);
 		}
 		if (req.method === 'POST' && p === '/_control') {
 			let v;
@@ -1155,7 +1282,8 @@ function control(req, url, body) {
 			const extra = applyControl(v);
 			return json(200, { ...controlState(), ...extra });
 		}
-		return fail(404, 'NotFound', 'GET /_control, GET /_control/requests?since=N, POST /_control');
+		return fail(404, 'NotFound', 'GET /_control, GET /_control/requests?since=N, POST /_control, '
+			+ 'POST /_control/sign, POST /_control/portal_call');
 	} catch (e) {
 		if (!(e instanceof ApiError)) throw e;
 		return json(e.status, { error: { code: e.code, message: e.message } });
@@ -1206,7 +1334,13 @@ async function handle(req, res, baseUrl) {
 		return;
 	}
 	if (url.pathname === '/_control' || url.pathname.startsWith('/_control/')) {
-		const r = control(req, url, body);
+		let r;
+		try {
+			r = await control(req, url, body);
+		} catch (e) {
+			if (!(e instanceof ApiError)) throw e;
+			r = json(e.status, { error: { code: e.code, message: e.message } });
+		}
 		res.writeHead(r.status, { 'Content-Type': r.type, 'Content-Length': Buffer.byteLength(r.body) });
 		res.end(r.body);
 		return;
@@ -1277,7 +1411,7 @@ async function handle(req, res, baseUrl) {
 		if (service === 'sts') r = sts(params, who, requestId);
 		else if (service === 'ec2') r = ec2(params, who, requestId);
 		else if (service === 's3') r = s3(req, url, body, requestId);
-		else if (url.pathname.startsWith('/vendor/')) r = vendor(req, url, body, baseUrl);
+		else if (url.pathname.startsWith('/vendor/')) r = vendor(req, url, body, baseUrl, who, auth);
 		else fail(404, 'NotFound', 'Unknown path.');
 	} catch (e) {
 		if (!(e instanceof ApiError)) {
