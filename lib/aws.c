@@ -629,49 +629,6 @@ lower_id(const char *s, size_t max)
 	return 1;
 }
 
-/* 1 when s[0..n) are lower-case letters and digits (hex when hex). */
-static int
-id_chars(const char *s, size_t n, int hex)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (!isdigit(c) && !(hex ? c >= 'a' && c <= 'f' : islower(c)))
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * What kind of import task id s is: AWS_TASK_IMAGE for an ImportImage
- * task (import-ami- and 8 to 17 hexadecimal digits), AWS_TASK_CONVERSION
- * for an ImportInstance or ImportVolume task (import-i- or import-vol-
- * and 8 to 17 lower-case letters or digits), or AWS_TASK_NONE.
- */
-enum aws_task_kind
-aws_task_id_kind(const char *s)
-{
-	static const struct {
-		const char *prefix;
-		int hex;
-		enum aws_task_kind kind;
-	} forms[] = {
-		{ "import-ami-", 1, AWS_TASK_IMAGE },
-		{ "import-i-", 0, AWS_TASK_CONVERSION },
-		{ "import-vol-", 0, AWS_TASK_CONVERSION },
-	};
-	size_t n;
-
-	for (size_t i = 0; s && i < sizeof forms / sizeof forms[0]; i++) {
-		size_t p = strlen(forms[i].prefix);
-		if (strncmp(s, forms[i].prefix, p) != 0)
-			continue;
-		n = strlen(s + p);
-		if (n >= 8 && n <= 17 && id_chars(s + p, n, forms[i].hex))
-			return forms[i].kind;
-	}
-	return AWS_TASK_NONE;
-}
-
 /*
  * The endpoint of service svc: AWS_ENDPOINT_URL_<SVC> from the
  * environment, else AWS_ENDPOINT_URL, else setting (NULL or "": none),
@@ -1522,45 +1479,6 @@ aws_assume_role(struct aws *a, const char *role_arn, const char *session_name,
 	return temporary(doc, root, out, err);
 }
 
-/* 1 when s is a bucket name usable in a path (lower case, digits, . -). */
-int
-aws_valid_bucket(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n < 3 || n > 63)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!islower((unsigned char)s[i]) &&
-		    !isdigit((unsigned char)s[i]) && s[i] != '-' && s[i] != '.')
-			return 0;
-	return 1;
-}
-
-/*
- * 1 when key is an S3 object key we send: 1..1024 bytes, not starting
- * with '/', without "." or ".." path segments (the HTTP layer would fold
- * them and the object would land outside the bucket's prefix, or in
- * another bucket).
- */
-int
-aws_valid_key(const char *key)
-{
-	size_t n;
-
-	if (key == NULL || (n = strlen(key)) == 0 || n > 1024 || key[0] == '/')
-		return 0;
-	for (const char *seg = key; seg != NULL;) {
-		const char *end = strchr(seg, '/');
-		size_t sl = end ? (size_t)(end - seg) : strlen(seg);
-		if ((sl == 1 && seg[0] == '.') ||
-		    (sl == 2 && seg[0] == '.' && seg[1] == '.'))
-			return 0;
-		seg = end ? end + 1 : NULL;
-	}
-	return 1;
-}
-
 /*
  * Store len bytes at data as bucket/key (S3 PutObject, path style, the
  * body's SHA-256 in x-amz-content-sha256).  content_type NULL:
@@ -1582,7 +1500,7 @@ aws_put_object(struct aws *a, const char *bucket, const char *key,
 	memset(err, 0, sizeof *err);
 	if (etaglen)
 		etag[0] = '\0';
-	if (!aws_valid_bucket(bucket) || !aws_valid_key(key))
+	if (!syntax_bucket(bucket) || !syntax_object_key(key))
 		return CONN_EINVAL;
 	for (const char *p = content_type ? content_type : ""; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -1665,9 +1583,9 @@ import_refused(const struct aws_import_image *in, const char **format)
 
 	if ((*format = one_of(in->format, formats, 1)) == NULL)
 		return "the disk format is not VMDK, OVA, VHD or RAW";
-	if (!aws_valid_bucket(in->bucket))
+	if (!syntax_bucket(in->bucket))
 		return "the bucket name is not valid";
-	if (!aws_valid_key(in->key) ||
+	if (!syntax_object_key(in->key) ||
 	    !util_utf8_valid(in->key, strlen(in->key)))
 		return "the object key is not valid";
 	if (d && (strlen(d) > 255 || !util_utf8_valid(d, strlen(d))))

@@ -254,4 +254,18 @@ int syntax_peer_ipv4(uint32_t addr, int allow_loopback);
 int syntax_peer_ipv6(const unsigned char addr[16], int allow_loopback);
 int syntax_peer_literal(const char *s, int allow_loopback);
 
+#define SYNTAX_MOREF_MAX 80	/* a vCenter managed object id */
+
+/* The kinds of EC2 import task ids (syntax_task_id). */
+enum syntax_task_kind {
+	SYNTAX_TASK_NONE,
+	SYNTAX_TASK_IMAGE,	/* ImportImage: import-ami-... */
+	SYNTAX_TASK_CONVERSION,	/* ImportInstance or ImportVolume */
+};
+
+int syntax_moref(const char *s);
+int syntax_bucket(const char *s);
+int syntax_object_key(const char *key);
+enum syntax_task_kind syntax_task_id(const char *s);
+
 #endif

@@ -419,13 +419,6 @@ struct aws_retry {
 	int timeouts;		/* also retry a request that timed out */
 };
 
-/* The kinds of import task ids (aws_task_id_kind). */
-enum aws_task_kind {
-	AWS_TASK_NONE,
-	AWS_TASK_IMAGE,		/* ImportImage: import-ami-... */
-	AWS_TASK_CONVERSION,	/* ImportInstance or ImportVolume */
-};
-
 struct aws {
 	struct http_client http;
 	struct http_opts opts;
@@ -492,9 +485,6 @@ int aws_describe_instances(struct aws *a, const char *const *ids,
     aws_page_cb page_cb, void *arg, struct aws_error *err);
 int aws_import_image(struct aws *a, const struct aws_import_image *in,
     char *task_id, size_t idlen, struct aws_error *err);
-int aws_valid_bucket(const char *s);
-int aws_valid_key(const char *key);
-enum aws_task_kind aws_task_id_kind(const char *s);
 long aws_clock_skew(const struct aws *a);
 const char *aws_service_name(enum aws_service svc);
 const char *aws_code_string(enum aws_code c);

@@ -207,21 +207,6 @@ poller_age_words(long seconds, char *out, size_t outlen)
 	snprintf(out, outlen, "%ld %s%s ago", n, unit, n == 1 ? "" : "s");
 }
 
-/* 1 when s is a vCenter managed object id: 1 to POLLER_MOREF_MAX of
- * [A-Za-z0-9._:-], starting with a letter or a digit (vm-42). */
-int
-poller_valid_moref(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > POLLER_MOREF_MAX || !isalnum((unsigned char)s[0]))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("._:-", s[i]))
-			return 0;
-	return 1;
-}
-
 /* The disk format s names (any case) as ImportImage spells it, or NULL. */
 const char *
 poller_format(const char *s)
@@ -1261,16 +1246,16 @@ poller_import(const struct poller_import *in, struct poller_result *r)
 
 	result_clear(r);
 	memset(&s, 0, sizeof s);
-	if (!poller_valid_moref(in->vm_moref))
+	if (!syntax_moref(in->vm_moref))
 		return refuse(r, POLLER_F_VM_MOREF, NULL, "Enter the VM's managed "
 		    "object id as vCenter shows it, such as vm-42.");
 	if (!text_ok(in->vm_name, POLLER_NAME_MAX))
 		return refuse(r, POLLER_F_VM_NAME, NULL, "Enter the VM's name as "
 		    "vCenter shows it.");
-	if (!aws_valid_bucket(in->bucket))
+	if (!syntax_bucket(in->bucket))
 		return refuse(r, POLLER_F_BUCKET, NULL, "Enter the S3 bucket's name: "
 		    "3 to 63 lower-case letters, digits, dots and dashes.");
-	if (!text_ok(in->key, 1024) || !aws_valid_key(in->key))
+	if (!text_ok(in->key, 1024) || !syntax_object_key(in->key))
 		return refuse(r, POLLER_F_KEY, NULL, "Enter the object's key in the "
 		    "bucket, such as images/web01.vmdk, without a leading / "
 		    "and without . or .. parts.");
@@ -1406,7 +1391,7 @@ poller_track(const char *task_id, const char *vm_moref, const char *vm_name,
 	struct clients *cs = NULL;
 	struct aws_error err;
 	struct task t, *v[1] = { &t };
-	enum aws_task_kind kind = aws_task_id_kind(task_id);
+	enum syntax_task_kind kind = syntax_task_id(task_id);
 	sqlite3_stmt *st;
 	struct aws *a;
 	time_t now;
@@ -1414,11 +1399,11 @@ poller_track(const char *task_id, const char *vm_moref, const char *vm_name,
 
 	result_clear(r);
 	memset(&t, 0, sizeof t);
-	if (kind == AWS_TASK_NONE)
+	if (kind == SYNTAX_TASK_NONE)
 		return refuse(r, POLLER_F_TASK_ID, NULL, "Enter the import task's id "
 		    "as AWS shows it: import-ami-, import-i- or import-vol- "
 		    "and 8 to 17 letters or digits.");
-	if (!poller_valid_moref(vm_moref))
+	if (!syntax_moref(vm_moref))
 		return refuse(r, POLLER_F_VM_MOREF, NULL, "Enter the VM's managed "
 		    "object id as vCenter shows it, such as vm-42.");
 	if (!text_ok(vm_name, POLLER_NAME_MAX))
@@ -1440,7 +1425,7 @@ poller_track(const char *task_id, const char *vm_moref, const char *vm_name,
 	    r)) != 0)
 		goto out;
 	snprintf(t.task_id, sizeof t.task_id, "%s", task_id);
-	t.conversion = kind == AWS_TASK_CONVERSION;
+	t.conversion = kind == SYNTAX_TASK_CONVERSION;
 	status_clear(&t.old);
 	t.now = t.old;
 	if ((cs = calloc(1, sizeof *cs)) == NULL) {

@@ -27,7 +27,6 @@
 #define POLLER_POLLED_AT "poller.polled_at"	/* setting: last poll */
 #define POLLER_PAGE_SIZE 25		/* rows a page shows by default */
 #define POLLER_NAME_MAX 255		/* a VM's name, bytes */
-#define POLLER_MOREF_MAX 80		/* a VM's managed object id */
 #define POLLER_DESCRIPTION_MAX 255	/* ImportImage's own limit */
 
 /* The connector's view of an import (the vms table's state column). */
@@ -56,7 +55,7 @@ struct poller_status {
 /* One row of the table, as the page and the API show it. */
 struct poller_vm {
 	long long id;
-	char vm_moref[POLLER_MOREF_MAX + 1];
+	char vm_moref[SYNTAX_MOREF_MAX + 1];
 	char vm_name[POLLER_NAME_MAX + 1];
 	char region[32];
 	char kind[16];			/* image or conversion */
@@ -153,7 +152,6 @@ void poller_from_conversion_task(const struct aws_conversion_task *t,
 int poller_status_differs(const struct poller_status *a,
     const struct poller_status *b);
 void poller_age_words(long seconds, char *out, size_t outlen);
-int poller_valid_moref(const char *s);
 const char *poller_format(const char *s);
 int poller_task_named(const char *message, const char *id);
 

@@ -199,3 +199,102 @@ syntax_peer_literal(const char *s, int allow_loopback)
 		return 0;
 	return 1;
 }
+
+/* ---- the names of things in vCenter and AWS ---- */
+
+/* 1 when s[0..n) are lower-case letters and digits (hex when hex). */
+static int
+id_chars(const char *s, size_t n, int hex)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!isdigit(c) && !(hex ? c >= 'a' && c <= 'f' : islower(c)))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * What kind of import task id s is: SYNTAX_TASK_IMAGE for an ImportImage
+ * task (import-ami- and 8 to 17 hexadecimal digits), SYNTAX_TASK_CONVERSION
+ * for an ImportInstance or ImportVolume task (import-i- or import-vol-
+ * and 8 to 17 lower-case letters or digits), or SYNTAX_TASK_NONE.
+ */
+enum syntax_task_kind
+syntax_task_id(const char *s)
+{
+	static const struct {
+		const char *prefix;
+		int hex;
+		enum syntax_task_kind kind;
+	} forms[] = {
+		{ "import-ami-", 1, SYNTAX_TASK_IMAGE },
+		{ "import-i-", 0, SYNTAX_TASK_CONVERSION },
+		{ "import-vol-", 0, SYNTAX_TASK_CONVERSION },
+	};
+	size_t n;
+
+	for (size_t i = 0; s && i < sizeof forms / sizeof forms[0]; i++) {
+		size_t p = strlen(forms[i].prefix);
+		if (strncmp(s, forms[i].prefix, p) != 0)
+			continue;
+		n = strlen(s + p);
+		if (n >= 8 && n <= 17 && id_chars(s + p, n, forms[i].hex))
+			return forms[i].kind;
+	}
+	return SYNTAX_TASK_NONE;
+}
+
+/* 1 when s is a bucket name usable in a path (lower case, digits, . -). */
+int
+syntax_bucket(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n < 3 || n > 63)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!islower((unsigned char)s[i]) &&
+		    !isdigit((unsigned char)s[i]) && s[i] != '-' && s[i] != '.')
+			return 0;
+	return 1;
+}
+
+/*
+ * 1 when key is an S3 object key we send: 1..1024 bytes, not starting
+ * with '/', without "." or ".." path segments (the HTTP layer would fold
+ * them and the object would land outside the bucket's prefix, or in
+ * another bucket).
+ */
+int
+syntax_object_key(const char *key)
+{
+	size_t n;
+
+	if (key == NULL || (n = strlen(key)) == 0 || n > 1024 || key[0] == '/')
+		return 0;
+	for (const char *seg = key; seg != NULL;) {
+		const char *end = strchr(seg, '/');
+		size_t sl = end ? (size_t)(end - seg) : strlen(seg);
+		if ((sl == 1 && seg[0] == '.') ||
+		    (sl == 2 && seg[0] == '.' && seg[1] == '.'))
+			return 0;
+		seg = end ? end + 1 : NULL;
+	}
+	return 1;
+}
+
+/* 1 when s is a vCenter managed object id: 1 to SYNTAX_MOREF_MAX of
+ * [A-Za-z0-9._:-], starting with a letter or a digit (vm-42). */
+int
+syntax_moref(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > SYNTAX_MOREF_MAX || !isalnum((unsigned char)s[0]))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("._:-", s[i]))
+			return 0;
+	return 1;
+}

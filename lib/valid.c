@@ -11,7 +11,6 @@
 
 #include "core.h"
 #include "domain.h"
-#include "poller.h"
 
 /* The values of the fields that take one of a list. */
 static const char *const sort_columns[] = { "name", "state", "progress",
@@ -312,13 +311,13 @@ valid_value(enum valid_type type, const char *v, size_t len, size_t maxlen)
 		return len && v[0] != '.' && all_in(v, len, UPPER LOWER DIGITS
 		    "._-") ? 0 : CONN_EINVAL;
 	case VT_MOREF:
-		return poller_valid_moref(v) ? 0 : CONN_EINVAL;
+		return syntax_moref(v) ? 0 : CONN_EINVAL;
 	case VT_BUCKET:
-		return aws_valid_bucket(v) ? 0 : CONN_EINVAL;
+		return syntax_bucket(v) ? 0 : CONN_EINVAL;
 	case VT_OBJECT_KEY:
-		return no_controls(v, len) && aws_valid_key(v) ? 0 : CONN_EINVAL;
+		return no_controls(v, len) && syntax_object_key(v) ? 0 : CONN_EINVAL;
 	case VT_TASK_ID:
-		return aws_task_id_kind(v) != AWS_TASK_NONE ? 0 : CONN_EINVAL;
+		return syntax_task_id(v) != SYNTAX_TASK_NONE ? 0 : CONN_EINVAL;
 	case VT_FILE:
 		return 0;
 	}

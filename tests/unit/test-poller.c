@@ -232,23 +232,23 @@ TEST(age_in_words)
 
 TEST(moref_good_and_bad)
 {
-	char long_id[POLLER_MOREF_MAX + 2];
+	char long_id[SYNTAX_MOREF_MAX + 2];
 
-	CHECK(poller_valid_moref("vm-42"));
-	CHECK(poller_valid_moref("vm-1.2:3_x"));
-	CHECK(poller_valid_moref("42"));
+	CHECK(syntax_moref("vm-42"));
+	CHECK(syntax_moref("vm-1.2:3_x"));
+	CHECK(syntax_moref("42"));
 	memset(long_id, 'v', sizeof long_id - 1);
 	long_id[sizeof long_id - 1] = '\0';
-	CHECK(!poller_valid_moref(long_id));
-	long_id[POLLER_MOREF_MAX] = '\0';
-	CHECK(poller_valid_moref(long_id));
-	CHECK(!poller_valid_moref(""));
-	CHECK(!poller_valid_moref(NULL));
-	CHECK(!poller_valid_moref("-vm"));
-	CHECK(!poller_valid_moref("vm 42"));
-	CHECK(!poller_valid_moref("<b>"));
-	CHECK(!poller_valid_moref("vm/42"));
-	CHECK(!poller_valid_moref("vm-\xc3\xa9"));
+	CHECK(!syntax_moref(long_id));
+	long_id[SYNTAX_MOREF_MAX] = '\0';
+	CHECK(syntax_moref(long_id));
+	CHECK(!syntax_moref(""));
+	CHECK(!syntax_moref(NULL));
+	CHECK(!syntax_moref("-vm"));
+	CHECK(!syntax_moref("vm 42"));
+	CHECK(!syntax_moref("<b>"));
+	CHECK(!syntax_moref("vm/42"));
+	CHECK(!syntax_moref("vm-\xc3\xa9"));
 }
 
 TEST(format_any_case_to_aws_spelling)
@@ -264,23 +264,23 @@ TEST(format_any_case_to_aws_spelling)
 
 TEST(task_id_kinds)
 {
-	CHECK(aws_task_id_kind("import-ami-0123456789abcdef0") ==
-	    AWS_TASK_IMAGE);
-	CHECK(aws_task_id_kind("import-ami-01234567") == AWS_TASK_IMAGE);
-	CHECK(aws_task_id_kind("import-i-ffvko9js") == AWS_TASK_CONVERSION);
-	CHECK(aws_task_id_kind("import-vol-ffut5xv4") == AWS_TASK_CONVERSION);
-	CHECK(aws_task_id_kind("import-ami-0123456") == AWS_TASK_NONE);
-	CHECK(aws_task_id_kind("import-ami-0123456789abcdef01") ==
-	    AWS_TASK_NONE);
-	CHECK(aws_task_id_kind("import-ami-0123456789ABCDEF0") ==
-	    AWS_TASK_NONE);
-	CHECK(aws_task_id_kind("import-ami-ghijklmn") == AWS_TASK_NONE);
-	CHECK(aws_task_id_kind("import-i-FFVKO9JS") == AWS_TASK_NONE);
-	CHECK(aws_task_id_kind("import-i-ffvko9j") == AWS_TASK_NONE);
-	CHECK(aws_task_id_kind("i-0123456789abcdef0") == AWS_TASK_NONE);
-	CHECK(aws_task_id_kind("") == AWS_TASK_NONE);
-	CHECK(aws_task_id_kind(NULL) == AWS_TASK_NONE);
-	CHECK(aws_task_id_kind("import-ami-0123 4567") == AWS_TASK_NONE);
+	CHECK(syntax_task_id("import-ami-0123456789abcdef0") ==
+	    SYNTAX_TASK_IMAGE);
+	CHECK(syntax_task_id("import-ami-01234567") == SYNTAX_TASK_IMAGE);
+	CHECK(syntax_task_id("import-i-ffvko9js") == SYNTAX_TASK_CONVERSION);
+	CHECK(syntax_task_id("import-vol-ffut5xv4") == SYNTAX_TASK_CONVERSION);
+	CHECK(syntax_task_id("import-ami-0123456") == SYNTAX_TASK_NONE);
+	CHECK(syntax_task_id("import-ami-0123456789abcdef01") ==
+	    SYNTAX_TASK_NONE);
+	CHECK(syntax_task_id("import-ami-0123456789ABCDEF0") ==
+	    SYNTAX_TASK_NONE);
+	CHECK(syntax_task_id("import-ami-ghijklmn") == SYNTAX_TASK_NONE);
+	CHECK(syntax_task_id("import-i-FFVKO9JS") == SYNTAX_TASK_NONE);
+	CHECK(syntax_task_id("import-i-ffvko9j") == SYNTAX_TASK_NONE);
+	CHECK(syntax_task_id("i-0123456789abcdef0") == SYNTAX_TASK_NONE);
+	CHECK(syntax_task_id("") == SYNTAX_TASK_NONE);
+	CHECK(syntax_task_id(NULL) == SYNTAX_TASK_NONE);
+	CHECK(syntax_task_id("import-ami-0123 4567") == SYNTAX_TASK_NONE);
 }
 
 TEST(error_names_the_unknown_task_as_a_word)
