@@ -26,6 +26,7 @@
 #include <openssl/crypto.h>
 
 #include "authproxy.h"
+#include "userprovider.h"
 
 #define SESSION_CHARS "abcdefghijklmnopqrstuvwxyz" \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+,.@-"
@@ -440,38 +441,6 @@ authproxy_body_wipe(struct ap_body *b)
 /* ---- user names ---- */
 
 /*
- * Split a user name as typed, "DOMAIN\user", "user@domain" or "user",
- * into its domain ("" when none) and user part.  Returns 0, or
- * CONN_EINVAL when a part is empty or does not fit.
- */
-int
-authproxy_split_user(const char *typed, char *domain, size_t dlen,
-    char *principal, size_t plen)
-{
-	const char *bs = strchr(typed, '\\'), *at = strrchr(typed, '@');
-	const char *d = "", *u = typed;
-	size_t dn = 0, un = strlen(typed);
-
-	if (bs) {
-		d = typed;
-		dn = (size_t)(bs - typed);
-		u = bs + 1;
-		un = strlen(u);
-	} else if (at) {
-		d = at + 1;
-		dn = strlen(d);
-		un = (size_t)(at - typed);
-	}
-	if (un == 0 || ((bs || at) && dn == 0) || dn >= dlen || un >= plen)
-		return CONN_EINVAL;
-	memcpy(domain, d, dn);
-	domain[dn] = '\0';
-	memcpy(principal, u, un);
-	principal[un] = '\0';
-	return 0;
-}
-
-/*
  * The name an AWS session gets for a vCenter user (STS allows only
  * [\w+=,.@-], 2 to 64): "user@domain" in lower case ASCII.  When a
  * character had to be replaced (anything else, '=' included: it marks
@@ -531,49 +500,6 @@ authproxy_session_name(const char *principal, const char *domain,
 	snprintf(out, AP_SESSION_NAME_MAX + 1, "%.*s=%.*s", (int)n, readable,
 	    AP_SESSION_HASH, hash);
 	return 0;
-}
-
-/*
- * The enumerated vCenter user (a user, not a group, of vcenter_users) the
- * typed name names: "DOMAIN\user" or "user@domain" (the domain as listed,
- * or its first label as a short name: VSPHERE for vsphere.local), or a
- * bare "user" found in exactly one domain; names compare without regard
- * to case.  Returns 0 with the row's domain and principal, CONN_ENOTFOUND,
- * CONN_ECONFLICT when a bare name is in several domains, or an error.
- */
-int
-authproxy_enumerated_user(const char *typed, char *domain, size_t dlen,
-    char *principal, size_t plen)
-{
-	char d[AP_USER_MAX + 1], u[AP_USER_MAX + 1];
-	sqlite3_stmt *st;
-	int rc, rows = 0;
-
-	domain[0] = principal[0] = '\0';
-	if (authproxy_split_user(typed, d, sizeof d, u, sizeof u) != 0)
-		return CONN_ENOTFOUND;
-	if ((st = db_stmt(DB_AP_USER_FIND)) == NULL)
-		return CONN_EDB;
-	sqlite3_bind_text(st, 1, u, -1, SQLITE_STATIC);
-	if (d[0])
-		sqlite3_bind_text(st, 2, d, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (rows++ == 0) {
-			snprintf(domain, dlen, "%s",
-			    (const char *)sqlite3_column_text(st, 0));
-			snprintf(principal, plen, "%s",
-			    (const char *)sqlite3_column_text(st, 1));
-		}
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		log_err("authproxy: cannot read vcenter_users: %s",
-		    sqlite3_errmsg(db_handle()));
-		return CONN_EDB;
-	}
-	if (rows == 0)
-		return CONN_ENOTFOUND;
-	return rows > 1 ? CONN_ECONFLICT : 0;
 }
 
 /* ---- replays and limits ---- */
@@ -901,7 +827,7 @@ user_key(const char *typed, char *out, size_t outlen)
 {
 	char d[AP_USER_MAX + 1];
 
-	if (authproxy_split_user(typed, d, sizeof d, out, outlen) != 0)
+	if (userprovider_split(typed, d, sizeof d, out, outlen) != 0)
 		snprintf(out, outlen, "%s", typed);
 	for (char *p = out; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
@@ -1001,7 +927,7 @@ authproxy_token(const struct ap_request *rq, struct ap_answer *a)
 		decide(a, AP_REFUSED, "%s", why);
 		return;
 	}
-	if (authproxy_split_user(body.username, domain, sizeof domain,
+	if (userprovider_split(body.username, domain, sizeof domain,
 	    principal, sizeof principal) == 0)
 		user_label(a, principal, domain);
 	snprintf(src, sizeof src, "%s", body.source[0] ? body.source :
@@ -1036,7 +962,7 @@ authproxy_token(const struct ap_request *rq, struct ap_answer *a)
 			log_warn("authproxy: %s", vwhy);
 		goto out;
 	}
-	rc = authproxy_enumerated_user(body.username, domain, sizeof domain,
+	rc = userprovider_find_user(body.username, domain, sizeof domain,
 	    principal, sizeof principal);
 	if (rc == CONN_ENOTFOUND || rc == CONN_ECONFLICT) {
 		authproxy_attempt_end(attempt, ukey, AP_ATTEMPT_FAILED);

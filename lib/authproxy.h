@@ -119,10 +119,6 @@ int authproxy_read_body(const char *body, size_t len, struct ap_body *out,
 void authproxy_body_wipe(struct ap_body *b);
 int authproxy_session_name(const char *principal, const char *domain,
     char out[AP_SESSION_NAME_MAX + 1]);
-int authproxy_split_user(const char *typed, char *domain, size_t dlen,
-    char *principal, size_t plen);
-int authproxy_enumerated_user(const char *typed, char *domain, size_t dlen,
-    char *principal, size_t plen);
 int authproxy_signature_once(const char *signature, time_t now);
 int authproxy_attempt_begin(const char *user_key, const char *source,
     time_t now, long long *id, int *which);

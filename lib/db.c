@@ -218,10 +218,13 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "THEN excluded.changed_at ELSE changed_at END, "
 	    "principal = excluded.principal, full_name = excluded.full_name, "
 	    "is_group = excluded.is_group, last_seen = excluded.last_seen",
-	/* ?1 NULL: the domain enumerated, whichever it is. */
-	[DB_USERS_IS_USER] =
-	    "SELECT 1 FROM vcenter_users WHERE principal = ?2 "
-	    "AND is_group = 0 AND (?1 IS NULL OR domain = ?1)",
+	/* ?1 a principal, ?2 its domain as typed (NULL: any), the full name
+	 * or its first label (VSPHERE for vsphere.local). */
+	[DB_USERS_FIND] =
+	    "SELECT domain, principal FROM vcenter_users WHERE principal = ?1 "
+	    "AND is_group = 0 AND (?2 IS NULL OR domain = ?2 OR "
+	    "substr(domain, 1, length(?2) + 1) = (?2 || '.') COLLATE NOCASE) "
+	    "ORDER BY domain LIMIT 2",
 	/* ?1: a LIKE pattern (escape '\'), or NULL for every entry. */
 	[DB_USERS_COUNT] =
 	    "SELECT count(*) FROM vcenter_users WHERE ?1 IS NULL "
@@ -338,11 +341,6 @@ static const char *const stmt_sql[DB__MAX] = {
 	/* A user (not a group) named principal ?1, of domain ?2 (or its
 	 * first label, as a NetBIOS-style short name), or of any domain
 	 * when ?2 is NULL; two rows tell an ambiguous bare name. */
-	[DB_AP_USER_FIND] =
-	    "SELECT domain, principal FROM vcenter_users WHERE principal = ?1 "
-	    "AND is_group = 0 AND (?2 IS NULL OR domain = ?2 OR "
-	    "substr(domain, 1, length(?2) + 1) = (?2 || '.') COLLATE NOCASE) "
-	    "ORDER BY domain LIMIT 2",
 	[DB_AP_SIGNATURES_PRUNE] =
 	    "DELETE FROM authproxy_signatures WHERE seen_at < ?1",
 	[DB_AP_ATTEMPTS_PRUNE] =

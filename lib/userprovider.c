@@ -227,32 +227,49 @@ out:
 }
 
 /*
- * 1 when principal is an enumerated vCenter user (not a group) of domain
- * (NULL or "": of the domain enumerated, whichever it is), compared
- * without regard to case as vCenter does; else 0.  A database failure is
- * logged and answers 0: a sign-in is never let through on an error.
+ * The enumerated vCenter user (a user, not a group, of vcenter_users) the
+ * sign-in name typed names: "DOMAIN\user" or "user@domain" (the domain as
+ * listed, or its first label as a short name: VSPHERE for vsphere.local),
+ * or a bare "user" found in exactly one domain; names compare without
+ * regard to case, as vCenter's do.  Returns 0 with the row's domain and
+ * principal, CONN_ENOTFOUND (a group, an unknown name, one that does not
+ * split), CONN_ECONFLICT when a bare name is in several domains, or
+ * CONN_EDB: a sign-in is never let through on an error.
  */
 int
-userprovider_is_user(const char *domain, const char *principal)
+userprovider_find_user(const char *typed, char *domain, size_t dlen,
+    char *principal, size_t plen)
 {
+	char d[UP_NAME_MAX + 1], u[UP_NAME_MAX + 1];
 	sqlite3_stmt *st;
-	int rc;
+	int rc, rows = 0;
 
-	if (principal == NULL || *principal == '\0')
-		return 0;
-	if ((st = db_stmt(DB_USERS_IS_USER)) == NULL)
-		return 0;
-	if (domain && *domain)
-		sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, principal, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
+	domain[0] = principal[0] = '\0';
+	if (typed == NULL ||
+	    userprovider_split(typed, d, sizeof d, u, sizeof u) != 0)
+		return CONN_ENOTFOUND;
+	if ((st = db_stmt(DB_USERS_FIND)) == NULL)
+		return CONN_EDB;
+	sqlite3_bind_text(st, 1, u, -1, SQLITE_STATIC);
+	if (d[0])
+		sqlite3_bind_text(st, 2, d, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (rows++ == 0) {
+			snprintf(domain, dlen, "%s",
+			    (const char *)sqlite3_column_text(st, 0));
+			snprintf(principal, plen, "%s",
+			    (const char *)sqlite3_column_text(st, 1));
+		}
+	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc != SQLITE_DONE) {
 		log_err("userprovider: cannot look up a vCenter user: %s",
 		    sqlite3_errmsg(db_handle()));
-		return 0;
+		return CONN_EDB;
 	}
-	return rc == SQLITE_ROW;
+	if (rows == 0)
+		return CONN_ENOTFOUND;
+	return rows > 1 ? CONN_ECONFLICT : 0;
 }
 
 /* ---- the job ---- */

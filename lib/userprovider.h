@@ -24,6 +24,7 @@
 #define UP_LIMIT "userprovider.limit"
 #define UP_LISTED_AT "userprovider.listed_at"	/* the list's enumeration */
 #define UP_LIMIT_MAX 1000000
+#define UP_NAME_MAX 256		/* a sign-in name, bytes */
 
 /* The job's name (jobs.job) and time limit; cron runs it every
  * UP_INTERVAL_MINUTES (dist/cron.d/connector). */
@@ -45,7 +46,8 @@ int userprovider_stage_begin(void);
 int userprovider_stage(const struct vsphere_principal *p);
 int userprovider_replace(const char *domain, time_t now,
     struct up_counts *out);
-int userprovider_is_user(const char *domain, const char *principal);
+int userprovider_find_user(const char *typed, char *domain, size_t dlen,
+    char *principal, size_t plen);
 int userprovider_run(struct job_report *rep);
 
 #endif

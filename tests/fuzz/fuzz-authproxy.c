@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../../lib/authproxy.h"
+#include "../../lib/userprovider.h"
 #include "fuzz.h"
 
 static void
@@ -77,7 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    inet_pton(AF_INET6, body.source, addr) == 1);
 		INV(body.duration == 0 || (body.duration >= AP_DURATION_MIN &&
 		    body.duration <= AP_DURATION_MAX));
-		if (authproxy_split_user(body.username, d, sizeof d, u,
+		if (userprovider_split(body.username, d, sizeof d, u,
 		    sizeof u) == 0) {
 			INV(u[0] != '\0');
 			session_name_holds(u, d);
@@ -95,7 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(typed, data, size);
 	typed[size] = '\0';
-	if (authproxy_split_user(typed, d, sizeof d, u, sizeof u) == 0) {
+	if (userprovider_split(typed, d, sizeof d, u, sizeof u) == 0) {
 		INV(u[0] != '\0' && strlen(u) < sizeof u);
 		session_name_holds(u, d);
 	}

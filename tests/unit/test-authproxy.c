@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../../lib/authproxy.h"
+#include "../../lib/userprovider.h"
 #include "unit.h"
 
 static char share[PATH_MAX];
@@ -134,7 +135,7 @@ split_is(const char *typed, const char *d, const char *u)
 {
 	char dd[64], uu[64];
 
-	return authproxy_split_user(typed, dd, sizeof dd, uu, sizeof uu) ==
+	return userprovider_split(typed, dd, sizeof dd, uu, sizeof uu) ==
 	    0 && strcmp(dd, d) == 0 && strcmp(uu, u) == 0;
 }
 
@@ -153,9 +154,9 @@ TEST(split_user_bad_empty_parts)
 	char d[64], u[64];
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		CHECK(authproxy_split_user(bad[i], d, sizeof d, u,
+		CHECK(userprovider_split(bad[i], d, sizeof d, u,
 		    sizeof u) != 0);
-	CHECK(authproxy_split_user("averyveryveryverylongname@x", d, sizeof d,
+	CHECK(userprovider_split("averyveryveryverylongname@x", d, sizeof d,
 	    u, 8) != 0);
 }
 
@@ -469,7 +470,7 @@ found(const char *typed, const char *want_domain, const char *want_user)
 {
 	char d[64], u[64];
 
-	return authproxy_enumerated_user(typed, d, sizeof d, u, sizeof u) ==
+	return userprovider_find_user(typed, d, sizeof d, u, sizeof u) ==
 	    0 && strcmp(d, want_domain) == 0 && strcmp(u, want_user) == 0;
 }
 
@@ -491,17 +492,17 @@ TEST(enumerated_user_bad_not_found)
 	char d[64], u[64];
 
 	CHECK(users() == 0);
-	CHECK(authproxy_enumerated_user("group1", d, sizeof d, u, sizeof u) ==
+	CHECK(userprovider_find_user("group1", d, sizeof d, u, sizeof u) ==
 	    CONN_ENOTFOUND);	/* a group is no user */
-	CHECK(authproxy_enumerated_user("user2", d, sizeof d, u, sizeof u) ==
+	CHECK(userprovider_find_user("user2", d, sizeof d, u, sizeof u) ==
 	    CONN_ENOTFOUND);
-	CHECK(authproxy_enumerated_user("user1@corp.example", d, sizeof d, u,
+	CHECK(userprovider_find_user("user1@corp.example", d, sizeof d, u,
 	    sizeof u) == CONN_ENOTFOUND);
-	CHECK(authproxy_enumerated_user("vsph\\user1", d, sizeof d, u,
+	CHECK(userprovider_find_user("vsph\\user1", d, sizeof d, u,
 	    sizeof u) == CONN_ENOTFOUND);
-	CHECK(authproxy_enumerated_user("user%", d, sizeof d, u, sizeof u) ==
+	CHECK(userprovider_find_user("user%", d, sizeof d, u, sizeof u) ==
 	    CONN_ENOTFOUND);
-	CHECK(authproxy_enumerated_user("\\user1", d, sizeof d, u, sizeof u) ==
+	CHECK(userprovider_find_user("\\user1", d, sizeof d, u, sizeof u) ==
 	    CONN_ENOTFOUND);
 }
 
@@ -510,7 +511,7 @@ TEST(enumerated_user_bad_bare_name_in_two_domains)
 	char d[64], u[64];
 
 	CHECK(users() == 0);
-	CHECK(authproxy_enumerated_user("both", d, sizeof d, u, sizeof u) ==
+	CHECK(userprovider_find_user("both", d, sizeof d, u, sizeof u) ==
 	    CONN_ECONFLICT);
 }
 

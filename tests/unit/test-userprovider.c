@@ -449,22 +449,38 @@ TEST(replace_bad_failure_keeps_the_list)
 	    "'userprovider.listed_at'") == 1000);
 }
 
-TEST(is_user_only_enumerated_users)
+static int
+finds(const char *typed, const char *want_domain, const char *want_user)
+{
+	char d[64], u[64];
+
+	return userprovider_find_user(typed, d, sizeof d, u, sizeof u) == 0 &&
+	    strcmp(d, want_domain) == 0 && strcmp(u, want_user) == 0;
+}
+
+TEST(find_user_only_enumerated_users)
 {
 	struct up_counts uc;
+	char d[64], u[64];
 
 	CHECK(first_list(&uc) == 0);
-	CHECK(userprovider_is_user("dom", "alice") == 1);
-	CHECK(userprovider_is_user("DOM", "ALICE") == 1);
-	CHECK(userprovider_is_user(NULL, "bob") == 1);
-	CHECK(userprovider_is_user("", "bob") == 1);
-	CHECK(userprovider_is_user("dom", "admins") == 0);	/* a group */
-	CHECK(userprovider_is_user("dom", "mallory") == 0);
-	CHECK(userprovider_is_user("other", "alice") == 0);
-	CHECK(userprovider_is_user("dom", "") == 0);
-	CHECK(userprovider_is_user("dom", NULL) == 0);
-	CHECK(userprovider_is_user("dom", "al%") == 0);
-	CHECK(userprovider_is_user("dom", "alice ") == 0);
+	CHECK(finds("alice", "dom", "alice"));
+	CHECK(finds("DOM\\ALICE", "dom", "alice"));
+	CHECK(finds("bob@dom", "dom", "bob"));
+	CHECK(userprovider_find_user("admins", d, sizeof d, u, sizeof u) ==
+	    CONN_ENOTFOUND);	/* a group */
+	CHECK(userprovider_find_user("mallory", d, sizeof d, u, sizeof u) ==
+	    CONN_ENOTFOUND);
+	CHECK(userprovider_find_user("other\\alice", d, sizeof d, u,
+	    sizeof u) == CONN_ENOTFOUND);
+	CHECK(userprovider_find_user("", d, sizeof d, u, sizeof u) ==
+	    CONN_ENOTFOUND);
+	CHECK(userprovider_find_user(NULL, d, sizeof d, u, sizeof u) ==
+	    CONN_ENOTFOUND);
+	CHECK(userprovider_find_user("al%", d, sizeof d, u, sizeof u) ==
+	    CONN_ENOTFOUND);
+	CHECK(userprovider_find_user("alice ", d, sizeof d, u, sizeof u) ==
+	    CONN_ENOTFOUND);
 }
 
 TEST(split_sign_in_names)
@@ -518,7 +534,7 @@ main(void)
 	RUN(replace_other_domain_removed);
 	RUN(stage_repeat_dropped_first_spelling_kept);
 	RUN(replace_bad_failure_keeps_the_list);
-	RUN(is_user_only_enumerated_users);
+	RUN(find_user_only_enumerated_users);
 	RUN(split_sign_in_names);
 	RUN(split_bad_names_refused);
 	db_close();
