@@ -1,105 +1,27 @@
 // The console in a real browser: claim, sign out and in, escaping of stored
 // values under the page's CSP, the pages without JavaScript, and no request
-// leaving the loopback address.  Screenshots go to build/screenshots/.
+// leaving the loopback address.  Screenshots go to $SCREENSHOT_DIR
+// (default build/screenshots).
 //
 // usage: node tests/browser/console.test.mjs
 // Prints "PASS name" / "FAIL name: why" lines; exits 1 if any failed.
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import {
+  top, results, pass, fail, check, runMain, removeRoot, freePort, startInstance, stopInstance,
+  sql, launchBrowser, screenshotDir, newContext, navigation, claim, signIn, isCspViolation,
+} from './common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const top = join(here, '..', '..');
 const version = readFileSync(join(top, 'VERSION'), 'utf8').trim();
-const shots = join(top, 'build', 'screenshots');
+const shots = screenshotDir();
 const PASSWORD = 'harbour lantern copper meadow';
 const WRONG = 'harbour lantern copper meadows';
 const EVIL = '<script>window.__pwned=1</script><b>x</b>';
 
-let failed = 0;
-function pass(name) { console.log(`PASS ${name}`); }
-function fail(name, why) {
-  failed++;
-  console.log(`FAIL ${name}: ${String(why).split('\n')[0]}`);
-}
-// check NAME FN: run one test; a thrown error or a false result fails it.
-async function check(name, fn) {
-  try {
-    const r = await fn();
-    if (r === true) pass(name);
-    else fail(name, r === false || r === undefined ? 'check did not hold' : r);
-    return r === true;
-  } catch (e) {
-    fail(name, e && e.message ? e.message : e);
-    return false;
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-// Start scripts/connector-run; resolves once it prints "Ready.".
-function startInstance(root, port) {
-  const child = spawn(join(top, 'scripts', 'connector-run'),
-    ['--root', root, '--port', String(port), '--workers', '2'],
-    { cwd: top, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "Ready." within 30 s: ${out}`)), 30000);
-    const onData = (d) => {
-      out += d.toString();
-      if (/^Ready\./m.test(out)) {
-        clearTimeout(timer);
-        const m = out.match(/^Setup code:\s+(\S+)/m);
-        resolve(m ? m[1] : null);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`connector-run exited (${code}): ${out}`));
-    });
-  });
-  return { child, ready, output: () => out };
-}
-
-function stopInstance(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 15000);
-    child.once('exit', () => { clearTimeout(timer); resolve(); });
-    child.kill('SIGTERM');
-  });
-}
-
-function sql(db, statement, ...params) {
-  // Parameters are bound through sqlite3's .parameter command, not spliced.
-  const cmds = params.map((p, i) => `.parameter set ?${i + 1} '${p.replace(/'/g, "''")}'`);
-  return execFileSync('sqlite3', [db], {
-    input: [...cmds, statement, ''].join('\n'),
-  }).toString();
-}
-
 const root = mkdtempSync(join(tmpdir(), 'connector-browser-'));
-const port = await freePort();
-const origin = `https://127.0.0.1:${port}`;
-const db = join(root, 'var', 'lib', 'connector', 'state.db');
-mkdirSync(shots, { recursive: true });
-
-const inst = startInstance(root, port);
+const inst = startInstance(root, await freePort());
+const { origin, db } = inst;
 let browser = null;
 const requests = [];
 const consoleMsgs = [];
@@ -118,26 +40,11 @@ async function main() {
   }
   pass('instance-starts');
 
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const newContext = async (opts = {}) => {
-    const ctx = await browser.newContext({
-      ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 }, ...opts,
-    });
-    ctx.on('request', (r) => requests.push(r.url()));
-    ctx.on('page', (p) => watch(p, opts.javaScriptEnabled === false ? 'nojs' : 'js'));
-    return ctx;
-  };
-  const watch = (p, label) => {
-    p.on('console', (m) => consoleMsgs.push({ label, type: m.type(), text: m.text(), url: p.url() }));
-    p.on('pageerror', (e) => consoleMsgs.push({ label, type: 'pageerror', text: String(e), url: p.url() }));
-  };
+  browser = await launchBrowser();
+  const watched = (opts = {}) => newContext(browser, opts,
+    { requests, consoleMsgs, label: opts.javaScriptEnabled === false ? 'nojs' : 'js' });
 
-  const ctx = await newContext();
+  const ctx = await watched();
   const page = await ctx.newPage();
 
   // Setup
@@ -151,10 +58,7 @@ async function main() {
   await page.screenshot({ path: join(shots, 'setup.png') });
 
   const claimed = await check('setup-claim-lands-on-dashboard', async () => {
-    await page.fill('#code', code);
-    await page.fill('#password', PASSWORD);
-    await page.fill('#password2', PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await claim(page, code, PASSWORD);
     if (page.url() !== `${origin}/`) return `landed on ${page.url()}`;
     const h1 = (await page.locator('main h1').textContent()).trim();
     return h1 === 'Dashboard' || `title is ${JSON.stringify(h1)}`;
@@ -175,15 +79,14 @@ async function main() {
 
   // Sign out, wrong password, right password
   await check('sign-out-lands-on-login', async () => {
-    await Promise.all([page.waitForNavigation(), page.click('header .signout button')]);
+    await navigation(page, () => page.click('header .signout button'));
     if (new URL(page.url()).pathname !== '/login') return `landed on ${page.url()}`;
     return (await page.locator('#password').isVisible()) || 'no password field';
   });
   await page.screenshot({ path: join(shots, 'login.png') });
 
   await check('bad-password-shows-error', async () => {
-    await page.fill('#password', WRONG);
-    const [resp] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    const resp = await signIn(page, WRONG);
     if (resp.status() !== 403) return `status ${resp.status()}`;
     if (new URL(page.url()).pathname !== '/login') return `landed on ${page.url()}`;
     const err = page.locator('#password-error');
@@ -196,8 +99,7 @@ async function main() {
   await page.screenshot({ path: join(shots, 'login-error.png') });
 
   const signedIn = await check('right-password-lands-on-dashboard', async () => {
-    await page.fill('#password', PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await signIn(page, PASSWORD);
     if (page.url() !== `${origin}/`) return `landed on ${page.url()}`;
     return (await page.locator('main h1').textContent()).trim() === 'Dashboard';
   });
@@ -270,20 +172,19 @@ async function main() {
 
   // Without JavaScript: sign in and see the dashboard.
   await check('no-javascript-login-and-dashboard', async () => {
-    const nctx = await newContext({ javaScriptEnabled: false });
+    const nctx = await watched({ javaScriptEnabled: false });
     try {
       const p = await nctx.newPage();
       await p.goto(`${origin}/`);
       if (new URL(p.url()).pathname !== '/login') return `/ landed on ${p.url()}`;
-      await p.fill('#password', PASSWORD);
-      await Promise.all([p.waitForNavigation(), p.click('button[type=submit]')]);
+      await signIn(p, PASSWORD);
       if (p.url() !== `${origin}/`) return `login landed on ${p.url()}`;
       const h1 = (await p.locator('main h1').textContent()).trim();
       if (h1 !== 'Dashboard') return `title is ${JSON.stringify(h1)}`;
       const v = (await p.locator('header .version').textContent()).trim();
       if (v !== `Version: ${version}`) return `version reads ${JSON.stringify(v)}`;
       // Sign out works too (a plain form POST).
-      await Promise.all([p.waitForNavigation(), p.click('header .signout button')]);
+      await navigation(p, () => p.click('header .signout button'));
       return new URL(p.url()).pathname === '/login' || `sign out landed on ${p.url()}`;
     } finally {
       await nctx.close();
@@ -298,10 +199,9 @@ async function main() {
   // Locked console: set the lock in the database, then the right password
   // is refused with the lockout notice.
   await check('locked-console-bad-refuses-right-password', async () => {
-    await Promise.all([page.waitForNavigation(), page.click('header .signout button')]);
+    await navigation(page, () => page.click('header .signout button'));
     sql(db, "UPDATE admin SET locked = 1, failed_count = 20, locked_at = strftime('%s','now') WHERE id = 1;");
-    await page.fill('#password', PASSWORD);
-    const [resp] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    const resp = await signIn(page, PASSWORD);
     if (resp.status() !== 403) return `status ${resp.status()}`;
     const notice = page.locator('.notice.error');
     if (!(await notice.isVisible())) return 'no lockout notice';
@@ -311,19 +211,13 @@ async function main() {
   await ctx.close();
 }
 
-let crashed = null;
-try {
-  await main();
-} catch (e) {
-  crashed = e;
-} finally {
+await runMain(main, async () => {
   if (browser) await browser.close().catch(() => {});
   await stopInstance(inst.child);
-}
-if (crashed) fail('browser-run', crashed.stack || crashed);
+});
 
 // After the run: what the pages logged and where the browser went.
-const csp = consoleMsgs.filter((m) => /Content Security Policy|Refused to/i.test(m.text));
+const csp = consoleMsgs.filter(isCspViolation);
 for (const m of consoleMsgs)
   console.error(`console [${m.label}] ${m.type} at ${m.url}: ${m.text}`);
 if (requests.length === 0) fail('no-request-leaves-loopback', 'no request recorded');
@@ -339,6 +233,5 @@ if (csp.length) fail('no-csp-violations', `${csp.length} message(s), first: ${cs
 else if (consoleMsgs.length === 0 && requests.length === 0) fail('no-csp-violations', 'nothing was loaded');
 else pass('no-csp-violations');
 
-if (failed === 0) rmSync(root, { recursive: true, force: true });
-else console.error(`instance root kept for inspection: ${root}`);
-process.exit(failed ? 1 : 0);
+removeRoot(root);
+process.exit(results.failed ? 1 : 0);

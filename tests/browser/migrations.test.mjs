@@ -10,34 +10,15 @@
 // usage: node tests/browser/migrations.test.mjs   (after make all)
 // Prints "PASS name" / "FAIL name: why" lines; exits 1 if any failed.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import https from 'node:https';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import {
+  top, results, pass, fail, check, runMain,
+  launchBrowser, screenshotDir, newContext, navigation, signIn,
+} from './common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const top = join(here, '..', '..');
-const shots = process.env.SCREENSHOT_DIR || join(top, 'build', 'screenshots');
-
-let failed = 0;
-function pass(name) { console.log(`PASS ${name}`); }
-function fail(name, why) {
-  failed++;
-  console.log(`FAIL ${name}: ${String(why).split('\n')[0]}`);
-}
-// check NAME FN: run one test; a thrown error or a false result fails it.
-async function check(name, fn) {
-  try {
-    const r = await fn();
-    if (r === true) pass(name);
-    else fail(name, r === false || r === undefined ? 'check did not hold' : r);
-    return r === true;
-  } catch (e) {
-    fail(name, e && e.message ? e.message : e);
-    return false;
-  }
-}
+const shots = screenshotDir();
 
 // The registered console: regserve.py in its own process group, stopped
 // by closing its standard input (then by the group, if it lingers).
@@ -116,31 +97,17 @@ async function main() {
     return;
   }
   pass('registered-console-starts');
-  mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const ctx = await browser.newContext({
-    ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 },
-  });
-  ctx.on('request', (r) => requests.push(r.url()));
+  browser = await launchBrowser();
+  const ctx = await newContext(browser, {}, { requests, consoleMsgs });
   const page = await ctx.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleMsgs.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => consoleMsgs.push(`pageerror: ${e}`));
-  const go = (fn) => Promise.all([page.waitForNavigation(), fn()]).then(([r]) => r);
+  const go = (fn) => navigation(page, fn);
   const notice = async () => ((await page.locator('#notice').textContent()) || '').trim();
   const names = () => page.locator('table.migrations .vm-name').allTextContents();
 
   await check('sign-in-and-open-migrations', async () => {
     await page.goto(`${srv.origin}/migrations`);
     if (new URL(page.url()).pathname !== '/login') return `went to ${page.url()}`;
-    await page.fill('#password', srv.password);
-    await go(() => page.click('button.primary'));
+    await signIn(page, srv.password);
     const h1 = (await page.locator('h1').textContent()).trim();
     const nav = await page.locator('nav.side a[aria-current="page"]').textContent();
     return (new URL(page.url()).pathname === '/migrations' && h1 === 'Migrations' &&
@@ -281,27 +248,25 @@ async function main() {
     await noJs.addCookies(await ctx.cookies());
     const p = await noJs.newPage();
     await p.goto(`${srv.origin}/migrations?sort=state`);
-    await Promise.all([p.waitForNavigation(), p.click('thead th >> text=Progress')]);
+    await navigation(p, () => p.click('thead th >> text=Progress'));
     const url = p.url();
     await noJs.close();
     return (scripts === 0 && url.includes('sort=progress')) || `${scripts} scripts, ${url}`;
   });
 
   // The one 400 is the form answered with a field in error, by design.
-  await check('no-javascript-errors', () => consoleMsgs.filter((m) =>
-    !/status of 400/.test(m)).length === 0 || consoleMsgs.join('; '));
+  const errors = consoleMsgs.filter((m) => m.type === 'error' || m.type === 'pageerror')
+    .map((m) => `${m.type}: ${m.text}`);
+  await check('no-javascript-errors', () => errors.filter((m) =>
+    !/status of 400/.test(m)).length === 0 || errors.join('; '));
   await check('no-request-leaves-loopback', () => {
     const out = requests.filter((u) => !u.startsWith(srv.origin + '/'));
     return out.length === 0 || out.join(', ');
   });
 }
 
-try {
-  await main();
-} catch (e) {
-  fail('run', e && e.stack ? e.stack : e);
-} finally {
+await runMain(main, async () => {
   if (browser) await browser.close().catch(() => {});
   await stopServer(server.child);
-}
-process.exit(failed ? 1 : 0);
+}, 'run');
+process.exit(results.failed ? 1 : 0);

@@ -10,16 +10,15 @@
 // usage: node tests/browser/register.test.mjs   (after make all)
 // Prints "PASS name" / "FAIL name: why" lines; exits 1 if any failed.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import {
+  top, results, pass, fail, check, runMain, removeRoot, freePort,
+  launchBrowser, screenshotDir, newContext, navigation, isCspViolation,
+} from './common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const top = join(here, '..', '..');
 const started = Date.now();
 
 const PASSWORD = 'harbour lantern copper meadow';
@@ -33,36 +32,6 @@ const AMP_SECRET = 'amp-test-secret-0001-abcdef';
 const REGION = 'eu-west-1';
 const EXTENSION_KEY = 'connector.console';
 const SECRETS = { PASSWORD, VC_PASSWORD, VC_WRONG, AWS_SECRET, AMP_SECRET };
-
-let failed = 0;
-function pass(name) { console.log(`PASS ${name}`); }
-function fail(name, why) {
-  failed++;
-  console.log(`FAIL ${name}: ${String(why).split('\n')[0]}`);
-}
-// check NAME FN: run one test; a thrown error or a false result fails it.
-async function check(name, fn) {
-  try {
-    const r = await fn();
-    if (r === true) pass(name);
-    else fail(name, r === false || r === undefined ? 'check did not hold' : r);
-    return r === true;
-  } catch (e) {
-    fail(name, e && e.message ? e.message : e);
-    return false;
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // ---- processes: each in its own process group, stopped by that group ----
 
@@ -196,8 +165,7 @@ async function pluginInVcenter(vc) {
 // ---- the run ----
 
 const root = mkdtempSync(join(tmpdir(), 'connector-browser-reg-'));
-const shots = process.env.SCREENSHOT_DIR || mkdtempSync(join(tmpdir(), 'connector-shots-'));
-mkdirSync(shots, { recursive: true });
+const shots = screenshotDir({ temporary: true });
 const files = join(root, 'upload');
 mkdirSync(files);
 let browser = null;
@@ -263,25 +231,13 @@ async function main() {
   writeFileSync(goodFile, good);
   writeFileSync(brokenFile, good.slice(0, good.indexOf('"secret"')));
 
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const ctx = await browser.newContext({
-    ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 },
-  });
-  ctx.on('request', (r) => requests.push(r.url()));
+  browser = await launchBrowser();
+  const ctx = await newContext(browser, {}, { requests, consoleMsgs });
   const page = await ctx.newPage();
-  page.on('console', (m) => consoleMsgs.push({
-    type: m.type(), text: m.text(), url: page.url(), source: m.location().url,
-  }));
-  page.on('pageerror', (e) => consoleMsgs.push({ type: 'pageerror', text: String(e), url: page.url() }));
 
   const path = () => new URL(page.url()).pathname;
   const text = async (sel) => ((await page.locator(sel).first().textContent()) || '').trim();
-  const go = (fn) => Promise.all([page.waitForNavigation(), fn()]).then(([r]) => r);
+  const go = (fn) => navigation(page, fn);
   const typeInto = async (sel, value) => {
     const f = page.locator(sel);
     await f.click();
@@ -582,7 +538,7 @@ async function main() {
   for (const m of consoleMsgs)
     console.error(`console ${m.type} at ${m.url}: ${m.text}`);
   const bad = consoleMsgs.filter((m) => (m.type === 'error' || m.type === 'pageerror' ||
-    /Content Security Policy|Refused to/i.test(m.text)) &&
+    isCspViolation(m)) &&
     !(m.type === 'error' && expected400.has(m.source) &&
       m.text.startsWith('Failed to load resource: the server responded with a status of 400')));
   if (bad.length) fail('no-console-errors-or-csp-violations', `${bad.length} message(s), first: ${bad[0].text}`);
@@ -603,19 +559,12 @@ const watchdog = setTimeout(async () => {
   await stopAll();
   process.exit(1);
 }, 150000);
-let crashed = null;
-try {
-  await main();
-} catch (e) {
-  crashed = e;
-} finally {
+await runMain(main, async () => {
   if (browser) await browser.close().catch(() => {});
   await stopAll();
   clearTimeout(watchdog);
-}
-if (crashed) fail('browser-run', crashed.stack || crashed);
+});
 console.error(`screenshots in ${shots}`);
 console.error(`run time ${((Date.now() - started) / 1000).toFixed(1)} s`);
-if (failed === 0) rmSync(root, { recursive: true, force: true });
-else console.error(`console root kept for inspection: ${root}`);
-process.exit(failed ? 1 : 0);
+removeRoot(root);
+process.exit(results.failed ? 1 : 0);

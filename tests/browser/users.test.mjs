@@ -4,25 +4,21 @@
 // shown as text), the page without JavaScript, and the state of the last
 // enumeration, OK and failed.  The list is written into the instance's
 // state.db as the UserProvider job leaves it.  Screenshots go to
-// build/screenshots/ (users*.png).
+// $SCREENSHOT_DIR (default build/screenshots; users*.png).
 //
 // usage: node tests/browser/users.test.mjs
 // Prints "PASS name" / "FAIL name: why" lines; exits 1 if any failed.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { top, results, pass, fail, check, freePort, startInstance, stopInstance }
-  from './common.mjs';
+import {
+  results, pass, fail, check, runMain, removeRoot, freePort, startInstance, stopInstance,
+  sql, launchBrowser, screenshotDir, newContext, navigation, claim, isCspViolation,
+} from './common.mjs';
 
-const shots = join(top, 'build', 'screenshots');
+const shots = screenshotDir();
 const PASSWORD = 'orchard kettle granite ribbon';
 const EVIL = '<b>bold</b><img src=x>';
-
-function sql(db, script) {
-  return execFileSync('sqlite3', [db], { input: script + '\n' }).toString();
-}
 
 // The list as an enumeration leaves it: 240 users, some groups, odd names.
 function fillList(db, now) {
@@ -43,11 +39,8 @@ COMMIT;`);
 }
 
 const root = mkdtempSync(join(tmpdir(), 'connector-users-'));
-const port = await freePort();
-const origin = `https://127.0.0.1:${port}`;
-const db = join(root, 'var', 'lib', 'connector', 'state.db');
-mkdirSync(shots, { recursive: true });
-const inst = startInstance(root, port, 1);
+const inst = startInstance(root, await freePort(), 1);
+const { origin, db } = inst;
 let browser = null;
 const consoleMsgs = [];
 
@@ -61,27 +54,18 @@ async function main() {
     fail('instance-starts', e.message);
     return;
   }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  browser = await launchBrowser();
+  const ctx = await newContext(browser, {}, { consoleMsgs });
   const page = await ctx.newPage();
-  page.on('console', (m) => consoleMsgs.push(m.text()));
   await page.goto(`${origin}/setup`);
-  await page.fill('#code', code);
-  await page.fill('#password', PASSWORD);
-  await page.fill('#password2', PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await claim(page, code, PASSWORD);
   if (page.url() !== `${origin}/`) {
     fail('claim', `landed on ${page.url()}`);
     return;
   }
 
   await check('users-not-registered-state', async () => {
-    await Promise.all([page.waitForNavigation(), page.click('nav.side a[href="/users"]')]);
+    await navigation(page, () => page.click('nav.side a[href="/users"]'));
     if (new URL(page.url()).pathname !== '/users') return `landed on ${page.url()}`;
     const current = await page.locator('nav.side a[aria-current="page"]').textContent();
     if (current.trim() !== 'Users') return `current link is ${JSON.stringify(current)}`;
@@ -104,7 +88,7 @@ async function main() {
 
   await check('users-filter-typed-into-form', async () => {
     await page.fill('#filter', 'USER24');
-    await Promise.all([page.waitForNavigation(), page.click('form.filter button[type=submit]')]);
+    await navigation(page, () => page.click('form.filter button[type=submit]'));
     const u = new URL(page.url());
     if (u.pathname !== '/users' || u.searchParams.get('filter') !== 'USER24') return `at ${page.url()}`;
     const names = (await rowNames(page)).sort();
@@ -116,8 +100,8 @@ async function main() {
 
   await check('users-filter-kept-on-next-page', async () => {
     await page.fill('#filter', 'Directory');
-    await Promise.all([page.waitForNavigation(), page.click('form.filter button[type=submit]')]);
-    await Promise.all([page.waitForNavigation(), page.click('.pager a[rel=next]')]);
+    await navigation(page, () => page.click('form.filter button[type=submit]'));
+    await navigation(page, () => page.click('.pager a[rel=next]'));
     const u = new URL(page.url());
     if (u.searchParams.get('filter') !== 'Directory' || u.searchParams.get('page') !== '2')
       return `at ${page.url()}`;
@@ -157,13 +141,13 @@ async function main() {
   });
   await page.screenshot({ path: join(shots, 'users-failed.png') });
 
-  const nojs = await browser.newContext({ ignoreHTTPSErrors: true, javaScriptEnabled: false,
+  const nojs = await newContext(browser, { javaScriptEnabled: false,
     viewport: { width: 800, height: 900 }, storageState: await ctx.storageState() });
   await check('users-filter-works-without-javascript', async () => {
     const p = await nojs.newPage();
     await p.goto(`${origin}/users`);
     await p.fill('#filter', "o'neil");
-    await Promise.all([p.waitForNavigation(), p.click('form.filter button[type=submit]')]);
+    await navigation(p, () => p.click('form.filter button[type=submit]'));
     const names = await rowNames(p);
     await p.screenshot({ path: join(shots, 'users-narrow.png'), fullPage: true });
     return JSON.stringify(names) === '["o\'neil"]' || `rows ${JSON.stringify(names)}`;
@@ -172,19 +156,12 @@ async function main() {
   await ctx.close();
 }
 
-let crashed = null;
-try {
-  await main();
-} catch (e) {
-  crashed = e;
-} finally {
+await runMain(main, async () => {
   if (browser) await browser.close().catch(() => {});
   await stopInstance(inst.child);
-}
-if (crashed) fail('browser-run', crashed.stack || crashed);
-const csp = consoleMsgs.filter((t) => /Content Security Policy|Refused to/i.test(t));
-if (csp.length) fail('users-no-csp-violations', csp[0]);
+});
+const csp = consoleMsgs.filter(isCspViolation);
+if (csp.length) fail('users-no-csp-violations', csp[0].text);
 else pass('users-no-csp-violations');
-if (results.failed === 0) rmSync(root, { recursive: true, force: true });
-else console.error(`instance root kept for inspection: ${root}`);
+removeRoot(root);
 process.exit(results.failed ? 1 : 0);
