@@ -5,16 +5,19 @@
  *   the settings (federation through the connector, a role, the
  *   connector registered) → size caps → the SigV4 signature, made with
  *   the AMP-connector key for this region and service "connector" →
- *   the signature not seen before → the body → the per-user and
- *   per-source limits → SOAP Login to vCenter as the user, then Logout
- *   (the registration's vCenter, its pinned certificate) → the user is
- *   one the UserProvider enumerated → STS AssumeRole on the configured
- *   role, with the session policy and the duration cap → credentials.
+ *   the signature not seen before → the body → the user is one the
+ *   UserProvider enumerated (a name that is not is refused without its
+ *   password going anywhere) → the per-user and per-source limits → SOAP
+ *   Login to vCenter as that enumerated principal@domain, then Logout
+ *   (the registration's vCenter, its pinned certificate) → STS AssumeRole
+ *   on the configured role, with the session policy and the duration cap
+ *   → credentials.
  *
  * Whatever stops a request, the caller gets one of four outcomes
  * (credentials, refused, rate limited, unavailable) and the real reason
- * goes to the audit log only.  The password is never logged, and is
- * wiped as soon as vCenter has seen it.
+ * goes to the audit log only.  The password is never logged; the copy
+ * the body was parsed into is wiped once vCenter has seen it (the
+ * parser's and the FastCGI library's own freed buffers are not).
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -97,13 +100,20 @@ iam_name(const char *s, size_t len, size_t max)
 int
 authproxy_valid_role(const char *arn)
 {
-	static const char pre[] = "arn:aws:iam::";
-	const char *p, *slash;
+	/* The partitions whose STS the connector reaches at
+	 * sts.REGION.amazonaws.com: AWS and AWS GovCloud (US). */
+	static const char *const pre[] = { "arn:aws:iam::",
+	    "arn:aws-us-gov:iam::" };
+	const char *p = NULL, *slash;
 	size_t n = strlen(arn);
 
-	if (n > AP_ROLE_MAX || strncmp(arn, pre, sizeof pre - 1) != 0)
+	if (n > AP_ROLE_MAX)
 		return 0;
-	p = arn + sizeof pre - 1;
+	for (size_t i = 0; i < sizeof pre / sizeof pre[0] && !p; i++)
+		if (strncmp(arn, pre[i], strlen(pre[i])) == 0)
+			p = arn + strlen(pre[i]);
+	if (p == NULL)
+		return 0;
 	for (int i = 0; i < 12; i++)
 		if (!isdigit((unsigned char)p[i]))
 			return 0;
@@ -852,8 +862,8 @@ void
 authproxy_token(const struct ap_request *rq, struct ap_answer *a)
 {
 	char key_id[130], region[32], domain[AP_USER_MAX + 1];
-	char principal[AP_USER_MAX + 1], ukey[AP_USER_MAX + 1], why[160];
-	char code[64], src[64];
+	char principal[AP_USER_MAX + 1], ukey[2 * AP_USER_MAX + 2], why[160];
+	char code[64], src[64], login[2 * AP_USER_MAX + 2];
 	struct authproxy_config cfg;
 	struct buf secret = { 0 };
 	struct sigv4_result sr;
@@ -862,7 +872,7 @@ authproxy_token(const struct ap_request *rq, struct ap_answer *a)
 	const char *vwhy;
 	time_t now = util_now();
 	long long attempt;
-	int rc, which, duration;
+	int rc, which, duration, found;
 
 	memset(a, 0, sizeof *a);
 	memset(&body, 0, sizeof body);
@@ -927,12 +937,34 @@ authproxy_token(const struct ap_request *rq, struct ap_answer *a)
 		decide(a, AP_REFUSED, "%s", why);
 		return;
 	}
-	if (userprovider_split(body.username, domain, sizeof domain,
-	    principal, sizeof principal) == 0)
+	/*
+	 * Who the name is, before any password leaves: only a user the
+	 * UserProvider enumerated is ever signed in to vCenter, and always as
+	 * that row's principal@domain, so the password vCenter checks and
+	 * the identity credentials are issued for are one account.
+	 */
+	snprintf(src, sizeof src, "%s", body.source);
+	found = userprovider_find_user(body.username, domain, sizeof domain,
+	    principal, sizeof principal);
+	if (found == 0) {
 		user_label(a, principal, domain);
-	snprintf(src, sizeof src, "%s", body.source[0] ? body.source :
-	    rq->remote_addr ? rq->remote_addr : "-");
-	user_key(body.username, ukey, sizeof ukey);
+		if (domain[0] == '\0')
+			snprintf(login, sizeof login, "%s", principal);
+		else if (strchr(domain, '.'))
+			snprintf(login, sizeof login, "%s@%s", principal,
+			    domain);
+		else
+			snprintf(login, sizeof login, "%s\\%s", domain,
+			    principal);
+		snprintf(ukey, sizeof ukey, "%s", login);
+		for (char *p = ukey; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	} else {
+		if (userprovider_split(body.username, domain, sizeof domain,
+		    principal, sizeof principal) == 0)
+			user_label(a, principal, domain);
+		user_key(body.username, ukey, sizeof ukey);
+	}
 
 	/* The limits, before vCenter is asked. */
 	rc = authproxy_attempt_begin(ukey, src, now, &attempt, &which);
@@ -948,9 +980,24 @@ authproxy_token(const struct ap_request *rq, struct ap_answer *a)
 		decide(a, AP_UNAVAILABLE, "the attempt could not be counted");
 		goto out;
 	}
+	if (found == CONN_ENOTFOUND || found == CONN_ECONFLICT) {
+		authproxy_attempt_end(attempt, ukey, AP_ATTEMPT_FAILED);
+		decide(a, AP_REFUSED, found == CONN_ENOTFOUND ? "not an "
+		    "enumerated vCenter user (vCenter was not asked)%s%s" :
+		    "the name is a user of several domains: sign in as "
+		    "user@domain%s%s", body.source[0] ? "; source " : "",
+		    body.source);
+		goto out;
+	}
+	if (found != 0) {
+		authproxy_attempt_end(attempt, ukey, AP_ATTEMPT_NOT_ASKED);
+		decide(a, AP_UNAVAILABLE, "the enumerated users could not be "
+		    "read");
+		goto out;
+	}
 
-	/* vCenter: the password, then whether the user is enumerated. */
-	rc = vcenter_check(body.username, body.password, &vwhy);
+	/* vCenter: the password of that account. */
+	rc = vcenter_check(login, body.password, &vwhy);
 	authproxy_body_wipe(&body);
 	if (rc != 0) {
 		authproxy_attempt_end(attempt, ukey, rc == CONN_EDENIED ?
@@ -960,23 +1007,6 @@ authproxy_token(const struct ap_request *rq, struct ap_answer *a)
 		    body.source);
 		if (rc != CONN_EDENIED)
 			log_warn("authproxy: %s", vwhy);
-		goto out;
-	}
-	rc = userprovider_find_user(body.username, domain, sizeof domain,
-	    principal, sizeof principal);
-	if (rc == CONN_ENOTFOUND || rc == CONN_ECONFLICT) {
-		authproxy_attempt_end(attempt, ukey, AP_ATTEMPT_FAILED);
-		decide(a, AP_REFUSED, rc == CONN_ENOTFOUND ? "signed in to "
-		    "vCenter, but not an enumerated vCenter user%s%s" :
-		    "the name is a user of several domains: sign in as "
-		    "user@domain%s%s", body.source[0] ? "; source " : "",
-		    body.source);
-		goto out;
-	}
-	if (rc != 0) {
-		authproxy_attempt_end(attempt, ukey, AP_ATTEMPT_NOT_ASKED);
-		decide(a, AP_UNAVAILABLE, "the enumerated users could not be "
-		    "read");
 		goto out;
 	}
 	authproxy_attempt_end(attempt, ukey, AP_ATTEMPT_RIGHT);

@@ -327,8 +327,9 @@ static const char *const stmt_sql[DB__MAX] = {
 	[DB_AP_ATTEMPT_BEGIN] =
 	    "INSERT INTO authproxy_attempts (user_key, source, at) "
 	    "SELECT ?1, ?2, ?3 WHERE (SELECT count(*) FROM authproxy_attempts "
-	    "WHERE user_key = ?1 AND at > ?4) < ?5 AND (SELECT count(*) FROM "
-	    "authproxy_attempts WHERE source = ?2 AND at > ?4) < ?6 "
+	    "WHERE user_key = ?1 AND at > ?4) < ?5 AND (?2 = '' OR (SELECT "
+	    "count(*) FROM authproxy_attempts WHERE source = ?2 AND at > ?4) "
+	    "< ?6) "
 	    "RETURNING id",
 	[DB_AP_ATTEMPT_COUNTS] =
 	    "SELECT (SELECT count(*) FROM authproxy_attempts WHERE "
@@ -338,9 +339,6 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "DELETE FROM authproxy_attempts WHERE id = ?1",
 	[DB_AP_ATTEMPTS_CLEAR_USER] =
 	    "DELETE FROM authproxy_attempts WHERE user_key = ?1",
-	/* A user (not a group) named principal ?1, of domain ?2 (or its
-	 * first label, as a NetBIOS-style short name), or of any domain
-	 * when ?2 is NULL; two rows tell an ambiguous bare name. */
 	[DB_AP_SIGNATURES_PRUNE] =
 	    "DELETE FROM authproxy_signatures WHERE seen_at < ?1",
 	[DB_AP_ATTEMPTS_PRUNE] =

@@ -167,6 +167,8 @@ TEST(role_arn_good)
 	CHECK(authproxy_valid_role("arn:aws:iam::123456789012:role/Portal"));
 	CHECK(authproxy_valid_role("arn:aws:iam::123456789012:role/a/b/"
 	    "Portal+Users=1,x.y@z-"));
+	CHECK(authproxy_valid_role("arn:aws-us-gov:iam::123456789012:role/"
+	    "Portal"));
 }
 
 TEST(role_arn_bad)
@@ -176,6 +178,8 @@ TEST(role_arn_bad)
 		"arn:aws:iam::1234567890123:role/Portal",
 		"arn:aws:iam::12345678901a:role/Portal",
 		"arn:aws-cn:iam::123456789012:role/Portal",
+		"arn:aws-us-gov:iam:123456789012:role/Portal",
+		"arn:aws-gov:iam::123456789012:role/Portal",
 		"arn:aws:iam::123456789012:user/Portal",
 		"arn:aws:iam::123456789012:role/",
 		"arn:aws:iam::123456789012:role/a//b",
