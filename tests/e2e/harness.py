@@ -101,6 +101,26 @@ def wait_for(pred, timeout=10.0, step=0.05):
         time.sleep(step)
 
 
+CRASHLIB = os.path.join(TOP, "build", "tests", "crashpoint.so")
+
+
+def root_copy(inst, prefix):
+    """A copy of inst's root to run a job on, as (temporary directory,
+    root): sockets and pid files left out, the database copied through
+    SQLite's backup.  The caller removes the directory."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    root = os.path.join(d, "root")
+    shutil.copytree(inst.root, root, symlinks=True,
+                    ignore=shutil.ignore_patterns("*.sock", "*.pid",
+                                                  "state.db*"))
+    src = sqlite3.connect(inst.db_path)
+    dst = sqlite3.connect(os.path.join(root, "var/lib/connector/state.db"))
+    src.backup(dst)
+    src.close()
+    dst.close()
+    return d, root
+
+
 class Instance:
     """One console: connector-run on its own root, port and process group."""
 

@@ -27,14 +27,13 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import (TOP, Suite, check, claimed_instance, eq,  # noqa: E402
-                     raw_response, wait_for)
+from harness import (TOP, CRASHLIB, Suite, check, claimed_instance,  # noqa: E402
+                     eq, raw_response, root_copy, wait_for)
 from regflow import AWS_KEY, Env, Wizard  # noqa: E402
 from regcheck import Proxy  # noqa: E402
 
 POLLER = os.path.join(TOP, "build", "cron", "connector-poller")
 PROBE = os.path.join(TOP, "build", "tests", "aws-probe")
-CRASHLIB = os.path.join(TOP, "build", "tests", "crashpoint.so")
 REGION = "us-east-1"
 BUCKET = "connector-imports"
 STARTED = "Import started."
@@ -431,22 +430,6 @@ def test_bad_failed_poll_keeps_rows_and_page_shows_their_age():
 
 # ---- kill -9 ----
 
-def template_root():
-    """A copy of the instance's root to run the job on (sockets left out,
-    the database copied through SQLite's backup)."""
-    d = tempfile.mkdtemp(prefix="poller-crash-")
-    tmpl = os.path.join(d, "root")
-    shutil.copytree(inst().root, tmpl, symlinks=True,
-                    ignore=shutil.ignore_patterns("*.sock", "*.pid",
-                                                  "state.db*"))
-    src = sqlite3.connect(inst().db_path)
-    dst = sqlite3.connect(os.path.join(tmpl, "var/lib/connector/state.db"))
-    src.backup(dst)
-    src.close()
-    dst.close()
-    return d, tmpl
-
-
 def snapshot(root):
     db = sqlite3.connect(os.path.join(root, "var/lib/connector/state.db"))
     try:
@@ -474,7 +457,7 @@ def test_kill_9_at_every_write_leaves_previous_rows_intact():
     update_tasks(ids[:30], status_message="converting", progress="60")
     update_tasks(ids[30:], status="completed")
     time.sleep(1.1)     # the crashed runs' poll time is another second
-    d, tmpl = template_root()
+    d, tmpl = root_copy(inst(), "poller-crash-")
     try:
         old = snapshot(tmpl)
         # The whole run once, to know what it writes.

@@ -13,6 +13,7 @@ page; a run killed part-way leaves the list as it was; vCenter down keeps
 the list and the page says why."""
 import html
 import os
+import shutil
 import re
 import signal
 import subprocess
@@ -21,7 +22,8 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TOP, SHARE, Suite, check, eq, wait_for  # noqa: E402
+from harness import (TOP, CRASHLIB, SHARE, Suite, check, eq,  # noqa: E402
+                     root_copy, wait_for)
 from regflow import Env, Wizard  # noqa: E402
 
 JOB = os.path.join(TOP, "build", "cron", "connector-userprovider")
@@ -330,6 +332,80 @@ def test_paging_hundred_rows_with_filter_kept():
     eq(html.unescape(m.group(1)), "/users?filter=ext&page=2", "next link")
     r = page("?filter=%25%20%27")      # "% '": nothing, and no error
     eq(r.status, 200, "a filter of pattern characters")
+
+
+def job_on(root, crash=None):
+    """Run the job on another root, killed at write call crash (None: not
+    killed): (status, stdout, stderr)."""
+    env = dict(os.environ)
+    for k in ("CONNECTOR_ROOT", "CRASHPOINT", "CRASHPOINT_COUNT",
+              "LD_PRELOAD"):
+        env.pop(k, None)
+    env["CONNECTOR_SHARE"] = SHARE
+    if crash is not None:
+        env["LD_PRELOAD"] = CRASHLIB
+        env["CRASHPOINT"] = str(crash)
+    p = subprocess.run([JOB, "--root", root], env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=300)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def list_on(root):
+    """The list stored under root, after checking the database is whole."""
+    import sqlite3
+    db = sqlite3.connect(os.path.join(root, "var/lib/connector/state.db"))
+    try:
+        eq(db.execute("PRAGMA integrity_check").fetchone()[0], "ok",
+           "the database's integrity")
+        return {p: (f, g) for p, f, g in db.execute(
+            "SELECT principal, full_name, is_group FROM vcenter_users")}
+    finally:
+        db.close()
+
+
+@suite.test
+def test_kill_9_at_every_write_leaves_the_list_whole():
+    """Killed at each call that writes (build/tests/crashpoint.so), a run
+    leaves the previous list or the new one, never a mix; the next run
+    finishes it."""
+    vc().directory({"add": [{"principal": "crash%d" % i, "full_name": "C"}
+                            for i in range(1, 4)]})
+    eq(job()[0], 0, "the list with crash1..3")
+    vc().directory({"add": [{"principal": "crash4", "full_name": "C"}],
+                    "rename": [{"from": "crash1", "to": "crash1b"},
+                               {"from": "crash2", "full_name": "C2"}],
+                    "remove": ["crash3"]})
+    d, tmpl = root_copy(inst(), "userprovider-crash-")
+    try:
+        old = list_on(tmpl)
+        work = os.path.join(d, "full")
+        shutil.copytree(tmpl, work, symlinks=True)
+        eq(job_on(work)[0], 0, "the run without a crash")
+        new = list_on(work)
+        check(new != old and "crash4" in new and "crash3" not in new,
+              "the run changed nothing")
+        shutil.rmtree(work)
+        killed = 0
+        for n in range(1, 500):
+            work = os.path.join(d, "n%d" % n)
+            shutil.copytree(tmpl, work, symlinks=True)
+            rc, out, err = job_on(work, crash=n)
+            hit = "crashpoint: SIGKILL at call %d " % n in err
+            got = list_on(work)
+            check(got in (old, new), "point %d: a list half written" % n)
+            eq(job_on(work)[0], 0, "point %d: the next run" % n)
+            eq(list_on(work), new, "point %d: after the next run" % n)
+            shutil.rmtree(work)
+            killed += hit
+            if not hit:
+                break
+        else:
+            raise AssertionError("the crash points do not end")
+        check(killed >= 3, "killed at only %d points", killed)
+        sys.stderr.write("kill -9: %d points\n" % killed)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 @suite.test
