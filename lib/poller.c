@@ -11,14 +11,19 @@
  *      every page of each; then DescribeInstances for the instances the
  *      conversions that completed produced.  A task AWS does not know makes
  *      the whole call fail: the answer names it, or halving the batch
- *      finds it; it is marked missing, never dropped;
+ *      finds it; it is marked missing (never dropped) once it was last
+ *      seen, or started, POLLER_MISSING_AFTER ago: AWS is eventually
+ *      consistent, so before that it is only not seen this time;
  *   3. keeps every answer in memory, and only when all of them came writes
  *      every change in one transaction, with the poll's time (setting
  *      poller.polled_at).  A failure anywhere writes nothing: the rows stay
  *      as the last good poll left them, and the page shows their age and
  *      why the poll failed;
  *   4. starts queued imports, oldest first, while fewer than POLLER_SLOTS
- *      are in progress in their region.
+ *      are in progress in their region; also after a failed poll (its
+ *      unwritten rows count as in progress: slots over-counted, never
+ *      under).  Imports AWS did not start are news and the run's note,
+ *      not a failed run.
  *
  * Starting an import (the page, or step 4) takes a slot in one statement
  * (the row becomes 'starting'), then sends ImportImage with the row's
@@ -1368,13 +1373,15 @@ poller_import(const struct poller_import *in, struct poller_result *r)
 		    "finishes.", used, used == 1 ? " is" : "s are", s.region);
 		goto out;
 	}
-	if ((cs = calloc(1, sizeof *cs)) == NULL) {
+	/* The row is recorded from here: the poller starts what is left. */
+	if ((cs = calloc(1, sizeof *cs)) == NULL ||
+	    client_for(cs, &conf, s.region, &a) != 0) {
 		row_back(s.id, DB_VMS_REQUEUE, "");
-		rc = CONN_ENOMEM;
-		goto out;
-	}
-	if ((rc = client_for(cs, &conf, s.region, &a)) != 0) {
-		row_back(s.id, DB_VMS_REQUEUE, "");
+		r->audit = "import queued: not started";
+		r->warning = 1;
+		snprintf(r->msg, sizeof r->msg, "The import is queued; the "
+		    "poller starts it within 5 minutes.");
+		rc = 0;
 		goto out;
 	}
 	switch (start_one(a, &s, r->task_id, sizeof r->task_id, reason,
@@ -1410,7 +1417,13 @@ poller_import(const struct poller_import *in, struct poller_result *r)
 		rc = CONN_EINVAL;
 		break;
 	case ST_LOCAL:
-		rc = CONN_EDB;
+		/* The row stays starting: the poller sends the same client
+		 * token again, and AWS answers with the same task. */
+		r->audit = "import started: not recorded";
+		r->warning = 1;
+		snprintf(r->msg, sizeof r->msg, "AWS started the import as task "
+		    "%s; the connector records it within 5 minutes — do not "
+		    "start it again.", r->task_id);
 		break;
 	}
 out:
