@@ -167,7 +167,7 @@ list_data(struct app_ctx *c)
 	struct buf pat = { 0 };
 	sqlite3_stmt *st;
 	long long matched = 0, pages, page = pg ? strtoll(pg, NULL, 10) : 1;
-	int rc = 500, i;
+	int rc = 500, i, step;
 	char k[64];
 
 	if (filter && *filter == '\0')
@@ -181,9 +181,14 @@ list_data(struct app_ctx *c)
 		goto out;
 	if (filter)
 		sqlite3_bind_text(st, 1, pat.data, (int)pat.len, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((step = sqlite3_step(st)) == SQLITE_ROW)
 		matched = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	if (step != SQLITE_ROW) {
+		log_err("users: cannot count the users: %s",
+		    sqlite3_errmsg(db_handle()));
+		goto out;
+	}
 	pages = matched ? (matched + PAGE_ROWS - 1) / PAGE_ROWS : 1;
 	if (page < 1)
 		page = 1;
@@ -203,7 +208,7 @@ list_data(struct app_ctx *c)
 		sqlite3_bind_text(st, 1, pat.data, (int)pat.len, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, PAGE_ROWS);
 	sqlite3_bind_int64(st, 3, (page - 1) * PAGE_ROWS);
-	for (i = 0; sqlite3_step(st) == SQLITE_ROW; i++) {
+	for (i = 0; (step = sqlite3_step(st)) == SQLITE_ROW; i++) {
 		snprintf(k, sizeof k, "rows.%d.principal", i);
 		app_set(c, k, (const char *)sqlite3_column_text(st, 0));
 		snprintf(k, sizeof k, "rows.%d.full_name", i);
@@ -216,6 +221,11 @@ list_data(struct app_ctx *c)
 		app_set_time(c, k, sqlite3_column_int64(st, 4));
 	}
 	sqlite3_reset(st);
+	if (step != SQLITE_DONE) {
+		log_err("users: cannot read the users: %s",
+		    sqlite3_errmsg(db_handle()));
+		goto out;
+	}
 	app_set_int(c, "last", matched ? (page - 1) * PAGE_ROWS + i : 0);
 	rc = 0;
 out:

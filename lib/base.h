@@ -187,6 +187,7 @@ enum db_stmt_id {
 	DB_VMS_QUEUED,
 	DB_VMS_TRACK,
 	DB_VMS_TASK_TRACKED,
+	DB_VMS_DROP_MISSING,
 	DB_VMS_COUNT,
 	DB_POLLER_RUNS,
 	/* a page of the table: by column, ascending then descending

@@ -249,7 +249,8 @@ static const char *const stmt_sql[DB__MAX] = {
 	[DB_VMS_ACTIVE] =
 	    "SELECT id, task_id, region, kind, aws_status, "
 	    "coalesce(progress, -1), status_message, coalesce(image_id, ''), "
-	    "coalesce(instance_id, ''), instance_state FROM vms "
+	    "coalesce(instance_id, ''), instance_state, "
+	    "coalesce(last_seen, first_seen) FROM vms "
 	    "WHERE state = 'active' ORDER BY region, kind, task_id",
 	/* What a poll found (?9 NULL: not seen, last_seen kept); last_change
 	 * moves only when ?10 says something changed. */
@@ -299,8 +300,11 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "aws_status, progress, status_message, image_id, instance_id, "
 	    "instance_state, first_seen, last_seen, last_change) VALUES (?1, "
 	    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?13)",
+	/* A row AWS no longer knew may be taken over by tracking again. */
 	[DB_VMS_TASK_TRACKED] =
-	    "SELECT 1 FROM vms WHERE task_id = ?1",
+	    "SELECT 1 FROM vms WHERE task_id = ?1 AND state <> 'missing'",
+	[DB_VMS_DROP_MISSING] =
+	    "DELETE FROM vms WHERE task_id = ?1 AND state = 'missing'",
 	[DB_VMS_COUNT] =
 	    "SELECT count(*) FROM vms",
 	/* The poller's last two runs, newest first. */

@@ -11,14 +11,19 @@
  *      every page of each; then DescribeInstances for the instances the
  *      conversions that completed produced.  A task AWS does not know makes
  *      the whole call fail: the answer names it, or halving the batch
- *      finds it; it is marked missing, never dropped;
+ *      finds it; it is marked missing (never dropped) once it was last
+ *      seen, or started, POLLER_MISSING_AFTER ago: AWS is eventually
+ *      consistent, so before that it is only not seen this time;
  *   3. keeps every answer in memory, and only when all of them came writes
  *      every change in one transaction, with the poll's time (setting
  *      poller.polled_at).  A failure anywhere writes nothing: the rows stay
  *      as the last good poll left them, and the page shows their age and
  *      why the poll failed;
  *   4. starts queued imports, oldest first, while fewer than POLLER_SLOTS
- *      are in progress in their region.
+ *      are in progress in their region; also after a failed poll (its
+ *      unwritten rows count as in progress: slots over-counted, never
+ *      under).  Imports AWS did not start are news and the run's note,
+ *      not a failed run.
  *
  * Starting an import (the page, or step 4) takes a slot in one statement
  * (the row becomes 'starting'), then sends ImportImage with the row's
@@ -405,6 +410,7 @@ struct task {
 	struct poller_status old, now;
 	int seen;		/* AWS described it */
 	int missing;		/* AWS does not know it */
+	time_t seen_at;		/* last seen by AWS, or started, tracked */
 };
 
 struct tasks {
@@ -457,6 +463,7 @@ tasks_load(struct tasks *ts)
 		col_text(st, 8, t->old.instance_id, sizeof t->old.instance_id);
 		col_text(st, 9, t->old.instance_state,
 		    sizeof t->old.instance_state);
+		t->seen_at = (time_t)sqlite3_column_int64(st, 10);
 		t->now = t->old;
 	}
 	sqlite3_reset(st);
@@ -728,6 +735,9 @@ commit(struct tasks *ts, time_t now, struct poller_counts *n)
 		struct task *t = &ts->t[i];
 		int changed;
 
+		if (t->missing && now - t->seen_at < POLLER_MISSING_AFTER)
+			/* Not known yet, or no longer: not seen this time. */
+			continue;
 		if (t->missing) {
 			t->now = t->old;
 			t->now.state = PS_MISSING;
@@ -1001,12 +1011,13 @@ start_queued(const struct poller_conf *conf, struct clients *cs,
 				    v[i].region);
 			continue;
 		}
-		if ((rc = client_for(cs, conf, v[i].region, &a)) != 0) {
+		if (client_for(cs, conf, v[i].region, &a) != 0) {
 			row_back(v[i].id, DB_VMS_REQUEUE, "The connector "
 			    "cannot reach AWS in this region.");
 			snprintf(why, whylen, "queued imports in %s cannot be "
 			    "started: the region or the stored AWS keys are "
 			    "not usable", v[i].region);
+			rc = CONN_EIO;
 			goto out;
 		}
 		switch (start_one(a, &v[i], task_id, sizeof task_id, reason,
@@ -1085,23 +1096,42 @@ poller_poll(struct poller_conf *c, unsigned flags, struct poller_counts *n,
 		    "the database %s", paths_get(PATH_DB));
 		goto out;
 	}
-	if ((rc = collect(c, cs, &ts, why, whylen)) != 0)
-		goto out;
-	if (!(flags & POLLER_WRITE)) {
+	rc = collect(c, cs, &ts, why, whylen);
+	if (rc == 0 && !(flags & POLLER_WRITE)) {
 		for (size_t i = 0; i < ts.n; i++)
 			n->checked += ts.t[i].seen || ts.t[i].missing;
 		goto out;
 	}
-	if ((rc = commit(&ts, util_now(), n)) != 0) {
+	if (rc == 0 && (rc = commit(&ts, util_now(), n)) != 0)
 		snprintf(why, whylen, "what AWS said could not be written to "
 		    "the database %s", paths_get(PATH_DB));
-		goto out;
+	/*
+	 * A poll that failed (one region not reached) still lets the queue
+	 * move: rows it could not update count as in progress, so the slots
+	 * are over-counted, never under.  Imports AWS did not start are news
+	 * and the rows' messages, not the run's failure.
+	 */
+	if ((flags & (POLLER_WRITE | POLLER_START)) ==
+	    (POLLER_WRITE | POLLER_START)) {
+		char sw[700];
+		int src;
+
+		sw[0] = '\0';
+		src = start_queued(c, cs, n, sw, sizeof sw);
+		if (src == CONN_EIO)
+			util_copy_text(n->not_started, sizeof n->not_started,
+			    sw[0] ? sw : "queued imports could not be started");
+		else if (src != 0 && rc == 0) {
+			rc = src;
+			if (sw[0] && whylen)
+				util_copy_text(why, whylen, sw);
+			else
+				snprintf(why, whylen, "queued imports could "
+				    "not be started: the database %s could not "
+				    "be updated", paths_get(PATH_DB));
+		}
 	}
-	if ((flags & POLLER_START) &&
-	    (rc = start_queued(c, cs, n, why, whylen)) != 0 && !why[0])
-		snprintf(why, whylen, "queued imports could not be started: "
-		    "the database %s could not be updated", paths_get(PATH_DB));
-	if ((q = queued_count()) >= 0)
+	if ((flags & POLLER_WRITE) && (q = queued_count()) >= 0)
 		n->queued = q;
 out:
 	clients_free(cs);
@@ -1120,6 +1150,20 @@ say(char *line, size_t len, long n, const char *one, const char *many)
 		return;
 	snprintf(line + used, len - used, "%s%ld %s",
 	    used > strlen("poller: ") ? ", " : "", n, n == 1 ? one : many);
+}
+
+/* Append ", text" (or the first "text") to line. */
+static void
+say_text(char *line, size_t len, const char *text)
+{
+	size_t used = strlen(line);
+
+	if (used > strlen("poller: ") && used + 2 < len) {
+		memcpy(line + used, ", ", 3);
+		used += 2;
+	}
+	if (used + 1 < len)
+		util_copy_text(line + used, len - used, text);
 }
 
 /*
@@ -1164,6 +1208,12 @@ poller_run(struct job_report *rep)
 	    "in AWS", "imports failed or deleted in AWS");
 	say(rep->line, sizeof rep->line, n.started, "queued import started",
 	    "queued imports started");
+	if (n.not_started[0]) {
+		/* AWS did not start queued imports: news, and the run's note;
+		 * the poll itself is what fails a run. */
+		snprintf(rep->note, sizeof rep->note, "%s", n.not_started);
+		say_text(rep->line, sizeof rep->line, n.not_started);
+	}
 	if (strcmp(rep->line, "poller: ") == 0)
 		rep->line[0] = '\0';
 	if (rc == 0)
@@ -1323,13 +1373,15 @@ poller_import(const struct poller_import *in, struct poller_result *r)
 		    "finishes.", used, used == 1 ? " is" : "s are", s.region);
 		goto out;
 	}
-	if ((cs = calloc(1, sizeof *cs)) == NULL) {
+	/* The row is recorded from here: the poller starts what is left. */
+	if ((cs = calloc(1, sizeof *cs)) == NULL ||
+	    client_for(cs, &conf, s.region, &a) != 0) {
 		row_back(s.id, DB_VMS_REQUEUE, "");
-		rc = CONN_ENOMEM;
-		goto out;
-	}
-	if ((rc = client_for(cs, &conf, s.region, &a)) != 0) {
-		row_back(s.id, DB_VMS_REQUEUE, "");
+		r->audit = "import queued: not started";
+		r->warning = 1;
+		snprintf(r->msg, sizeof r->msg, "The import is queued; the "
+		    "poller starts it within 5 minutes.");
+		rc = 0;
 		goto out;
 	}
 	switch (start_one(a, &s, r->task_id, sizeof r->task_id, reason,
@@ -1365,7 +1417,13 @@ poller_import(const struct poller_import *in, struct poller_result *r)
 		rc = CONN_EINVAL;
 		break;
 	case ST_LOCAL:
-		rc = CONN_EDB;
+		/* The row stays starting: the poller sends the same client
+		 * token again, and AWS answers with the same task. */
+		r->audit = "import started: not recorded";
+		r->warning = 1;
+		snprintf(r->msg, sizeof r->msg, "AWS started the import as task "
+		    "%s; the connector records it within 5 minutes — do not "
+		    "start it again.", r->task_id);
 		break;
 	}
 out:
@@ -1455,7 +1513,14 @@ poller_track(const char *task_id, const char *vm_moref, const char *vm_name,
 		goto out;
 	}
 	now = util_now();
-	if ((st = db_stmt(DB_VMS_TRACK)) == NULL) {
+	/* A row of the task AWS did not know is replaced, with the insert. */
+	if ((rc = db_begin()) != 0)
+		goto out;
+	if ((st = db_stmt(DB_VMS_DROP_MISSING)) == NULL ||
+	    (sqlite3_bind_text(st, 1, task_id, -1, SQLITE_STATIC),
+	    step_done(st, "replace a missing task's row")) != 0 ||
+	    (st = db_stmt(DB_VMS_TRACK)) == NULL) {
+		db_rollback();
 		rc = CONN_EDB;
 		goto out;
 	}
@@ -1478,6 +1543,7 @@ poller_track(const char *task_id, const char *vm_moref, const char *vm_name,
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_CONSTRAINT) {
+		db_rollback();
 		rc = refuse(r, POLLER_F_TASK_ID, "track refused: already tracked",
 		    "This task is already in the list.");
 		goto out;
@@ -1485,10 +1551,12 @@ poller_track(const char *task_id, const char *vm_moref, const char *vm_name,
 	if (rc != SQLITE_DONE) {
 		log_err("poller: cannot track task %s: %s", task_id,
 		    sqlite3_errmsg(db_handle()));
+		db_rollback();
 		rc = CONN_EDB;
 		goto out;
 	}
-	rc = 0;
+	if ((rc = db_end(0)) != 0)
+		goto out;
 	snprintf(r->task_id, sizeof r->task_id, "%s", task_id);
 	r->audit = "track import";
 	if (poller_finished(t.now.state))

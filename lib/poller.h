@@ -22,6 +22,9 @@
 #define POLLER_SLOTS 4			/* imports in progress per region */
 #define POLLER_INTERVAL (5 * 60)	/* dist/cron.d/connector */
 #define POLLER_STALE_AFTER (3 * POLLER_INTERVAL)
+/* AWS is eventually consistent: a task it does not know is missing only
+ * once it was last seen (or started) this long ago. */
+#define POLLER_MISSING_AFTER (2 * POLLER_INTERVAL)
 #define POLLER_TIME_LIMIT 240		/* seconds; below the interval */
 #define POLLER_JOB "poller"		/* its name in the jobs table */
 #define POLLER_POLLED_AT "poller.polled_at"	/* setting: last poll */
@@ -126,6 +129,8 @@ struct poller_counts {
 				   refused at their start */
 	long started;		/* queued imports started */
 	long queued;		/* imports still waiting for a slot */
+	char not_started[256];	/* why AWS did not start queued imports
+				   (the rows say it too), or "" */
 };
 
 /* Where and as whom the poller reaches AWS: the registration's. */
