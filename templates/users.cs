@@ -34,7 +34,7 @@
     <div class="field">
       <label for="filter">Filter</label>
       <input id="filter" name="filter" maxlength="100" value="<?cs var:Page.filter ?>" autocomplete="off">
-      <p class="help">Part of a name or full name; capitals do not matter.</p>
+      <p class="help">Part of a name or full name; capitals A to Z do not matter (other letters match as typed).</p>
     </div>
     <div class="actions">
       <button type="submit" class="secondary">Filter</button><?cs

@@ -334,7 +334,7 @@ def test_paging_hundred_rows_with_filter_kept():
     eq(r.status, 200, "a filter of pattern characters")
 
 
-def job_on(root, crash=None):
+def job_on(root, crash=None, extra=None):
     """Run the job on another root, killed at write call crash (None: not
     killed): (status, stdout, stderr)."""
     env = dict(os.environ)
@@ -342,6 +342,7 @@ def job_on(root, crash=None):
               "LD_PRELOAD"):
         env.pop(k, None)
     env["CONNECTOR_SHARE"] = SHARE
+    env.update(extra or {})
     if crash is not None:
         env["LD_PRELOAD"] = CRASHLIB
         env["CRASHPOINT"] = str(crash)
@@ -385,27 +386,38 @@ def test_kill_9_at_every_write_leaves_the_list_whole():
         new = list_on(work)
         check(new != old and "crash4" in new and "crash3" not in new,
               "the run changed nothing")
+        # How many calls write, then every one of the last 40 (the
+        # replacement and the run's record) and 20 spread over the rest
+        # (the walk's own writes, the staging).
         shutil.rmtree(work)
+        count = os.path.join(d, "count")
+        work = os.path.join(d, "counted")
+        shutil.copytree(tmpl, work, symlinks=True)
+        eq(job_on(work, extra={"CRASHPOINT_COUNT": count,
+                               "LD_PRELOAD": CRASHLIB})[0], 0,
+           "the counting run")
+        eq(list_on(work), new, "the counting run's list")
+        shutil.rmtree(work)
+        calls = int(open(count).read().split()[0])
+        points = sorted(set(range(max(1, calls - 39), calls + 1)) |
+                        set(range(1, calls, max(1, calls // 20))))
         killed = 0
-        for n in range(1, 500):
+        for n in points:
             work = os.path.join(d, "n%d" % n)
             shutil.copytree(tmpl, work, symlinks=True)
             rc, out, err = job_on(work, crash=n)
-            hit = "crashpoint: SIGKILL at call %d " % n in err
+            check("crashpoint: SIGKILL at call %d " % n in err,
+                  "point %d of %d: not killed", n, calls)
             got = list_on(work)
             check(got in (old, new), "point %d: a list half written" % n)
             eq(job_on(work)[0], 0, "point %d: the next run" % n)
             eq(list_on(work), new, "point %d: after the next run" % n)
             shutil.rmtree(work)
-            killed += hit
-            if not hit:
-                break
-        else:
-            raise AssertionError("the crash points do not end")
-        check(killed >= 3, "killed at only %d points", killed)
-        sys.stderr.write("kill -9: %d points\n" % killed)
+            killed += 1
+        sys.stderr.write("kill -9: %d of %d points\n" % (killed, calls))
     finally:
         shutil.rmtree(d, ignore_errors=True)
+        job()   # the instance's own list catches up with the directory
 
 
 @suite.test
