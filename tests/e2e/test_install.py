@@ -351,6 +351,20 @@ def test_programs_run_as_service_user():
 
 
 @suite.test
+def test_programs_run_without_core_files():
+    """LimitCORE=0: a worker that crashes leaves no core file holding a
+    password it was given."""
+    eq(units.one(unit("connector@.service", "x"), "Service", "LimitCORE"),
+       "0", "the unit's LimitCORE")
+    for prog in programs():
+        p = S["procs"][prog]
+        for pid in [p.pid] + (children(p.pid) or []):
+            with open("/proc/%d/limits" % pid) as f:
+                line = [x for x in f if x.startswith("Max core file size")]
+            eq(line[0].split()[4:6], ["0", "0"], "core limit of %s" % prog)
+
+
+@suite.test
 def test_nginx_workers_run_as_web_user():
     web = units.one(unit("connector@.socket", "x"), "Socket", "SocketGroup")
     conf = read(rpath("etc/connector/nginx.conf"))

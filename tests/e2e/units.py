@@ -15,6 +15,7 @@ import grp
 import os
 import pwd
 import re
+import resource
 import shlex
 import socket
 import subprocess
@@ -26,6 +27,7 @@ SERVICE_KEYS = {
     "User", "Group", "UMask", "RuntimeDirectory", "RuntimeDirectoryMode",
     "StateDirectory", "StateDirectoryMode", "LogsDirectory",
     "LogsDirectoryMode", "StandardOutput", "Restart", "RestartSec",
+    "LimitCORE",
     # Sandboxing: systemd's own, nothing to carry out here.
     "NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp",
     "PrivateDevices", "ProtectKernelTunables", "ProtectKernelModules",
@@ -174,11 +176,18 @@ def start_service(unit, layout, sock, env, stderr):
         cmd.append("--")
     cmd += ["/bin/sh", "-c", _ACTIVATE % fd] + argv
     umask = one(unit, "Service", "UMask")
+    core = one(unit, "Service", "LimitCORE")
+    if core not in (None, "0"):
+        raise ValueError("LimitCORE=%s: only 0 is carried out" % core)
+
+    def limits():
+        if core == "0":
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     return subprocess.Popen(cmd, env=env, cwd="/", pass_fds=(fd,),
                             stdin=subprocess.DEVNULL,
                             stdout=stderr, stderr=stderr,
                             umask=int(umask, 8) if umask else -1,
-                            start_new_session=True)
+                            preexec_fn=limits, start_new_session=True)
 
 
 def run_oneshot(unit, layout, env, replace=None, extra=()):
