@@ -40,19 +40,9 @@
 static int
 setting(const char *name, char *out, size_t outlen)
 {
-	struct buf b = { 0 };
-	int rc;
+	int rc = db_setting_copy(name, out, outlen);
 
-	out[0] = '\0';
-	rc = db_setting_get(name, &b);
-	if (rc == CONN_ENOTFOUND)
-		rc = 0;
-	else if (rc == 0 && b.len >= outlen)
-		rc = CONN_ETOOBIG;
-	else if (rc == 0 && b.len)
-		memcpy(out, b.data, b.len + 1);
-	buf_free(&b);
-	return rc;
+	return rc == CONN_ENOTFOUND ? 0 : rc;
 }
 
 /*

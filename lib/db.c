@@ -544,6 +544,26 @@ db_setting_get(const char *name, struct buf *out)
 	return rc == SQLITE_DONE ? CONN_ENOTFOUND : CONN_EDB;
 }
 
+/*
+ * Copy a setting into out ("" and CONN_ENOTFOUND when unset); CONN_ETOOBIG
+ * (out "") when it does not fit in outlen.
+ */
+int
+db_setting_copy(const char *name, char *out, size_t outlen)
+{
+	struct buf b = { 0 };
+	int rc;
+
+	out[0] = '\0';
+	rc = db_setting_get(name, &b);
+	if (rc == 0 && b.len >= outlen)
+		rc = CONN_ETOOBIG;
+	else if (rc == 0 && b.len)
+		memcpy(out, b.data, b.len + 1);
+	buf_free(&b);
+	return rc;
+}
+
 int
 db_setting_set(const char *name, const char *value)
 {

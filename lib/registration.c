@@ -71,18 +71,10 @@ view_name(const char *name, int draft, char *dn, size_t dnlen)
 int
 reg_value(const char *name, int draft, char *out, size_t outlen)
 {
-	struct buf b = { 0 };
 	char dn[128];
-	int rc;
 
-	out[0] = '\0';
-	rc = db_setting_get(view_name(name, draft, dn, sizeof dn), &b);
-	if (rc == 0 && b.len >= outlen)
-		rc = CONN_ETOOBIG;
-	else if (rc == 0 && b.len)
-		memcpy(out, b.data, b.len + 1);
-	buf_free(&b);
-	return rc;
+	return db_setting_copy(view_name(name, draft, dn, sizeof dn), out,
+	    outlen);
 }
 
 /* 1 when setting name (draft or live) has a non-empty value. */
