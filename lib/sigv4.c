@@ -66,16 +66,6 @@ unreserved(unsigned char c)
 	    c == '~';
 }
 
-/* 1 when the len bytes at s are all in set (a NUL never is). */
-static int
-all_in(const char *s, size_t len, const char *set)
-{
-	for (size_t i = 0; i < len; i++)
-		if (s[i] == '\0' || strchr(set, s[i]) == NULL)
-			return 0;
-	return 1;
-}
-
 #define LOWER_DIGIT_DASH "abcdefghijklmnopqrstuvwxyz0123456789-"
 #define UPPER_DIGIT "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 #define HEX_LOWER "0123456789abcdef"
@@ -153,7 +143,8 @@ sigv4_parse_date(const char *s, time_t *out)
 	int y, mo, d, h, mi, se, leap;
 
 	if (s == NULL || strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z' ||
-	    !all_in(s, 8, "0123456789") || !all_in(s + 9, 6, "0123456789"))
+	    !util_all_in(s, 8, "0123456789") ||
+	    !util_all_in(s + 9, 6, "0123456789"))
 		return CONN_EINVAL;
 	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
 	    (s[3] - '0');
@@ -192,7 +183,8 @@ signed_list_ok(const char *list, size_t *n)
 	for (;;) {
 		const char *semi = strchr(p, ';');
 		size_t len = semi ? (size_t)(semi - p) : strlen(p);
-		if (len == 0 || len > 63 || !all_in(p, len, LOWER_DIGIT_DASH))
+		if (len == 0 || len > 63 ||
+		    !util_all_in(p, len, LOWER_DIGIT_DASH))
 			return 0;
 		if (prev) {
 			size_t m = len < prevlen ? len : prevlen;
@@ -269,7 +261,7 @@ sigv4_parse_authorization(const char *v, struct sigv4_auth *out)
 	    sizeof out->signature))
 		return CONN_EINVAL;
 	if (strlen(out->signature) != 64 ||
-	    !all_in(out->signature, 64, HEX_LOWER))
+	    !util_all_in(out->signature, 64, HEX_LOWER))
 		return CONN_EINVAL;
 	if (!signed_list_ok(out->signed_headers, &out->nsigned))
 		return CONN_EINVAL;
@@ -286,15 +278,16 @@ sigv4_parse_authorization(const char *v, struct sigv4_auth *out)
 	if (np != 5 || strcmp(part[4], "aws4_request") != 0)
 		return CONN_EINVAL;
 	n = strlen(part[0]);
-	if (n < 16 || n > SIGV4_KEY_ID_MAX || !all_in(part[0], n, UPPER_DIGIT))
+	if (n < 16 || n > SIGV4_KEY_ID_MAX ||
+	    !util_all_in(part[0], n, UPPER_DIGIT))
 		return CONN_EINVAL;
-	if (strlen(part[1]) != 8 || !all_in(part[1], 8, "0123456789"))
+	if (strlen(part[1]) != 8 || !util_all_in(part[1], 8, "0123456789"))
 		return CONN_EINVAL;
 	n = strlen(part[2]);
-	if (n > SIGV4_REGION_MAX || !all_in(part[2], n, LOWER_DIGIT_DASH))
+	if (n > SIGV4_REGION_MAX || !util_all_in(part[2], n, LOWER_DIGIT_DASH))
 		return CONN_EINVAL;
 	n = strlen(part[3]);
-	if (n > SIGV4_SERVICE_MAX || !all_in(part[3], n, LOWER_DIGIT_DASH))
+	if (n > SIGV4_SERVICE_MAX || !util_all_in(part[3], n, LOWER_DIGIT_DASH))
 		return CONN_EINVAL;
 	snprintf(out->key_id, sizeof out->key_id, "%s", part[0]);
 	memcpy(out->day, part[1], 9);
@@ -519,7 +512,7 @@ build(const struct sigv4_request *rq, const char *signed_headers,
 	int rc;
 
 	if (rq->method == NULL || strlen(rq->method) == 0 ||
-	    strlen(rq->method) > 16 || !all_in(rq->method,
+	    strlen(rq->method) > 16 || !util_all_in(rq->method,
 	    strlen(rq->method), "ABCDEFGHIJKLMNOPQRSTUVWXYZ")) {
 		snprintf(detail, dlen, "the method is not a word in capitals");
 		return SIGV4_MALFORMED;

@@ -425,3 +425,13 @@ util_copy_text(char *out, size_t outlen, const char *src)
 	out[n] = '\0';
 	util_clean_text(out);
 }
+
+/* 1 when every byte of s[0..len) is in set (a NUL never is). */
+int
+util_all_in(const char *s, size_t len, const char *set)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\0' || strchr(set, s[i]) == NULL)
+			return 0;
+	return 1;
+}
