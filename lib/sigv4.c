@@ -57,40 +57,9 @@ sigv4_why_string(enum sigv4_why why)
 	return why >= 0 && why < SIGV4__MAX ? why_strings[why] : "?";
 }
 
-/* 1 when c is an RFC 3986 unreserved character. */
-static int
-unreserved(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-	    c == '~';
-}
-
 #define LOWER_DIGIT_DASH "abcdefghijklmnopqrstuvwxyz0123456789-"
 #define UPPER_DIGIT "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 #define HEX_LOWER "0123456789abcdef"
-
-/* Append s[0..len) percent-encoded as SigV4 wants (unreserved kept). */
-static int
-encode(struct buf *b, const char *s, size_t len)
-{
-	static const char hx[] = "0123456789ABCDEF";
-	char e[3] = { '%', 0, 0 };
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (unreserved(c)) {
-			if (buf_add(b, (const char *)&c, 1))
-				return CONN_ENOMEM;
-			continue;
-		}
-		e[1] = hx[c >> 4];
-		e[2] = hx[c & 15];
-		if (buf_add(b, e, 3))
-			return CONN_ENOMEM;
-	}
-	return 0;
-}
 
 static int
 hexval(char c)
@@ -362,7 +331,8 @@ canonical_path(const char *path, size_t len, struct buf *out)
 		if (i)
 			rc = buf_adds(out, "/");
 		if (!rc)
-			rc = encode(out, segs[i].s, segs[i].n);
+			rc = util_percent_encode(out, segs[i].s, segs[i].n,
+			    0);
 	}
 	if (!rc && nseg && path[len - 1] == '/')
 		rc = buf_adds(out, "/");
@@ -440,14 +410,15 @@ canonical_query(const char *q, size_t len, struct buf *out)
 			break;
 		}
 		buf_reset(&enc);
-		if ((rc = encode(&enc, name.data ? name.data : "", name.len)) ||
+		if ((rc = util_percent_encode(&enc, name.data ? name.data :
+		    "", name.len, 0)) ||
 		    (ps[n].name = strdup(enc.data ? enc.data : "")) == NULL) {
 			rc = CONN_ENOMEM;
 			break;
 		}
 		buf_reset(&enc);
-		if ((rc = encode(&enc, value.data ? value.data : "",
-		    value.len)) || (ps[n].value = strdup(enc.data ? enc.data :
+		if ((rc = util_percent_encode(&enc, value.data ? value.data : "",
+		    value.len, 0)) || (ps[n].value = strdup(enc.data ? enc.data :
 		    "")) == NULL) {
 			n++;
 			rc = CONN_ENOMEM;
