@@ -22,24 +22,6 @@
 
 #define PAGE_ROWS 100
 
-/* Append s to b, URL-encoded (for a query value). */
-static int
-url_encode(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	int rc = 0;
-
-	for (; *s && rc == 0; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || strchr("-._~", ch))
-			rc = buf_add(b, (const char *)&ch, 1);
-		else
-			rc = buf_addf(b, "%%%c%c", hex[ch >> 4], hex[ch & 15]);
-	}
-	return rc;
-}
-
 /* The address of page n of the list with filter (NULL: none) as Page.k. */
 static void
 set_page_link(struct app_ctx *c, const char *k, const char *filter, long n)
@@ -49,7 +31,7 @@ set_page_link(struct app_ctx *c, const char *k, const char *filter, long n)
 	buf_adds(&b, "/users");
 	if (filter) {
 		buf_adds(&b, "?filter=");
-		url_encode(&b, filter);
+		util_percent_encode(&b, filter, strlen(filter), 0);
 	}
 	if (n > 1)
 		buf_addf(&b, "%spage=%ld", filter ? "&" : "?", n);

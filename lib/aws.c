@@ -861,30 +861,6 @@ send_signed(struct aws *a, enum aws_service svc, const char *method,
 	}
 }
 
-/* Append s to b percent-encoded as SigV4 wants (unreserved kept). */
-static int
-add_encoded(struct buf *b, const char *s, int keep_slash)
-{
-	static const char hexd[] = "0123456789ABCDEF";
-	char e[3];
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' ||
-		    c == '~' || (keep_slash && c == '/')) {
-			if (buf_add(b, s, 1))
-				return CONN_ENOMEM;
-			continue;
-		}
-		e[0] = '%';
-		e[1] = hexd[c >> 4];
-		e[2] = hexd[c & 15];
-		if (buf_add(b, e, 3))
-			return CONN_ENOMEM;
-	}
-	return 0;
-}
-
 static int
 param_cmp(const void *x, const void *y)
 {
@@ -925,8 +901,10 @@ query(struct aws *a, enum aws_service svc, const char *action,
 	qsort(p, np, sizeof p[0], param_cmp);
 	for (size_t i = 0; i < np; i++)
 		if ((i && buf_adds(&body, "&")) ||
-		    add_encoded(&body, p[i].name, 0) || buf_adds(&body, "=") ||
-		    add_encoded(&body, p[i].value, 0))
+		    util_percent_encode(&body, p[i].name, strlen(p[i].name),
+		    0) || buf_adds(&body, "=") ||
+		    util_percent_encode(&body, p[i].value, strlen(p[i].value),
+		    0))
 			goto out;
 	if (a->cred.session_token[0]) {
 		if (buf_addf(&tok, "X-Amz-Security-Token: %s",
@@ -1519,7 +1497,7 @@ aws_put_object(struct aws *a, const char *bucket, const char *key,
 		hdrs[2] = tok.data;
 	}
 	if (buf_addf(&url, "%s/%s/", a->endpoint[AWS_S3], bucket) ||
-	    add_encoded(&url, key, 1))
+	    util_percent_encode(&url, key, strlen(key), 1))
 		goto out;
 	rc = send_signed(a, AWS_S3, "PUT", url.data, len ? data : "", len,
 	    hdrs, "PutObject", &resp, err);

@@ -64,6 +64,9 @@ int util_count_entries(const char *dir);
 time_t util_now(void);
 void util_clean_text(char *s);
 void util_copy_text(char *out, size_t outlen, const char *src);
+int util_all_in(const char *s, size_t len, const char *set);
+int util_percent_encode(struct buf *b, const char *s, size_t len,
+    int keep_slash);
 
 /* ---- paths.c: every file location, derived from one root ---- */
 

@@ -57,50 +57,9 @@ sigv4_why_string(enum sigv4_why why)
 	return why >= 0 && why < SIGV4__MAX ? why_strings[why] : "?";
 }
 
-/* 1 when c is an RFC 3986 unreserved character. */
-static int
-unreserved(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-	    c == '~';
-}
-
-/* 1 when the len bytes at s are all in set (a NUL never is). */
-static int
-all_in(const char *s, size_t len, const char *set)
-{
-	for (size_t i = 0; i < len; i++)
-		if (s[i] == '\0' || strchr(set, s[i]) == NULL)
-			return 0;
-	return 1;
-}
-
 #define LOWER_DIGIT_DASH "abcdefghijklmnopqrstuvwxyz0123456789-"
 #define UPPER_DIGIT "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 #define HEX_LOWER "0123456789abcdef"
-
-/* Append s[0..len) percent-encoded as SigV4 wants (unreserved kept). */
-static int
-encode(struct buf *b, const char *s, size_t len)
-{
-	static const char hx[] = "0123456789ABCDEF";
-	char e[3] = { '%', 0, 0 };
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (unreserved(c)) {
-			if (buf_add(b, (const char *)&c, 1))
-				return CONN_ENOMEM;
-			continue;
-		}
-		e[1] = hx[c >> 4];
-		e[2] = hx[c & 15];
-		if (buf_add(b, e, 3))
-			return CONN_ENOMEM;
-	}
-	return 0;
-}
 
 static int
 hexval(char c)
@@ -153,7 +112,8 @@ sigv4_parse_date(const char *s, time_t *out)
 	int y, mo, d, h, mi, se, leap;
 
 	if (s == NULL || strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z' ||
-	    !all_in(s, 8, "0123456789") || !all_in(s + 9, 6, "0123456789"))
+	    !util_all_in(s, 8, "0123456789") ||
+	    !util_all_in(s + 9, 6, "0123456789"))
 		return CONN_EINVAL;
 	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
 	    (s[3] - '0');
@@ -192,7 +152,8 @@ signed_list_ok(const char *list, size_t *n)
 	for (;;) {
 		const char *semi = strchr(p, ';');
 		size_t len = semi ? (size_t)(semi - p) : strlen(p);
-		if (len == 0 || len > 63 || !all_in(p, len, LOWER_DIGIT_DASH))
+		if (len == 0 || len > 63 ||
+		    !util_all_in(p, len, LOWER_DIGIT_DASH))
 			return 0;
 		if (prev) {
 			size_t m = len < prevlen ? len : prevlen;
@@ -269,7 +230,7 @@ sigv4_parse_authorization(const char *v, struct sigv4_auth *out)
 	    sizeof out->signature))
 		return CONN_EINVAL;
 	if (strlen(out->signature) != 64 ||
-	    !all_in(out->signature, 64, HEX_LOWER))
+	    !util_all_in(out->signature, 64, HEX_LOWER))
 		return CONN_EINVAL;
 	if (!signed_list_ok(out->signed_headers, &out->nsigned))
 		return CONN_EINVAL;
@@ -286,15 +247,16 @@ sigv4_parse_authorization(const char *v, struct sigv4_auth *out)
 	if (np != 5 || strcmp(part[4], "aws4_request") != 0)
 		return CONN_EINVAL;
 	n = strlen(part[0]);
-	if (n < 16 || n > SIGV4_KEY_ID_MAX || !all_in(part[0], n, UPPER_DIGIT))
+	if (n < 16 || n > SIGV4_KEY_ID_MAX ||
+	    !util_all_in(part[0], n, UPPER_DIGIT))
 		return CONN_EINVAL;
-	if (strlen(part[1]) != 8 || !all_in(part[1], 8, "0123456789"))
+	if (strlen(part[1]) != 8 || !util_all_in(part[1], 8, "0123456789"))
 		return CONN_EINVAL;
 	n = strlen(part[2]);
-	if (n > SIGV4_REGION_MAX || !all_in(part[2], n, LOWER_DIGIT_DASH))
+	if (n > SIGV4_REGION_MAX || !util_all_in(part[2], n, LOWER_DIGIT_DASH))
 		return CONN_EINVAL;
 	n = strlen(part[3]);
-	if (n > SIGV4_SERVICE_MAX || !all_in(part[3], n, LOWER_DIGIT_DASH))
+	if (n > SIGV4_SERVICE_MAX || !util_all_in(part[3], n, LOWER_DIGIT_DASH))
 		return CONN_EINVAL;
 	snprintf(out->key_id, sizeof out->key_id, "%s", part[0]);
 	memcpy(out->day, part[1], 9);
@@ -369,7 +331,8 @@ canonical_path(const char *path, size_t len, struct buf *out)
 		if (i)
 			rc = buf_adds(out, "/");
 		if (!rc)
-			rc = encode(out, segs[i].s, segs[i].n);
+			rc = util_percent_encode(out, segs[i].s, segs[i].n,
+			    0);
 	}
 	if (!rc && nseg && path[len - 1] == '/')
 		rc = buf_adds(out, "/");
@@ -447,14 +410,15 @@ canonical_query(const char *q, size_t len, struct buf *out)
 			break;
 		}
 		buf_reset(&enc);
-		if ((rc = encode(&enc, name.data ? name.data : "", name.len)) ||
+		if ((rc = util_percent_encode(&enc, name.data ? name.data :
+		    "", name.len, 0)) ||
 		    (ps[n].name = strdup(enc.data ? enc.data : "")) == NULL) {
 			rc = CONN_ENOMEM;
 			break;
 		}
 		buf_reset(&enc);
-		if ((rc = encode(&enc, value.data ? value.data : "",
-		    value.len)) || (ps[n].value = strdup(enc.data ? enc.data :
+		if ((rc = util_percent_encode(&enc, value.data ? value.data : "",
+		    value.len, 0)) || (ps[n].value = strdup(enc.data ? enc.data :
 		    "")) == NULL) {
 			n++;
 			rc = CONN_ENOMEM;
@@ -519,7 +483,7 @@ build(const struct sigv4_request *rq, const char *signed_headers,
 	int rc;
 
 	if (rq->method == NULL || strlen(rq->method) == 0 ||
-	    strlen(rq->method) > 16 || !all_in(rq->method,
+	    strlen(rq->method) > 16 || !util_all_in(rq->method,
 	    strlen(rq->method), "ABCDEFGHIJKLMNOPQRSTUVWXYZ")) {
 		snprintf(detail, dlen, "the method is not a word in capitals");
 		return SIGV4_MALFORMED;

@@ -425,3 +425,42 @@ util_copy_text(char *out, size_t outlen, const char *src)
 	out[n] = '\0';
 	util_clean_text(out);
 }
+
+/* 1 when every byte of s[0..len) is in set (a NUL never is). */
+int
+util_all_in(const char *s, size_t len, const char *set)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\0' || strchr(set, s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * Append s[0..len) to b percent-encoded: the RFC 3986 unreserved
+ * characters (A-Z a-z 0-9 - _ . ~) and, when keep_slash, '/' as they are,
+ * every other byte as %XX in upper case, as SigV4 and a URL's query want.
+ * Returns 0 or CONN_ENOMEM.
+ */
+int
+util_percent_encode(struct buf *b, const char *s, size_t len, int keep_slash)
+{
+	static const char hx[] = "0123456789ABCDEF";
+	char e[3] = { '%', 0, 0 };
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		    c == '.' || c == '~' || (keep_slash && c == '/')) {
+			if (buf_add(b, s + i, 1))
+				return CONN_ENOMEM;
+			continue;
+		}
+		e[1] = hx[c >> 4];
+		e[2] = hx[c & 15];
+		if (buf_add(b, e, 3))
+			return CONN_ENOMEM;
+	}
+	return 0;
+}

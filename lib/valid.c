@@ -162,16 +162,6 @@ no_controls(const char *s, size_t len)
 	return 1;
 }
 
-/* 1 when every byte of v[0..len) is in the set. */
-static int
-all_in(const char *v, size_t len, const char *set)
-{
-	for (size_t i = 0; i < len; i++)
-		if (v[i] == '\0' || strchr(set, v[i]) == NULL)
-			return 0;
-	return 1;
-}
-
 #define LOWER "abcdefghijklmnopqrstuvwxyz"
 #define UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #define DIGITS "0123456789"
@@ -181,7 +171,7 @@ static int
 user_part(const char *v, size_t len)
 {
 	return len >= 1 && len <= 32 && isalpha((unsigned char)v[0]) &&
-	    all_in(v, len, LOWER UPPER DIGITS "._-");
+	    util_all_in(v, len, LOWER UPPER DIGITS "._-");
 }
 
 /* Entries of a no-proxy list: host names, IPv4 addresses, .domains. */
@@ -266,7 +256,8 @@ valid_value(enum valid_type type, const char *v, size_t len, size_t maxlen)
 	case VT_PORT:
 		return syntax_port(v) ? 0 : CONN_EINVAL;
 	case VT_WORD:
-		return len && all_in(v, len, LOWER DIGITS "-") ? 0 : CONN_EINVAL;
+		return len && util_all_in(v, len, LOWER DIGITS "-") ? 0 :
+		    CONN_EINVAL;
 	case VT_HOST:
 		return syntax_host_or_ipv4(v) ? 0 : CONN_EINVAL;
 	case VT_HOST_PORT: {
@@ -285,7 +276,7 @@ valid_value(enum valid_type type, const char *v, size_t len, size_t maxlen)
 	case VT_REGION:
 		return syntax_region(v) ? 0 : CONN_EINVAL;
 	case VT_ACCESS_KEY:
-		return len >= 16 && all_in(v, len, UPPER DIGITS) ? 0 :
+		return len >= 16 && util_all_in(v, len, UPPER DIGITS) ? 0 :
 		    CONN_EINVAL;
 	case VT_SECRET:
 		for (size_t i = 0; i < len; i++)
@@ -303,13 +294,13 @@ valid_value(enum valid_type type, const char *v, size_t len, size_t maxlen)
 		return 0;
 	case VT_LOCAL_PATH:
 		return len && v[0] == '/' && strstr(v, "//") == NULL &&
-		    all_in(v, len, LOWER DIGITS "/-") ? 0 : CONN_EINVAL;
+		    util_all_in(v, len, LOWER DIGITS "/-") ? 0 : CONN_EINVAL;
 	case VT_NUMBER:
-		return len && v[0] != '0' && all_in(v, len, DIGITS) ? 0 :
+		return len && v[0] != '0' && util_all_in(v, len, DIGITS) ? 0 :
 		    CONN_EINVAL;
 	case VT_FILE_NAME:
-		return len && v[0] != '.' && all_in(v, len, UPPER LOWER DIGITS
-		    "._-") ? 0 : CONN_EINVAL;
+		return len && v[0] != '.' && util_all_in(v, len,
+		    UPPER LOWER DIGITS "._-") ? 0 : CONN_EINVAL;
 	case VT_MOREF:
 		return syntax_moref(v) ? 0 : CONN_EINVAL;
 	case VT_BUCKET:

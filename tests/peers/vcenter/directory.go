@@ -169,19 +169,11 @@ func xmlEscape(s string) string {
 // name. Any other Login, right or wrong, reaches the simulator unchanged.
 func directoryLogins(next http.Handler, admin, adminPassword string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			next.ServeHTTP(w, r)
+		method, ok := soapCall(w, r)
+		if !ok {
 			return
 		}
-		body, err := ioutil.ReadAll(io.LimitReader(r.Body, 64<<20))
-		_ = r.Body.Close()
-		if err != nil {
-			http.Error(w, "cannot read body", http.StatusBadRequest)
-			return
-		}
-		r.Body = ioutil.NopCloser(bytes.NewReader(body))
-		method, err := simulator.UnmarshalBody(types.TypeFunc(), body)
-		if err != nil || method.Name != "Login" {
+		if method == nil || method.Name != "Login" {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -209,12 +201,7 @@ func directoryLogins(next http.Handler, admin, adminPassword string) http.Handle
 		next.ServeHTTP(rec, r)
 		out := bytes.Replace(rec.Body.Bytes(), []byte("<userName>"+xmlEscape(admin)+"</userName>"),
 			[]byte("<userName>"+xmlEscape(req.UserName)+"</userName>"), 1)
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(out)
+		relay(w, rec, out)
 	})
 }
 

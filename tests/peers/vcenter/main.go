@@ -300,19 +300,11 @@ func controlPaging(w http.ResponseWriter, r *http.Request) {
 // The simulator still decides everything else (session, faults).
 func currentTime(sdk http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			sdk.ServeHTTP(w, r)
+		method, ok := soapCall(w, r)
+		if !ok {
 			return
 		}
-		body, err := ioutil.ReadAll(io.LimitReader(r.Body, 64<<20))
-		_ = r.Body.Close()
-		if err != nil {
-			http.Error(w, "cannot read body", http.StatusBadRequest)
-			return
-		}
-		r.Body = ioutil.NopCloser(bytes.NewReader(body))
-		method, err := simulator.UnmarshalBody(types.TypeFunc(), body)
-		if err != nil || method.Name != "CurrentTime" || method.This.Type != "ServiceInstance" {
+		if method == nil || method.Name != "CurrentTime" || method.This.Type != "ServiceInstance" {
 			sdk.ServeHTTP(w, r)
 			return
 		}
@@ -326,13 +318,39 @@ func currentTime(sdk http.Handler) http.Handler {
 					[]byte(">"+now.Format(time.RFC3339Nano)+"<"), 1)
 			}
 		}
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(out)
+		relay(w, rec, out)
 	})
+}
+
+// soapCall reads a POST's body (at most 64 MiB), puts it back for the next
+// handler and decodes the SOAP method it calls: nil for another request or
+// a body that is no SOAP call.  false: the body could not be read (answered).
+func soapCall(w http.ResponseWriter, r *http.Request) (*simulator.Method, bool) {
+	if r.Method != http.MethodPost {
+		return nil, true
+	}
+	body, err := ioutil.ReadAll(io.LimitReader(r.Body, 64<<20))
+	_ = r.Body.Close()
+	if err != nil {
+		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return nil, false
+	}
+	r.Body = ioutil.NopCloser(bytes.NewReader(body))
+	method, err := simulator.UnmarshalBody(types.TypeFunc(), body)
+	if err != nil {
+		return nil, true
+	}
+	return method, true
+}
+
+// relay answers with a recorded answer's status and headers and body out.
+func relay(w http.ResponseWriter, rec *httptest.ResponseRecorder, out []byte) {
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(out)
 }
 
 // returnval gives the text of the first <returnval> element of a response.
