@@ -9,7 +9,6 @@
  *
  * Sentences follow lib/enroll.c: what failed, why, what to do.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,9 +75,9 @@ stage_of(const struct http_error *e)
 			return "connect";
 		if (t->tls <= 0)
 			return "tls";
-		if (t->first_byte <= 0)
-			return "http";
-		return "response";
+		/* Sent, and no answer in time (curl starts the first-byte
+		 * clock when it sends a body: it does not say one came). */
+		return "http";
 	default:
 		return "connect";
 	}
@@ -88,7 +87,14 @@ stage_of(const struct http_error *e)
 static double
 ms3(double s)
 {
-	return round(s * 1000.0) / 1000.0;
+	return (double)(long long)(s * 1000.0 + (s < 0 ? -0.5 : 0.5)) / 1000.0;
+}
+
+/* |s|, without the math library. */
+static double
+absd(double s)
+{
+	return s < 0 ? -s : s;
 }
 
 static void
@@ -694,7 +700,7 @@ time_aws(double deadline, struct offset *o, json_t *d)
 static void
 say_offset(char *out, size_t outlen, const char *peer, double s)
 {
-	double a = fabs(s);
+	double a = absd(s);
 
 	if (a < 1.0)
 		snprintf(out, outlen, "within 1 s of %s", peer);
@@ -711,9 +717,9 @@ offset_state(const struct offset *o)
 {
 	if (!o->measured)
 		return HEALTH_OK;
-	if (fabs(o->seconds) > TIME_ERROR)
+	if (absd(o->seconds) > TIME_ERROR)
 		return HEALTH_ERROR;
-	if (fabs(o->seconds) > TIME_WARNING)
+	if (absd(o->seconds) > TIME_WARNING)
 		return HEALTH_WARNING;
 	return HEALTH_OK;
 }
