@@ -841,6 +841,7 @@ send_signed(struct aws *a, enum aws_service svc, const char *method,
 		snprintf(err->http.endpoint, sizeof err->http.endpoint, "%s",
 		    url);
 		err->http.elapsed = resp->timing.total;
+		err->http.timing = resp->timing;
 		err->attempts = attempt;
 		http_response_free(resp);
 		/* Only throttling and the transient server errors are retried. */

@@ -499,6 +499,7 @@ http_request(struct http_client *cl, const struct http_req *req,
 	if (curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &t) == CURLE_OK)
 		resp->timing.total = t / 1e6;
 	err->elapsed = resp->timing.total;
+	err->timing = resp->timing;
 	if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK &&
 	    nconn == 0) {
 		/* The connection was reused: the recorded peer still holds. */

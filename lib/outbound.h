@@ -93,6 +93,7 @@ struct http_error {
 	char endpoint[512];
 	double elapsed;
 	char detail[512];
+	struct http_timing timing;	/* how far the request got */
 };
 
 struct http_client {

@@ -182,18 +182,27 @@ func directoryLogins(next http.Handler, admin, adminPassword string) http.Handle
 			next.ServeHTTP(w, r)
 			return
 		}
+		if strings.EqualFold(req.UserName, admin) {
+			// The account's password as changed by POST
+			// /control/password: the simulator still checks the one
+			// it started with.
+			if current := adminPasswordNow(); current != adminPassword {
+				pw := ""
+				if req.Password == current {
+					pw = adminPassword
+				}
+				setBody(r, loginBody(req.This.Value, req.UserName, pw))
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
 		e := directoryLogin(req.UserName, req.Password)
-		if e == nil || strings.EqualFold(req.UserName, admin) {
+		if e == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
 		atomic.AddInt64(&directory.logins, 1)
-		swapped := `<?xml version="1.0" encoding="UTF-8"?>` +
-			`<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">` +
-			`<soapenv:Body><Login xmlns="urn:vim25"><_this type="SessionManager">` +
-			xmlEscape(req.This.Value) + `</_this><userName>` + xmlEscape(admin) +
-			`</userName><password>` + xmlEscape(adminPassword) + `</password></Login>` +
-			`</soapenv:Body></soapenv:Envelope>`
+		swapped := loginBody(req.This.Value, admin, adminPassword)
 		r.Body = ioutil.NopCloser(strings.NewReader(swapped))
 		r.ContentLength = int64(len(swapped))
 		r.Header.Set("Content-Length", strconv.Itoa(len(swapped)))
@@ -203,6 +212,23 @@ func directoryLogins(next http.Handler, admin, adminPassword string) http.Handle
 			[]byte("<userName>"+xmlEscape(req.UserName)+"</userName>"), 1)
 		relay(w, rec, out)
 	})
+}
+
+// loginBody is a SessionManager.Login request.
+func loginBody(this, user, password string) string {
+	return `<?xml version="1.0" encoding="UTF-8"?>` +
+		`<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">` +
+		`<soapenv:Body><Login xmlns="urn:vim25"><_this type="SessionManager">` +
+		xmlEscape(this) + `</_this><userName>` + xmlEscape(user) +
+		`</userName><password>` + xmlEscape(password) + `</password></Login>` +
+		`</soapenv:Body></soapenv:Envelope>`
+}
+
+// setBody replaces the body of request r.
+func setBody(r *http.Request, body string) {
+	r.Body = ioutil.NopCloser(strings.NewReader(body))
+	r.ContentLength = int64(len(body))
+	r.Header.Set("Content-Length", strconv.Itoa(len(body)))
 }
 
 type directoryChange struct {

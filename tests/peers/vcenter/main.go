@@ -13,6 +13,7 @@
 //	GET  /control/paging                 calls answered by the collectors
 //	GET  /control/directory              the user directory (directory.go)
 //	POST /control/directory              add, rename, remove entries
+//	/control/hang, /control/certificate, /control/password: faults.go
 //
 // Directory users user1..userN log in with the password Directory-Pass-N.
 //
@@ -139,6 +140,10 @@ func main() {
 		log.Fatalf("write certificate: %v", err)
 	}
 
+	served.cert, served.host, served.path = &cert, *host, certPath
+	startPassword = *password
+	adminPass.Store(*password)
+
 	model, err := createModel(*vms, *users, *groups, *dirLimit, tmp)
 	if err != nil {
 		os.RemoveAll(tmp)
@@ -166,13 +171,16 @@ func main() {
 	front.HandleFunc("/control/clock", controlClock)
 	front.HandleFunc("/control/paging", controlPaging)
 	front.HandleFunc("/control/directory", controlDirectory)
-	front.Handle(simulator.Map.Path, directoryLogins(currentTime(service.ServeMux), *user, *password))
+	front.HandleFunc("/control/hang", controlHang)
+	front.HandleFunc("/control/certificate", controlCertificate)
+	front.HandleFunc("/control/password", controlPassword)
+	front.Handle(simulator.Map.Path, hangGate(directoryLogins(currentTime(service.ServeMux), *user, *password)))
 	front.Handle("/", service.ServeMux)
 
 	server := &http.Server{
 		Handler: front,
 		TLSConfig: &tls.Config{
-			Certificates: []tls.Certificate{cert},
+			GetCertificate: servedCertificate,
 			MinVersion:   tls.VersionTLS12,
 			ClientAuth:   tls.RequestClientCert,
 		},
