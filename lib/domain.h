@@ -54,8 +54,14 @@ struct auth_api_token {
 struct auth_admin {
 	int claimed;
 	int locked;
-	int failed_count;
-	time_t last_failure_at;
+	int failed_count;	/* since the last sign-in or password reset */
+	time_t last_failure_at;	/* 0: none */
+	char last_failure_addr[64];	/* of the current run; "" none */
+	time_t failures_began_at;	/* the current run's first; 0 none */
+	time_t locked_at;	/* 0: not locked */
+	time_t last_login_at;	/* 0: never signed in */
+	char last_login_addr[64];
+	time_t password_changed_at;	/* set or reset; 0 never */
 };
 
 /* Password policy: NULL when acceptable, else a sentence saying why not. */
@@ -68,6 +74,8 @@ int auth_new_setup_code(char code[AUTH_SETUP_CODE_LEN + 1]);
 int auth_setup_code_matches(const char *code);
 int auth_claim(const char *code, const char *pw);
 int auth_login(const char *pw, const char *addr);
+int auth_login_report(const char *pw, const char *addr,
+    struct auth_admin *before);
 int auth_reset_password(const char *pw);
 int auth_token(char out[AUTH_TOKEN_LEN + 1]);
 int auth_token_valid(const char *s);
