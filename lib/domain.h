@@ -99,6 +99,30 @@ int tls_generate_self_signed(const char *dir, const char *const *names,
     size_t nnames);
 int tls_fingerprint_file(const char *certpath, char *out, size_t outlen);
 
+#define TLS_NAMES_MAX 16	/* alternative names kept, of each kind */
+
+/* What a certificate says (tls_cert_facts). */
+struct tls_facts {
+	char subject[256];	/* RFC 2253, e.g. "CN=10.0.0.5,O=Connector" */
+	char issuer[256];
+	char dns[TLS_NAMES_MAX][254];	/* DNS alternative names */
+	size_t ndns;
+	char ip[TLS_NAMES_MAX][46];	/* IP alternative names */
+	size_t nip;
+	time_t not_before, not_after;
+	char sha256[96];	/* AA:BB:... */
+	char sha1[60];
+	char key_type[16];	/* "EC", "RSA", "Ed25519", "Ed448", "other" */
+	int key_bits;
+	int self_signed;	/* issued by itself, its signature verified */
+	int covers;		/* names the address asked about */
+};
+
+int tls_cert_facts(const char *pem, size_t len, const char *addr,
+    struct tls_facts *f);
+int tls_cert_facts_file(const char *path, const char *addr,
+    struct tls_facts *f);
+
 /* ---- netinfo.c ---- */
 
 int netinfo_addresses(char out[][64], size_t max, size_t *n);
