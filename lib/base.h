@@ -211,11 +211,19 @@ enum db_stmt_id {
 	DB_AP_ATTEMPTS_CLEAR_USER,
 	DB_AP_SIGNATURES_PRUNE,
 	DB_AP_ATTEMPTS_PRUNE,
+	/* the health job (lib/health.c) */
+	DB_HEALTH_GET,
+	DB_HEALTH_PUT,
+	DB_HEALTH_LOG_ADD,
+	DB_HEALTH_LOG_PRUNE,
+	DB_HEALTH_STRIP,
+	DB_JOB_NEWEST,
 	DB__MAX
 };
 
 int db_open(const char *path);
 void db_close(void);
+void db_abandon(void);
 sqlite3 *db_handle(void);
 int db_migrate(void);
 int db_schema_version(void);
