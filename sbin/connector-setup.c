@@ -393,10 +393,7 @@ cmd_init(int argc, char **argv)
 	}
 	if (name && db_setting_set(SETTING_NAME, name) != 0)
 		goto out;
-	netinfo_primary_ipv4(ip, sizeof ip);
-	if (strcmp(sc.listen_addr, "0.0.0.0") != 0 &&
-	    strncmp(sc.listen_addr, "127.", 4) == 0)
-		snprintf(ip, sizeof ip, "%s", sc.listen_addr);
+	netinfo_console_ip(sc.listen_addr, ip, sizeof ip);
 	console_names(&sc, names, &nn, &origins);
 	for (size_t i = 0; i < nn; i++)
 		namep[i] = names[i];
