@@ -276,11 +276,12 @@ check_job(const struct job_item *it, const char *const *keys,
 	    it->interval)) {
 	case JOB_FAILED:
 		json_object_set_new(d, "stage", json_string("local"));
-		health_set(r, HEALTH_ERROR, "%s's last run, at %s, failed: %s%s"
-		    "%s.", it->name_cap, when(j.started_at, t1, sizeof t1),
+		health_set(r, HEALTH_ERROR, "%s's last run, at %s, failed: %s."
+		    "%s%s%s", it->name_cap, when(j.started_at, t1, sizeof t1),
 		    j.error[0] ? j.error : "no reason was recorded",
 		    j.ok_at ? " Its last success was at " : "",
-		    j.ok_at ? when(j.ok_at, t2, sizeof t2) : "");
+		    j.ok_at ? when(j.ok_at, t2, sizeof t2) : "",
+		    j.ok_at ? "." : "");
 		break;
 	case JOB_STALE:
 		json_object_set_new(d, "stage", json_string("local"));
