@@ -134,24 +134,43 @@ auth_needs_rehash(const char *encoded)
 	return m < A2_M_COST || t < A2_T_COST || v < ARGON2_VERSION_NUMBER;
 }
 
+/* The administrator's row from a stepped DB_ADMIN_GET into out. */
+static void
+admin_row(sqlite3_stmt *st, struct auth_admin *out)
+{
+	const unsigned char *t;
+
+	memset(out, 0, sizeof *out);
+	out->claimed = sqlite3_column_int(st, 0);
+	out->locked = sqlite3_column_int(st, 1);
+	out->failed_count = sqlite3_column_int(st, 2);
+	out->last_failure_at = sqlite3_column_int64(st, 3);
+	out->locked_at = sqlite3_column_int64(st, 6);
+	out->last_login_at = sqlite3_column_int64(st, 7);
+	if ((t = sqlite3_column_text(st, 8)) != NULL)
+		snprintf(out->last_login_addr, sizeof out->last_login_addr,
+		    "%s", (const char *)t);
+	out->password_changed_at = sqlite3_column_int64(st, 9);
+	out->failures_began_at = sqlite3_column_int64(st, 10);
+	if ((t = sqlite3_column_text(st, 11)) != NULL)
+		snprintf(out->last_failure_addr, sizeof out->last_failure_addr,
+		    "%s", (const char *)t);
+}
+
 /* Read the administrator's state. */
 int
 auth_admin_get(struct auth_admin *out)
 {
 	sqlite3_stmt *st = db_stmt(DB_ADMIN_GET);
-	int rc;
 
 	memset(out, 0, sizeof *out);
 	if (st == NULL)
 		return CONN_EDB;
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return CONN_EDB;
 	}
-	out->claimed = sqlite3_column_int(st, 0);
-	out->locked = sqlite3_column_int(st, 1);
-	out->failed_count = sqlite3_column_int(st, 2);
-	out->last_failure_at = sqlite3_column_int64(st, 3);
+	admin_row(st, out);
 	sqlite3_reset(st);
 	return 0;
 }
@@ -267,6 +286,7 @@ login_failed(const char *addr)
 		return CONN_EDB;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int(st, 2, AUTH_LOCK_AFTER);
+	sqlite3_bind_text(st, 3, addr, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		counted = 1;
 		locked = sqlite3_column_int(st, 1);
@@ -289,14 +309,79 @@ login_failed(const char *addr)
 	return !counted || locked ? CONN_ELOCKED : CONN_EDENIED;
 }
 
+/* Run one statement that returns no rows; 0 or CONN_EDB. */
+static int
+step_done(sqlite3_stmt *st)
+{
+	int rc;
+
+	if (st == NULL)
+		return CONN_EDB;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : CONN_EDB;
+}
+
+/*
+ * Record a successful sign-in from addr in one transaction: the failure
+ * counts start again, and before (when not NULL) receives the state as it
+ * stood just before, so the failures since the last sign-in are exactly
+ * those this sign-in ends.  CONN_ELOCKED when the console was locked
+ * meanwhile by concurrent failures.
+ */
+static int
+login_succeeded(const char *addr, struct auth_admin *before)
+{
+	struct auth_admin was;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_begin())
+		return CONN_EDB;
+	rc = CONN_EDB;
+	if ((st = db_stmt(DB_ADMIN_GET)) == NULL)
+		goto out;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		goto out;
+	}
+	admin_row(st, &was);
+	sqlite3_reset(st);
+	if (was.locked) {
+		rc = CONN_ELOCKED;
+		goto out;
+	}
+	if ((st = db_stmt(DB_ADMIN_SUCCESS)) == NULL)
+		goto out;
+	sqlite3_bind_int64(st, 1, util_now());
+	sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
+	if (step_done(st) != 0)
+		goto out;
+	if ((st = db_stmt(DB_SOURCE_CLEAR)) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	if (step_done(st) != 0 || step_done(db_stmt(DB_SOURCES_SIGNED_IN)) != 0)
+		goto out;
+	rc = db_commit();
+out:
+	if (rc)
+		db_rollback();
+	else if (before)
+		*before = was;
+	return rc;
+}
+
 /*
  * Check the administrator's password for a login from addr.  Returns 0,
  * CONN_EDENIED (wrong password, counted for the console and for addr),
  * CONN_ELOCKED (console locked: the right password is refused too) or
- * CONN_EDB.
+ * CONN_EDB.  On success, before (when not NULL) receives the
+ * administrator's state just before this sign-in: failed_count failures
+ * since the last sign-in or password reset, the last from
+ * last_failure_addr at last_failure_at.
  */
 int
-auth_login(const char *pw, const char *addr)
+auth_login_report(const char *pw, const char *addr, struct auth_admin *before)
 {
 	sqlite3_stmt *st;
 	char *enc = NULL;
@@ -322,27 +407,8 @@ auth_login(const char *pw, const char *addr)
 		free(enc);
 		return login_failed(addr);
 	}
-	rc = CONN_EDB;
-	if ((st = db_stmt(DB_ADMIN_SUCCESS)) == NULL)
+	if ((rc = login_succeeded(addr, before)) != 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, util_now());
-	sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		rc = CONN_EDB;
-		goto out;
-	}
-	/* Locked by concurrent failures between our read and now. */
-	if (sqlite3_changes(db_handle()) != 1) {
-		rc = CONN_ELOCKED;
-		goto out;
-	}
-	if ((st = db_stmt(DB_SOURCE_CLEAR)) != NULL) {
-		sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-		sqlite3_step(st);
-		sqlite3_reset(st);
-	}
 	if (auth_needs_rehash(enc)) {
 		char fresh[256];
 		if (auth_hash_password(pw, fresh, sizeof fresh) == 0 &&
@@ -353,11 +419,19 @@ auth_login(const char *pw, const char *addr)
 			sqlite3_reset(st);
 			log_info("password re-hashed with current parameters");
 		}
+		util_wipe(fresh, sizeof fresh);
 	}
 	rc = 0;
 out:
 	free(enc);
 	return rc;
+}
+
+/* auth_login_report without the state before. */
+int
+auth_login(const char *pw, const char *addr)
+{
+	return auth_login_report(pw, addr, NULL);
 }
 
 /*

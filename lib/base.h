@@ -148,6 +148,7 @@ enum db_stmt_id {
 	DB_SECRET_KEY_SET,
 	/* request lifecycle: login sources, notices, API tokens */
 	DB_SOURCES_RESET,
+	DB_SOURCES_SIGNED_IN,
 	DB_SESSION_NOTICE_SET,
 	DB_SESSION_NOTICE_CLEAR,
 	DB_TOKEN_INSERT,

@@ -37,7 +37,10 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
 	[DB_ADMIN_GET] =
 	    "SELECT password_hash IS NOT NULL, locked, failed_count, "
-	    "coalesce(last_failure_at, 0), password_hash, setup_code_hash "
+	    "coalesce(last_failure_at, 0), password_hash, setup_code_hash, "
+	    "coalesce(locked_at, 0), coalesce(last_login_at, 0), "
+	    "coalesce(last_login_addr, ''), coalesce(password_changed_at, 0), "
+	    "coalesce(failures_began_at, 0), coalesce(last_failure_addr, '') "
 	    "FROM admin WHERE id = 1",
 	[DB_ADMIN_CLAIM] =
 	    "UPDATE admin SET password_hash = ?1, setup_code_hash = NULL, "
@@ -49,6 +52,7 @@ static const char *const stmt_sql[DB__MAX] = {
 	[DB_ADMIN_SET_PASSWORD] =
 	    "UPDATE admin SET password_hash = ?1, setup_code_hash = NULL, "
 	    "failed_count = 0, locked = 0, locked_at = NULL, "
+	    "failures_began_at = NULL, last_failure_addr = NULL, "
 	    "password_changed_at = ?2 WHERE id = 1",
 	[DB_ADMIN_REHASH] =
 	    "UPDATE admin SET password_hash = ?1 "
@@ -57,6 +61,8 @@ static const char *const stmt_sql[DB__MAX] = {
 	 * SET expressions see the old row, so failed_count + 1 is the new count. */
 	[DB_ADMIN_FAIL] =
 	    "UPDATE admin SET failed_count = failed_count + 1, "
+	    "failures_began_at = CASE WHEN failed_count = 0 THEN ?1 "
+	    "ELSE failures_began_at END, last_failure_addr = ?3, "
 	    "last_failure_at = ?1, locked = (failed_count + 1 >= ?2), "
 	    "locked_at = CASE WHEN failed_count + 1 >= ?2 THEN ?1 "
 	    "ELSE locked_at END "
@@ -64,16 +70,18 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "RETURNING failed_count, locked",
 	[DB_ADMIN_SUCCESS] =
 	    "UPDATE admin SET failed_count = 0, last_login_at = ?1, "
-	    "last_login_addr = ?2 WHERE id = 1 AND locked = 0",
+	    "last_login_addr = ?2, failures_began_at = NULL, "
+	    "last_failure_addr = NULL WHERE id = 1 AND locked = 0",
 	[DB_SOURCE_FAIL] =
 	    "INSERT INTO login_sources (addr, consecutive, total, "
-	    "last_failure_at) VALUES (?1, 1, 1, ?2) ON CONFLICT (addr) DO "
-	    "UPDATE SET consecutive = consecutive + 1, total = total + 1, "
-	    "last_failure_at = ?2 RETURNING consecutive",
+	    "last_failure_at, recent) VALUES (?1, 1, 1, ?2, 1) ON CONFLICT "
+	    "(addr) DO UPDATE SET consecutive = consecutive + 1, "
+	    "total = total + 1, recent = recent + 1, last_failure_at = ?2 "
+	    "RETURNING consecutive",
 	[DB_SOURCE_CLEAR] =
 	    "UPDATE login_sources SET consecutive = 0 WHERE addr = ?1",
 	[DB_SOURCES_RECENT] =
-	    "SELECT addr, total, last_failure_at FROM login_sources "
+	    "SELECT addr, total, last_failure_at, recent FROM login_sources "
 	    "ORDER BY last_failure_at DESC LIMIT ?1",
 	[DB_SESSION_INSERT] =
 	    "INSERT INTO sessions (token_hash, csrf, created_at, last_seen, "
@@ -126,7 +134,10 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "ON CONFLICT (id) DO UPDATE SET key_id = excluded.key_id, "
 	    "created_at = excluded.created_at",
 	[DB_SOURCES_RESET] =
-	    "UPDATE login_sources SET consecutive = 0",
+	    "UPDATE login_sources SET consecutive = 0, recent = 0",
+	/* A successful sign-in: failures before it are no longer recent. */
+	[DB_SOURCES_SIGNED_IN] =
+	    "UPDATE login_sources SET recent = 0",
 	[DB_SESSION_NOTICE_SET] =
 	    "UPDATE sessions SET notice = ?2, notice_secret = ?3, "
 	    "notice_warning = ?4, notice_path = ?5 "

@@ -54,8 +54,14 @@ struct auth_api_token {
 struct auth_admin {
 	int claimed;
 	int locked;
-	int failed_count;
-	time_t last_failure_at;
+	int failed_count;	/* since the last sign-in or password reset */
+	time_t last_failure_at;	/* 0: none */
+	char last_failure_addr[64];	/* of the current run; "" none */
+	time_t failures_began_at;	/* the current run's first; 0 none */
+	time_t locked_at;	/* 0: not locked */
+	time_t last_login_at;	/* 0: never signed in */
+	char last_login_addr[64];
+	time_t password_changed_at;	/* set or reset; 0 never */
 };
 
 /* Password policy: NULL when acceptable, else a sentence saying why not. */
@@ -68,6 +74,8 @@ int auth_new_setup_code(char code[AUTH_SETUP_CODE_LEN + 1]);
 int auth_setup_code_matches(const char *code);
 int auth_claim(const char *code, const char *pw);
 int auth_login(const char *pw, const char *addr);
+int auth_login_report(const char *pw, const char *addr,
+    struct auth_admin *before);
 int auth_reset_password(const char *pw);
 int auth_token(char out[AUTH_TOKEN_LEN + 1]);
 int auth_token_valid(const char *s);
@@ -91,10 +99,35 @@ int tls_generate_self_signed(const char *dir, const char *const *names,
     size_t nnames);
 int tls_fingerprint_file(const char *certpath, char *out, size_t outlen);
 
+#define TLS_NAMES_MAX 16	/* alternative names kept, of each kind */
+
+/* What a certificate says (tls_cert_facts). */
+struct tls_facts {
+	char subject[256];	/* RFC 2253, e.g. "CN=10.0.0.5,O=Connector" */
+	char issuer[256];
+	char dns[TLS_NAMES_MAX][254];	/* DNS alternative names */
+	size_t ndns;
+	char ip[TLS_NAMES_MAX][46];	/* IP alternative names */
+	size_t nip;
+	time_t not_before, not_after;
+	char sha256[96];	/* AA:BB:... */
+	char sha1[60];
+	char key_type[16];	/* "EC", "RSA", "Ed25519", "Ed448", "other" */
+	int key_bits;
+	int self_signed;	/* issued by itself, its signature verified */
+	int covers;		/* names the address asked about */
+};
+
+int tls_cert_facts(const char *pem, size_t len, const char *addr,
+    struct tls_facts *f);
+int tls_cert_facts_file(const char *path, const char *addr,
+    struct tls_facts *f);
+
 /* ---- netinfo.c ---- */
 
 int netinfo_addresses(char out[][64], size_t max, size_t *n);
 int netinfo_primary_ipv4(char *out, size_t outlen);
+int netinfo_console_ip(const char *listen_addr, char *out, size_t outlen);
 
 /* ---- secret.c: stored credentials, encrypted with the connector key ---- */
 

@@ -57,3 +57,22 @@ netinfo_primary_ipv4(char *out, size_t outlen)
 	snprintf(out, outlen, "%s", addrs[0]);
 	return 0;
 }
+
+/*
+ * The address vCenter and the portal reach the console at, measured now:
+ * a loopback listen address as it is (test and demonstration instances
+ * listen there), else the first non-loopback IPv4 address of the machine.
+ * listen_addr is the console's listen address without its port ("0.0.0.0"
+ * or empty: every address).  connector-setup init records this address
+ * and a registration sends it; the health check compares them.
+ */
+int
+netinfo_console_ip(const char *listen_addr, char *out, size_t outlen)
+{
+	if (listen_addr != NULL && strncmp(listen_addr, "127.", 4) == 0 &&
+	    syntax_ipv4(listen_addr)) {
+		snprintf(out, outlen, "%s", listen_addr);
+		return 0;
+	}
+	return netinfo_primary_ipv4(out, outlen);
+}

@@ -20,7 +20,8 @@
  *       Menu option 1: set a new connector password, which also lifts a
  *       lockout and ends every session.
  *   show-certificate
- *       Menu option 7: the console certificate's fingerprint.
+ *       Menu option 7: the console certificate's subject, names, validity
+ *       and SHA-256 and SHA-1 fingerprints.
  *   restart-services
  *       Restart the console's programs, through the privileged helper's
  *       action table (lib/privreq.c), directly: this tool runs as root.
@@ -57,8 +58,8 @@ usage(FILE *out)
 	    "certificate, web server\n"
 	    "  reset-password    set a new connector password (lifts a lockout, "
 	    "ends sessions)\n"
-	    "  show-certificate  print the console certificate's SHA-256 "
-	    "fingerprint\n"
+	    "  show-certificate  print the console certificate: names, "
+	    "validity, fingerprints\n"
 	    "  restart-services  restart the console's services\n"
 	    "  reload-nginx      test and reload the web server's "
 	    "configuration\n"
@@ -392,10 +393,7 @@ cmd_init(int argc, char **argv)
 	}
 	if (name && db_setting_set(SETTING_NAME, name) != 0)
 		goto out;
-	netinfo_primary_ipv4(ip, sizeof ip);
-	if (strcmp(sc.listen_addr, "0.0.0.0") != 0 &&
-	    strncmp(sc.listen_addr, "127.", 4) == 0)
-		snprintf(ip, sizeof ip, "%s", sc.listen_addr);
+	netinfo_console_ip(sc.listen_addr, ip, sizeof ip);
 	console_names(&sc, names, &nn, &origins);
 	for (size_t i = 0; i < nn; i++)
 		namep[i] = names[i];
@@ -575,20 +573,57 @@ out:
 	return rc;
 }
 
+/* t as "2026-12-02 12:00 UTC" into out. */
+static void
+utc_time(time_t t, char *out, size_t outlen)
+{
+	struct tm tm;
+
+	if (t <= 0 || gmtime_r(&t, &tm) == NULL)
+		snprintf(out, outlen, "unknown");
+	else
+		strftime(out, outlen, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+/*
+ * Menu option 7: the console certificate's facts — subject, issuer, the
+ * names it is valid for, its validity and both fingerprints, to compare
+ * with what the browser shows before trusting it.
+ */
 static int
 cmd_show_certificate(void)
 {
-	char fp[128];
+	char from[32], until[32];
+	struct tls_facts f;
+	time_t now = time(NULL);
+	int rc;
 
 	if (paths_init() != 0)
 		return 1;
-	if (tls_fingerprint_file(paths_get(PATH_TLS_CERT), fp, sizeof fp)) {
-		fprintf(stderr, "connector-setup: no console certificate at %s\n",
+	if ((rc = tls_cert_facts_file(paths_get(PATH_TLS_CERT), NULL, &f))) {
+		fprintf(stderr, rc == CONN_ENOTFOUND ? "connector-setup: no "
+		    "console certificate at %s\n" : "connector-setup: the "
+		    "console certificate at %s cannot be read\n",
 		    paths_get(PATH_TLS_CERT));
 		return 1;
 	}
-	printf("Certificate:  %s\nSHA-256:      %s\n", paths_get(PATH_TLS_CERT),
-	    fp);
+	utc_time(f.not_before, from, sizeof from);
+	utc_time(f.not_after, until, sizeof until);
+	printf("Certificate:  %s\n", paths_get(PATH_TLS_CERT));
+	printf("Subject:      %s\n", f.subject);
+	printf("Issuer:       %s%s\n", f.issuer,
+	    f.self_signed ? " (self-signed)" : "");
+	printf("Names:       ");
+	for (size_t i = 0; i < f.nip; i++)
+		printf(" IP:%s", f.ip[i]);
+	for (size_t i = 0; i < f.ndns; i++)
+		printf(" DNS:%s", f.dns[i]);
+	printf("%s\n", f.nip + f.ndns ? "" : " none");
+	printf("Valid from:   %s\n", from);
+	printf("Valid until:  %s%s\n", until, f.not_after < now ?
+	    " (expired)" : f.not_before > now ? " (not valid yet)" : "");
+	printf("Key:          %s %d bits\n", f.key_type, f.key_bits);
+	printf("SHA-256:      %s\nSHA-1:        %s\n", f.sha256, f.sha1);
 	return 0;
 }
 

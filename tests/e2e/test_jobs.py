@@ -59,7 +59,8 @@ def test_removes_expired_old_and_leftover_and_says_so():
     inst.sql("INSERT INTO sessions (token_hash, csrf, created_at, "
              "last_seen, addr) VALUES ('new', 'c', ?, ?, '10.0.0.1')",
              (now, now), write=True)
-    inst.sql("INSERT INTO login_sources VALUES ('10.0.0.9', 0, 4, ?), "
+    inst.sql("INSERT INTO login_sources (addr, consecutive, total, "
+             "last_failure_at) VALUES ('10.0.0.9', 0, 4, ?), "
              "('10.0.0.8', 1, 1, ?)", (now - 31 * DAY, now), write=True)
     inst.sql("INSERT INTO settings VALUES ('wizard.started', ?), "
              "('draft.vcenter.host', 'vc.example.net')",

@@ -171,6 +171,34 @@ def test_show_certificate_matches_dashboard_footer():
 
 
 @suite.test
+def test_show_certificate_prints_its_facts():
+    out = inst.setup_tool("show-certificate").stdout.decode()
+    with open(inst.cert) as f:
+        der = ssl.PEM_cert_to_DER_cert(f.read())
+    h = hashlib.sha1(der).hexdigest().upper()
+    eq(printed(out, "SHA-1"), ":".join(h[i:i + 2] for i in range(0, 40, 2)),
+       "SHA-1 fingerprint")
+    p = subprocess.run(["openssl", "x509", "-noout", "-subject", "-enddate",
+                        "-nameopt", "RFC2253", "-in", inst.cert],
+                       stdout=subprocess.PIPE, check=True)
+    facts = p.stdout.decode()
+    subject = re.search(r"subject=(.*)", facts).group(1).strip()
+    eq(printed(out, "Subject"), subject, "subject")
+    eq(printed(out, "Issuer"), subject + " (self-signed)", "issuer")
+    names = printed(out, "Names").split()
+    check("IP:127.0.0.1" in names, "the console's address not among %r",
+          names)
+    check(all(n.startswith(("IP:", "DNS:")) for n in names), "names %r",
+          names)
+    # "notAfter=Dec  2 12:00:00 2027 GMT" against "2027-12-02 12:00 UTC".
+    end = time.strptime(re.search(r"notAfter=(.*)", facts).group(1)
+                        .strip(), "%b %d %H:%M:%S %Y GMT")
+    eq(printed(out, "Valid until"), time.strftime("%Y-%m-%d %H:%M UTC", end),
+       "end of validity")
+    eq(printed(out, "Key"), "EC 256 bits", "key")
+
+
+@suite.test
 def test_bad_show_certificate_without_certificate():
     root = tempfile.mkdtemp(prefix="connector-e2e-empty-")
     try:

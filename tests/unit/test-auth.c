@@ -517,6 +517,55 @@ TEST(login_success_resets_count_before_lock)
 	CHECK(a.failed_count == 1 && a.locked == 0);
 }
 
+TEST(login_reports_failures_since_last_sign_in)
+{
+	struct auth_admin before, a;
+
+	CHECK(claimed_state() == 0);
+	CHECK(auth_login_report(PW, ADDR, &before) == 0);
+	CHECK(before.failed_count == 0 && before.failures_began_at == 0);
+	CHECK(auth_login(PW_WRONG, "198.51.100.7") == CONN_EDENIED);
+	CHECK(sql("UPDATE admin SET failures_began_at = 100") == 0);
+	CHECK(auth_login(PW_WRONG, "198.51.100.8") == CONN_EDENIED);
+	CHECK(auth_admin_get(&a) == 0 && a.failed_count == 2);
+	/* The run's start is kept; the last address is the newest. */
+	CHECK(a.failures_began_at == 100);
+	CHECK(strcmp(a.last_failure_addr, "198.51.100.8") == 0);
+	CHECK(sql_int("SELECT sum(recent) FROM login_sources") == 2);
+	CHECK(auth_login_report(PW, ADDR, &before) == 0);
+	CHECK(before.failed_count == 2 && before.failures_began_at == 100);
+	CHECK(strcmp(before.last_failure_addr, "198.51.100.8") == 0);
+	CHECK(before.last_failure_at > 0 && before.last_login_at > 0);
+	/* After the sign-in nothing is recent; totals stay. */
+	CHECK(auth_admin_get(&a) == 0 && a.failed_count == 0);
+	CHECK(a.failures_began_at == 0 && a.last_failure_addr[0] == '\0');
+	CHECK(strcmp(a.last_login_addr, ADDR) == 0);
+	CHECK(sql_int("SELECT sum(recent) FROM login_sources") == 0);
+	CHECK(sql_int("SELECT sum(total) FROM login_sources") == 2);
+}
+
+TEST(login_bad_wrong_password_reports_nothing)
+{
+	struct auth_admin before;
+
+	CHECK(claimed_state() == 0);
+	memset(&before, 0x5a, sizeof before);
+	CHECK(auth_login_report(PW_WRONG, ADDR, &before) == CONN_EDENIED);
+	CHECK(before.failed_count == 0x5a5a5a5a);
+}
+
+TEST(reset_password_clears_recent_failures)
+{
+	struct auth_admin a;
+
+	CHECK(claimed_state() == 0);
+	CHECK(auth_login(PW_WRONG, ADDR) == CONN_EDENIED);
+	CHECK(auth_reset_password("brand-new-password-7") == 0);
+	CHECK(auth_admin_get(&a) == 0 && a.failed_count == 0);
+	CHECK(a.failures_began_at == 0 && a.password_changed_at > 0);
+	CHECK(sql_int("SELECT sum(recent) FROM login_sources") == 0);
+}
+
 TEST(reset_password_unlocks_and_ends_sessions)
 {
 	char token[AUTH_TOKEN_LEN + 1];
@@ -527,7 +576,8 @@ TEST(reset_password_unlocks_and_ends_sessions)
 	CHECK(auth_session_create(ADDR, token, &s) == 0);
 	CHECK(sql("UPDATE admin SET locked = 1, failed_count = 20, "
 	    "locked_at = 1") == 0);
-	CHECK(sql("INSERT INTO login_sources VALUES (%Q, 9, 9, 1)",
+	CHECK(sql("INSERT INTO login_sources (addr, consecutive, total, "
+	    "last_failure_at) VALUES (%Q, 9, 9, 1)",
 	    "198.51.100.9") == 0);
 	CHECK(auth_reset_password("brand-new-password-7") == 0);
 	CHECK(auth_admin_get(&a) == 0);
@@ -568,7 +618,8 @@ TEST(source_consecutive_grows_on_failure)
 TEST(source_success_resets_consecutive_keeps_total)
 {
 	CHECK(claimed_state() == 0);
-	CHECK(sql("INSERT INTO login_sources VALUES (%Q, 4, 9, 1)", ADDR) == 0);
+	CHECK(sql("INSERT INTO login_sources (addr, consecutive, total, "
+	    "last_failure_at) VALUES (%Q, 4, 9, 1)", ADDR) == 0);
 	CHECK(auth_login(PW_WRONG, ADDR) == CONN_EDENIED);
 	CHECK(source("consecutive", ADDR) == 5);
 	CHECK(source("total", ADDR) == 10);
@@ -585,7 +636,8 @@ TEST(source_other_addresses_unaffected)
 	const char *other = "198.51.100.2", *third = "198.51.100.3";
 
 	CHECK(claimed_state() == 0);
-	CHECK(sql("INSERT INTO login_sources VALUES (%Q, 3, 7, 5)", other) == 0);
+	CHECK(sql("INSERT INTO login_sources (addr, consecutive, total, "
+	    "last_failure_at) VALUES (%Q, 3, 7, 5)", other) == 0);
 	CHECK(auth_login(PW_WRONG, ADDR) == CONN_EDENIED);
 	CHECK(auth_login(PW_WRONG, ADDR) == CONN_EDENIED);
 	CHECK(source("consecutive", ADDR) == 2);
@@ -1055,6 +1107,9 @@ main(void)
 	RUN(login_lock_after_exactly_20_failures);
 	RUN(login_locked_other_address_refused);
 	RUN(login_success_resets_count_before_lock);
+	RUN(login_reports_failures_since_last_sign_in);
+	RUN(login_bad_wrong_password_reports_nothing);
+	RUN(reset_password_clears_recent_failures);
 	RUN(reset_password_unlocks_and_ends_sessions);
 	RUN(source_consecutive_grows_on_failure);
 	RUN(source_success_resets_consecutive_keeps_total);

@@ -339,7 +339,8 @@ TEST(sessions_past_absolute_limit_removed_inside_kept)
 TEST(sources_past_retention_removed_inside_kept)
 {
 	CHECK(fresh_store() == 0);
-	CHECK(exec_sqlf("INSERT INTO login_sources VALUES ('10.0.0.1', 0, 3, "
+	CHECK(exec_sqlf("INSERT INTO login_sources (addr, consecutive, total, "
+	    "last_failure_at) VALUES ('10.0.0.1', 0, 3, "
 	    "%lld), ('10.0.0.2', 2, 2, %lld)", NOW - HK_SOURCE_RETENTION + 1,
 	    NOW - HK_SOURCE_RETENTION - 1) == 0);
 	CHECK(housekeeping_sources(NOW) == 1);

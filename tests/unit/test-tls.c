@@ -1,6 +1,7 @@
 /*
  * test-tls.c — the console's self-signed certificate: files and modes,
- * names, validity, key type, fingerprint, and the switch of "current".
+ * names, validity, key type, fingerprint, and the switch of "current";
+ * the facts of any certificate (tls_cert_facts).
  */
 #include <ctype.h>
 #include <limits.h>
@@ -109,6 +110,86 @@ sans_are(X509 *crt, const char *const *ips, size_t nip,
 	GENERAL_NAMES_free(gens);
 	return ok && seen_ip == nip && seen_dns == ndns;
 }
+
+/*
+ * A PEM certificate into out (a buffer the caller frees): alternative
+ * names san ("IP:192.0.2.1,DNS:x.example", or NULL for none), subject CN
+ * cn, valid from now + from to now + to seconds; issued by itself, or by
+ * a throwaway CA "Test CA" when ca.
+ */
+static int
+custom_cert(const char *san, const char *cn, long from, long to, int ca,
+    struct buf *out)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256"), *cakey = NULL;
+	X509 *crt = X509_new();
+	X509_NAME *n, *in = NULL;
+	BIO *mem = BIO_new(BIO_s_mem());
+	char *data;
+	long len;
+	int rc = -1;
+
+	if (key == NULL || crt == NULL || mem == NULL)
+		goto out;
+	X509_set_version(crt, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(crt), 7);
+	X509_gmtime_adj(X509_getm_notBefore(crt), from);
+	X509_gmtime_adj(X509_getm_notAfter(crt), to);
+	n = X509_get_subject_name(crt);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8,
+	    (const unsigned char *)cn, -1, -1, 0);
+	if (ca) {
+		if ((cakey = EVP_EC_gen("P-256")) == NULL ||
+		    (in = X509_NAME_new()) == NULL)
+			goto out;
+		X509_NAME_add_entry_by_txt(in, "CN", MBSTRING_UTF8,
+		    (const unsigned char *)"Test CA", -1, -1, 0);
+		X509_set_issuer_name(crt, in);
+	} else
+		X509_set_issuer_name(crt, n);
+	X509_set_pubkey(crt, key);
+	if (san != NULL) {
+		X509V3_CTX ctx;
+		X509_EXTENSION *ex;
+		X509V3_set_ctx_nodb(&ctx);
+		X509V3_set_ctx(&ctx, crt, crt, NULL, NULL, 0);
+		if ((ex = X509V3_EXT_conf_nid(NULL, &ctx,
+		    NID_subject_alt_name, san)) == NULL)
+			goto out;
+		X509_add_ext(crt, ex, -1);
+		X509_EXTENSION_free(ex);
+	}
+	if (!X509_sign(crt, ca ? cakey : key, EVP_sha256()) ||
+	    !PEM_write_bio_X509(mem, crt) ||
+	    (len = BIO_get_mem_data(mem, &data)) <= 0)
+		goto out;
+	rc = buf_add(out, data, (size_t)len);
+out:
+	BIO_free(mem);
+	X509_NAME_free(in);
+	X509_free(crt);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(cakey);
+	return rc;
+}
+
+/* custom_cert's certificate written to a file under unit_tmp. */
+static int
+custom_cert_file(const char *name, const char *san, long from, long to,
+    char *path, size_t pathlen)
+{
+	struct buf b = { 0 };
+	int rc;
+
+	snprintf(path, pathlen, "%s/%s.pem", unit_tmp, name);
+	if (custom_cert(san, "facts", from, to, 0, &b) != 0)
+		return -1;
+	rc = util_write_file_atomic(path, b.data, b.len, 0644);
+	buf_free(&b);
+	return rc;
+}
+
+#define DAY (24L * 3600)
 
 TEST(generate_creates_cert_and_key)
 {
@@ -352,6 +433,161 @@ TEST(generate_bad_no_names)
 	CHECK(make_cert("none", NULL, 0, dir, sizeof dir) == CONN_EINVAL);
 }
 
+/* ---- tls_cert_facts ---- */
+
+TEST(facts_of_generated_certificate)
+{
+	static const char *const names[] = { "192.0.2.10", "connector.example" };
+	char dir[128], path[PATH_MAX], fp[128];
+	struct tls_facts f;
+	time_t now = time(NULL);
+
+	CHECK(make_cert("facts", names, 2, dir, sizeof dir) == 0);
+	snprintf(path, sizeof path, "%s/current/cert.pem", dir);
+	CHECK(tls_cert_facts_file(path, "192.0.2.10", &f) == 0);
+	CHECK(strcmp(f.subject, "CN=192.0.2.10,O=Connector") == 0);
+	CHECK(strcmp(f.issuer, f.subject) == 0);
+	CHECK(f.self_signed == 1);
+	CHECK(f.nip == 1 && strcmp(f.ip[0], "192.0.2.10") == 0);
+	CHECK(f.ndns == 1 && strcmp(f.dns[0], "connector.example") == 0);
+	CHECK(f.not_before <= now && f.not_before > now - 3600);
+	CHECK(f.not_after > now + 364 * DAY && f.not_after < now + 366 * DAY);
+	CHECK(strcmp(f.key_type, "EC") == 0 && f.key_bits == 256);
+	CHECK(tls_fingerprint_file(path, fp, sizeof fp) == 0);
+	CHECK(strcmp(f.sha256, fp) == 0);
+	CHECK(strlen(f.sha1) == 59 && f.sha1[2] == ':');
+	CHECK(f.covers == 1);
+	CHECK(tls_cert_facts_file(path, "connector.example", &f) == 0);
+	CHECK(f.covers == 1);
+	CHECK(tls_cert_facts_file(path, "192.0.2.11", &f) == 0);
+	CHECK(f.covers == 0);
+	CHECK(tls_cert_facts_file(path, NULL, &f) == 0 && f.covers == 0);
+}
+
+TEST(facts_expired)
+{
+	char path[PATH_MAX];
+	struct tls_facts f;
+	time_t now = time(NULL);
+
+	CHECK(custom_cert_file("expired", "IP:192.0.2.1", -30 * DAY, -DAY,
+	    path, sizeof path) == 0);
+	CHECK(tls_cert_facts_file(path, "192.0.2.1", &f) == 0);
+	CHECK(f.not_after < now && f.not_after > now - 2 * DAY);
+	CHECK(f.not_before < now - 29 * DAY);
+	/* Expired, yet it still names the address: the caller decides. */
+	CHECK(f.covers == 1);
+}
+
+TEST(facts_not_yet_valid)
+{
+	char path[PATH_MAX];
+	struct tls_facts f;
+	time_t now = time(NULL);
+
+	CHECK(custom_cert_file("future", "IP:192.0.2.1", 2 * DAY, 30 * DAY,
+	    path, sizeof path) == 0);
+	CHECK(tls_cert_facts_file(path, "192.0.2.1", &f) == 0);
+	CHECK(f.not_before > now + DAY && f.not_after > f.not_before);
+}
+
+TEST(facts_ip_sans_v4_and_v6)
+{
+	char path[PATH_MAX];
+	struct tls_facts f;
+
+	CHECK(custom_cert_file("ip", "IP:198.51.100.7,IP:2001:db8::1", 0,
+	    DAY, path, sizeof path) == 0);
+	CHECK(tls_cert_facts_file(path, "198.51.100.7", &f) == 0);
+	CHECK(f.nip == 2 && f.ndns == 0 && f.covers == 1);
+	CHECK(strcmp(f.ip[0], "198.51.100.7") == 0);
+	CHECK(strcmp(f.ip[1], "2001:db8::1") == 0);
+	CHECK(tls_cert_facts_file(path, "2001:db8::1", &f) == 0 && f.covers);
+	CHECK(tls_cert_facts_file(path, "2001:db8::2", &f) == 0 && !f.covers);
+	CHECK(tls_cert_facts_file(path, "198.51.100.70", &f) == 0 &&
+	    !f.covers);
+}
+
+TEST(facts_dns_san_not_ip)
+{
+	char path[PATH_MAX];
+	struct tls_facts f;
+
+	/* A DNS name that spells the address does not cover it. */
+	CHECK(custom_cert_file("dns", "DNS:vc.example,DNS:192.0.2.1", 0, DAY,
+	    path, sizeof path) == 0);
+	CHECK(tls_cert_facts_file(path, "vc.example", &f) == 0);
+	CHECK(f.ndns == 2 && f.nip == 0 && f.covers == 1);
+	CHECK(tls_cert_facts_file(path, "VC.EXAMPLE", &f) == 0 && f.covers);
+	CHECK(tls_cert_facts_file(path, "192.0.2.1", &f) == 0 && !f.covers);
+	CHECK(tls_cert_facts_file(path, "other.example", &f) == 0 &&
+	    !f.covers);
+}
+
+TEST(facts_wildcard_one_label)
+{
+	char path[PATH_MAX];
+	struct tls_facts f;
+
+	CHECK(custom_cert_file("wild", "DNS:*.lab.example", 0, DAY, path,
+	    sizeof path) == 0);
+	CHECK(tls_cert_facts_file(path, "connector.lab.example", &f) == 0);
+	CHECK(f.covers == 1 && strcmp(f.dns[0], "*.lab.example") == 0);
+	CHECK(tls_cert_facts_file(path, "a.b.lab.example", &f) == 0 &&
+	    !f.covers);
+	CHECK(tls_cert_facts_file(path, "lab.example", &f) == 0 && !f.covers);
+}
+
+TEST(facts_bad_no_san_cn_not_trusted)
+{
+	struct buf b = { 0 };
+	struct tls_facts f;
+
+	CHECK(custom_cert(NULL, "192.0.2.1", 0, DAY, 0, &b) == 0);
+	CHECK(tls_cert_facts(b.data, b.len, "192.0.2.1", &f) == 0);
+	CHECK(f.nip == 0 && f.ndns == 0 && f.covers == 0);
+	CHECK(strcmp(f.subject, "CN=192.0.2.1") == 0);
+	buf_free(&b);
+}
+
+TEST(facts_issued_by_a_ca_not_self_signed)
+{
+	struct buf b = { 0 };
+	struct tls_facts f;
+
+	CHECK(custom_cert("DNS:x.example", "x", 0, DAY, 1, &b) == 0);
+	CHECK(tls_cert_facts(b.data, b.len, NULL, &f) == 0);
+	CHECK(f.self_signed == 0);
+	CHECK(strcmp(f.issuer, "CN=Test CA") == 0);
+	CHECK(strcmp(f.subject, "CN=x") == 0);
+	buf_free(&b);
+}
+
+TEST(facts_bad_garbage_pem)
+{
+	static const char junk[] = "-----BEGIN CERTIFICATE-----\n"
+	    "bm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
+	struct tls_facts f;
+
+	CHECK(tls_cert_facts(junk, sizeof junk - 1, "192.0.2.1", &f) ==
+	    CONN_EINVAL);
+	CHECK(tls_cert_facts("hello", 5, NULL, &f) == CONN_EINVAL);
+	CHECK(f.subject[0] == '\0' && f.covers == 0);
+}
+
+TEST(facts_bad_empty_file)
+{
+	char path[PATH_MAX];
+	struct tls_facts f;
+
+	snprintf(path, sizeof path, "%s/empty.pem", unit_tmp);
+	CHECK(util_write_file_atomic(path, "", 0, 0644) == 0);
+	CHECK(tls_cert_facts_file(path, NULL, &f) == CONN_EINVAL);
+	snprintf(path, sizeof path, "%s/absent.pem", unit_tmp);
+	CHECK(tls_cert_facts_file(path, NULL, &f) == CONN_ENOTFOUND);
+	CHECK(tls_cert_facts(NULL, 0, NULL, &f) == CONN_EINVAL);
+}
+
 int
 main(void)
 {
@@ -371,6 +607,16 @@ main(void)
 	RUN(fingerprint_bad_short_buffer);
 	RUN(regenerate_switches_current);
 	RUN(generate_bad_no_names);
+	RUN(facts_of_generated_certificate);
+	RUN(facts_expired);
+	RUN(facts_not_yet_valid);
+	RUN(facts_ip_sans_v4_and_v6);
+	RUN(facts_dns_san_not_ip);
+	RUN(facts_wildcard_one_label);
+	RUN(facts_bad_no_san_cn_not_trusted);
+	RUN(facts_issued_by_a_ca_not_self_signed);
+	RUN(facts_bad_garbage_pem);
+	RUN(facts_bad_empty_file);
 	unit_rm_rf(unit_tmp);
 	UNIT_EXIT();
 }
