@@ -466,12 +466,18 @@ check_uptodate(const struct health_env *env, struct health_result *r,
 		pol.last_serial = strtoll(serial, NULL, 10);
 	rc = manifest_verify(resp.body.data ? resp.body.data : "",
 	    resp.body.len, &pol, &m, &why, detail, sizeof detail);
-	if (m.key_id[0]) {
+	if (m.key_id[0])
 		json_object_set_new(d, "key_id", json_string(m.key_id));
+	if (why == MANIFEST_R_SIGNATURE)
+		json_object_set_new(d, "signature", json_sprintf("does not "
+		    "match the %s", manifest_key_name(m.key)));
+	else if (why == MANIFEST_R_TEST_KEY)
+		json_object_set_new(d, "signature", json_string("signed with "
+		    "the test key, refused outside test mode"));
+	else if (m.key_id[0] && why != MANIFEST_R_KEY_UNKNOWN)
 		json_object_set_new(d, "signature", json_sprintf("signed with "
 		    "the %s%s", manifest_key_name(m.key), m.key ==
 		    MANIFEST_KEY_TEST ? " (accepted only in test mode)" : ""));
-	}
 	if (m.serial) {
 		json_object_set_new(d, "serial", json_integer(m.serial));
 		json_object_set_new(d, "published", json_string(m.published));

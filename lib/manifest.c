@@ -647,6 +647,7 @@ manifest_verify(const char *data, size_t len,
 	}
 
 	/* The key, then the signature over the manifest's exact bytes. */
+	snprintf(m->key_id, sizeof m->key_id, "%s", id);
 	for (k = 0; k < sizeof keys / sizeof keys[0]; k++)
 		if (strcmp(keys[k].id, id) == 0)
 			break;
@@ -655,7 +656,6 @@ manifest_verify(const char *data, size_t len,
 		    "of this program's keys", id);
 		goto out;
 	}
-	snprintf(m->key_id, sizeof m->key_id, "%s", id);
 	m->key = keys[k].kind;
 	if (m->key == MANIFEST_KEY_TEST && !p->allow_test_key) {
 		rc = refuse(&rd, MANIFEST_R_TEST_KEY, "key '%s' is the test "
