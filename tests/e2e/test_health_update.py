@@ -204,6 +204,25 @@ def test_the_whole_way_current_upgrade_recall_refusals_fixed():
 
 
 @suite.test
+def test_long_notes_shortened_to_fit_the_details():
+    # Three newer versions with 8 KiB of notes each (the cap), in UTF-8.
+    long = "\u00e9" * 2000 + "x" * (8192 - 4000)
+    publish([package(VERSION)] + [package("0.%d.0" % i, long)
+                                  for i in (2, 3, 4)])
+    state, summary, d = run()
+    eq(state, "warning", "state (%s)" % summary)
+    row = inst().sql1("SELECT details FROM health WHERE item = 'uptodate'")
+    check(len(row[0].encode()) < 4096, "details of %d bytes", len(row[0]))
+    eq(d.get("notes_shortened"), True, "notes_shortened")
+    check(d["notes"] and d["notes"][0]["version"] == "0.4.0",
+          "newest first: %r", [n["version"] for n in d["notes"]])
+    for n in d["notes"]:
+        check(n["notes"].endswith("\u2026") and
+              long.startswith(n["notes"][:-1]), "cut notes %r", n["notes"][:40])
+    current()
+
+
+@suite.test
 def test_below_minimum_version_is_an_error():
     publish([package(VERSION), package("0.2.0", "Required.")],
             {"minimum_version": "0.2.0"})
