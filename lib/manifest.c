@@ -253,16 +253,25 @@ static int
 refuse(struct reader *rd, enum manifest_refusal r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Record refusal r with a sentence; returns CONN_EINVAL. */
+/*
+ * Record refusal r with a sentence; returns CONN_EINVAL.  Member names and
+ * parser messages come from outside: anything but printable ASCII in the
+ * sentence becomes '?'.
+ */
 static int
 refuse(struct reader *rd, enum manifest_refusal r, const char *fmt, ...)
 {
 	va_list ap;
 
 	*rd->why = r;
+	if (rd->detaillen == 0)
+		return CONN_EINVAL;
 	va_start(ap, fmt);
 	vsnprintf(rd->detail, rd->detaillen, fmt, ap);
 	va_end(ap);
+	for (unsigned char *p = (unsigned char *)rd->detail; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			*p = '?';
 	return CONN_EINVAL;
 }
 

@@ -119,7 +119,9 @@ verify(const char *data, size_t len, const struct manifest_policy *p)
 	} else {
 		INV(rc == CONN_EINVAL && why != MANIFEST_ACCEPTED);
 		INV(memchr(detail, '\0', sizeof detail) != NULL);
-		INV(detail[0] != '\0' && strchr(detail, '\n') == NULL);
+		INV(detail[0] != '\0');
+		for (const char *c = detail; *c; c++)
+			INV(*c >= 0x20 && *c < 0x7f);
 	}
 	manifest_free(&m);
 	INV(m.versions == NULL && m.recalled == NULL);

@@ -135,6 +135,10 @@ verdict(const struct buf *env, const struct manifest_policy *p)
 		return (enum manifest_refusal)-1;
 	if (rc != 0 && (!detail[0] || strlen(detail) >= sizeof detail))
 		return (enum manifest_refusal)-1;
+	/* The sentence is printable ASCII, whatever came in. */
+	for (const char *c = detail; *c; c++)
+		if (*c < 0x20 || *c >= 0x7f)
+			return (enum manifest_refusal)-1;
 	return why;
 }
 
@@ -398,6 +402,11 @@ TEST(bad_malformed_envelope)
 		    "\"signature\":\"AAAA\"}",
 		"{\"format\":1,\"key_id\":\"test-1\",\"manifest\":\"e30=\","
 		    "\"signature\":\"AAAA\",\"extra\":1}",
+		/* Hostile member names, not repeated raw in the sentence. */
+		"{\"format\":1,\"key_id\":\"test-1\",\"m\\nanifest\":\"e30=\","
+		    "\"signature\":\"AAAA\"}",
+		"{\"format\":1,\"key_id\":\"test-1\",\"manifest\":\"e30=\","
+		    "\"signature\":\"AAAA\",\"\u00e9\\u001b[31m\":1}",
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
