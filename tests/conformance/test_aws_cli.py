@@ -9,6 +9,7 @@ endpoints) are signed here by a small independent signer.
 
 Prints "PASS name" / "FAIL name: why" lines; exits 1 when any test failed.
 """
+import base64
 import datetime
 import hashlib
 import hmac
@@ -593,7 +594,7 @@ def _(cli, d):
     d.control({'reset': True})
     status, _, data = signed_request(d, 'GET', '/vendor/updates/manifest', 'connector')
     assert status == 200, (status, data[:200])
-    v = json.loads(data)['versions'][0]
+    v = json.loads(base64.b64decode(json.loads(data)['manifest']))['versions'][0]
     path = urllib.parse.urlsplit(v['url']).path
     status, _, pkg = signed_request(d, 'GET', path, 'connector')
     assert status == 200 and hashlib.sha256(pkg).hexdigest() == v['sha256'] and len(pkg) == v['size'], v

@@ -32,12 +32,24 @@
 // key_id defaults to the key of the latest portal registration or
 // heartbeat, secret to that key's, region to the region it signed for;
 // date is ISO 8601 or YYYYMMDDTHHMMSSZ (default now, plus skew_seconds).
+//
+// GET /vendor/updates/manifest answers anonymous requests (a signed one is
+// still checked): the signed update manifest (docs/manifest.md) built from
+// the packages, signed with the test key tests/peers/keys/manifest-test.pem.
+// POST /_control {"manifest": {...} | null} shapes it (each call replaces
+// the last; null: the plain one): recalled [{version, reason, fixed_in?,
+// downgrade_to?}] (recalled versions leave the list), minimum_version,
+// serial (default: one above the last, at least the Unix time, on every
+// change of packages or manifest), expires (RFC 3339), bad_signature
+// (a flipped bit), key "test" or "other" (a key the connector does not
+// know), raw (serve exactly this body).
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
 
@@ -207,6 +219,21 @@ const OPT_IN_REGIONS = ['af-south-1', 'ap-east-1', 'eu-south-1', 'me-south-1'];
 let state;
 let seq = 0;
 
+// The update manifest's keys: the test key the connector accepts in test
+// mode, and another it does not know.
+const MANIFEST_KEYS = {
+	test: { id: 'test-1', key: crypto.createPrivateKey(fs.readFileSync(path.join(
+		path.dirname(fileURLToPath(import.meta.url)), '..', 'keys', 'manifest-test.pem'))) },
+	other: { id: 'other-1', key: crypto.generateKeyPairSync('ed25519').privateKey },
+};
+const MANIFEST_FIELDS = ['recalled', 'minimum_version', 'serial', 'expires', 'bad_signature', 'key', 'raw'];
+// Serials only grow, across resets too: a publication is never older.
+let lastSerial = 0;
+function nextSerial() {
+	lastSerial = Math.max(lastSerial + 1, Math.floor(Date.now() / 1000));
+	return lastSerial;
+}
+
 function defaultPackages() {
 	return [{ name: 'connector-update-99.0.0.tar', version: '99.0.0', notes: 'Test update.',
 		released: '2030-01-01T00:00:00Z', content: Buffer.from('connector test update package 99.0.0\n') }];
@@ -235,6 +262,8 @@ function freshState() {
 		objects: new Map(),   // "bucket/key" -> {size, etag, sha256, content_type, metadata}
 		denyRoles: new Set(),
 		packages: defaultPackages(),
+		manifest: {},         // the control's "manifest" fields
+		manifestSerial: nextSerial(),
 		cases: [],
 		metrics: [],
 		registrations: new Map(),
@@ -887,16 +916,47 @@ function readJson(req, body, shape) {
 
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
+function versionCmp(a, b) {
+	const x = a.split('.').map(Number);
+	const y = b.split('.').map(Number);
+	for (let i = 0; i < Math.max(x.length, y.length); i++) {
+		const d = (x[i] || 0) - (y[i] || 0);
+		if (d) return d;
+	}
+	return 0;
+}
+
+// The signed envelope of the manifest the packages and the control's
+// "manifest" fields make.
+function manifestEnvelope(baseUrl) {
+	const o = state.manifest;
+	if (o.raw !== undefined) return { status: 200, type: 'application/json', body: o.raw };
+	const recalled = o.recalled || [];
+	const gone = new Set(recalled.map((r) => r && r.version));
+	const versions = state.packages.filter((x) => !gone.has(x.version)).map((x) => ({
+		version: x.version, released: x.released, notes: x.notes,
+		url: `${baseUrl}/vendor/updates/packages/${encodeURIComponent(x.name)}`,
+		sha256: crypto.createHash('sha256').update(x.content).digest('hex'), size: x.content.length,
+	}));
+	const now = serverNow('connector');
+	const expires = o.expires ?? isoSeconds(now + 7 * 86400000);
+	const latest = versions.reduce((a, x) => (a === null || versionCmp(x.version, a) > 0 ? x.version : a), null);
+	const manifest = {
+		format: 1, channel: 'stable', serial: o.serial ?? state.manifestSerial,
+		published: isoSeconds(Math.min(now, Date.parse(expires) - 86400000)), expires,
+		minimum_version: o.minimum_version ?? '0.0.0', latest: latest ?? '0.0.0', versions, recalled,
+	};
+	const bytes = Buffer.from(JSON.stringify(manifest));
+	const k = MANIFEST_KEYS[o.key ?? 'test'];
+	const sig = crypto.sign(null, bytes, k.key);
+	if (o.bad_signature) sig[sig.length - 1] ^= 0x01;
+	return json(200, { format: 1, key_id: k.id, manifest: bytes.toString('base64'), signature: sig.toString('base64') });
+}
+
 function vendor(req, url, body, baseUrl, who, auth) {
 	const p = url.pathname;
 	const route = `${req.method} ${p}`;
-	if (route === 'GET /vendor/updates/manifest') {
-		return json(200, { channel: 'stable', versions: state.packages.map((x) => ({
-			version: x.version, name: x.name, released: x.released, notes: x.notes, size: x.content.length,
-			sha256: crypto.createHash('sha256').update(x.content).digest('hex'),
-			url: `${baseUrl}/vendor/updates/packages/${encodeURIComponent(x.name)}`,
-		})) });
-	}
+	if (route === 'GET /vendor/updates/manifest') return manifestEnvelope(baseUrl);
 	if (req.method === 'GET' && p.startsWith('/vendor/updates/packages/')) {
 		const name = pctDecode(p.slice('/vendor/updates/packages/'.length));
 		const x = state.packages.find((y) => y.name === name);
@@ -992,6 +1052,7 @@ function controlState() {
 		import_tasks_created: state.importTasks.filter((x) => x.roleName !== undefined)
 			.map(({ created, ...x }) => x),
 		packages: state.packages.map((x) => ({ name: x.name, version: x.version, size: x.content.length, tampered: !!x.tampered })),
+		manifest: { serial: state.manifest.serial ?? state.manifestSerial, ...state.manifest },
 		cases: state.cases,
 		metrics: state.metrics,
 		registrations: [...state.registrations.values()],
@@ -1036,7 +1097,7 @@ function applyControl(v) {
 	if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(400, 'ValidationError', 'The body must be a JSON object.');
 	const known = ['reset', 'credentials', 'revoked_keys', 'skew_seconds', 'faults', 'preload', 'import_limit',
 		'buckets', 'deny_roles', 'packages', 'import_task_updates', 'page_size', 'conversion_tasks',
-		'conversion_task_updates'];
+		'conversion_task_updates', 'manifest'];
 	const out = {};
 	for (const k of Object.keys(v)) if (!known.includes(k)) fail(400, 'ValidationError', `Unknown field '${k}'.`);
 	if (v.reset === true) {
@@ -1111,6 +1172,23 @@ function applyControl(v) {
 				released: typeof x.released === 'string' ? x.released : isoSeconds(Date.now()), content, tampered: x.tampered === true };
 		});
 	}
+	if (v.manifest !== undefined) {
+		const m = v.manifest;
+		const bad = (k) => fail(400, 'ValidationError', `manifest.${k} is not valid`);
+		if (m !== null && (typeof m !== 'object' || Array.isArray(m))) bad('(the whole)');
+		for (const k of Object.keys(m || {})) if (!MANIFEST_FIELDS.includes(k)) fail(400, 'ValidationError', `manifest.${k} is unknown`);
+		if (m) {
+			if (m.recalled !== undefined && !(Array.isArray(m.recalled) && m.recalled.every((r) => r && typeof r === 'object'))) bad('recalled');
+			if (m.minimum_version !== undefined && typeof m.minimum_version !== 'string') bad('minimum_version');
+			if (m.serial !== undefined && !(Number.isInteger(m.serial) && m.serial > 0)) bad('serial');
+			if (m.expires !== undefined && !(typeof m.expires === 'string' && Number.isFinite(Date.parse(m.expires)))) bad('expires');
+			if (m.bad_signature !== undefined && typeof m.bad_signature !== 'boolean') bad('bad_signature');
+			if (m.key !== undefined && !Object.hasOwn(MANIFEST_KEYS, m.key)) bad('key');
+			if (m.raw !== undefined && typeof m.raw !== 'string') bad('raw');
+		}
+		state.manifest = { ...(m || {}) };
+	}
+	if (v.packages !== undefined || v.manifest !== undefined) state.manifestSerial = nextSerial();
 	if (v.page_size !== undefined) {
 		if (v.page_size !== null && !(Number.isInteger(v.page_size) && v.page_size > 0)) fail(400, 'ValidationError', 'page_size must be a positive integer or null');
 		state.pageSize = v.page_size;
@@ -1398,7 +1476,10 @@ async function handle(req, res, baseUrl) {
 	let r;
 	try {
 		const rawQuery = parseRawQuery(url.search.slice(1));
-		const who = await verify(req, url, rawQuery, body, auth, service);
+		// The update manifest is fetched anonymously: its signature, not
+		// the request's, makes it trustworthy.  A signed request is checked.
+		const anonymous = auth === null && req.method === 'GET' && url.pathname === '/vendor/updates/manifest';
+		const who = anonymous ? null : await verify(req, url, rawQuery, body, auth, service);
 		const e = fault.error;
 		// "every": N fires on the first matching request of every N.
 		if (e && (!e.action || e.action === record.action) && (!e.every || e.seen++ % e.every === 0)) {
