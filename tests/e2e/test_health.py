@@ -10,20 +10,18 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (TOP, SHARE, CRASHLIB, Instance, Suite, check, eq,  # noqa: E402
-                     root_copy, children, wait_for)
+                     root_copy, children)
 
 JOB = os.path.join(TOP, "build", "cron", "connector-health")
 ITEMS = ["uptodate", "aws", "vcenter", "registered_ip", "time", "userprovider",
          "poller", "proxy", "login", "authproxy", "certificate", "disk"]
 WORDS = {"absent": "Not present", "na": "Not applicable", "ok": "OK",
          "warning": "Warning", "error": "Error"}
-NAMES = {"disk": "Disk Space", "login": "Connector Dashboard Login"}
 STATES = ("absent", "na", "ok", "warning", "error")
 SLOT, SLOTS = 15 * 60, 96
 DAY = 24 * 60 * 60
