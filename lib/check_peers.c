@@ -279,9 +279,9 @@ explain_aws(const struct aws_error *e, const char *what,
 		    "resolve (DNS). Check the connector's DNS servers.", host);
 		return;
 	case HTTP_ETIMEOUT:
-		health_set(r, HEALTH_ERROR, "AWS at %s did not answer %s within "
-		    "%d s. Check the network%s; if it lasts, check AWS's "
-		    "service health.", host, what, timeout,
+		health_set(r, HEALTH_ERROR, "AWS at %s did not answer within %d "
+		    "s. Check the network%s; if it lasts, check AWS's service "
+		    "health.", host, timeout,
 		    n->opts.proxy_host ? " and the proxy" : "");
 		return;
 	case HTTP_EPROXY:

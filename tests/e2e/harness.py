@@ -173,6 +173,9 @@ class Instance:
             self.port = free_port()
         env = dict(os.environ)
         env.update(self.env)
+        # Tests run the jobs themselves: the schedule's runs (the health
+        # job calls the doubles every minute) would land inside tests.
+        env.setdefault("CONNECTOR_JOB_INTERVAL", "86400")
         env["CONNECTOR_SHARE"] = SHARE
         self.output = []
         self.proc = subprocess.Popen(
