@@ -210,6 +210,10 @@ enum db_stmt_id {
 	DB_AP_ATTEMPTS_CLEAR_USER,
 	DB_AP_SIGNATURES_PRUNE,
 	DB_AP_ATTEMPTS_PRUNE,
+	/* the Health Status pane, reading (lib/healthstate.c) */
+	DB_HEALTH_ROWS,
+	DB_HEALTH_LOG,
+	DB_HEALTH_LAST_RUN,
 	DB__MAX
 };
 
