@@ -210,6 +210,13 @@ enum db_stmt_id {
 	DB_AP_ATTEMPTS_CLEAR_USER,
 	DB_AP_SIGNATURES_PRUNE,
 	DB_AP_ATTEMPTS_PRUNE,
+	/* the health job (lib/health.c) */
+	DB_HEALTH_GET,
+	DB_HEALTH_PUT,
+	DB_HEALTH_LOG_ADD,
+	DB_HEALTH_LOG_PRUNE,
+	DB_HEALTH_STRIP,
+	DB_JOB_NEWEST,
 	/* the Health Status pane, reading (lib/healthstate.c) */
 	DB_HEALTH_ROWS,
 	DB_HEALTH_LOG,
@@ -219,6 +226,7 @@ enum db_stmt_id {
 
 int db_open(const char *path);
 void db_close(void);
+void db_abandon(void);
 sqlite3 *db_handle(void);
 int db_migrate(void);
 int db_schema_version(void);

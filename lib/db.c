@@ -239,6 +239,30 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "count(*) FILTER (WHERE is_group = 1), min(domain) "
 	    "FROM vcenter_users",
 	/* The newest run of job ?1 and the newest that worked. */
+	[DB_HEALTH_GET] =
+	    "SELECT state, since, summary, duration_ms, checked_at "
+	    "FROM health WHERE item = ?1",
+	[DB_HEALTH_PUT] =
+	    "INSERT INTO health (item, state, summary, details, checked_at, "
+	    "since, duration_ms, strip) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+	    "ON CONFLICT (item) DO UPDATE SET state = ?2, summary = ?3, "
+	    "details = ?4, checked_at = ?5, since = ?6, duration_ms = ?7, "
+	    "strip = ?8",
+	[DB_HEALTH_LOG_ADD] =
+	    "INSERT INTO health_log (item, at, state, summary, details, "
+	    "duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[DB_HEALTH_LOG_PRUNE] =
+	    "DELETE FROM health_log WHERE at < ?1",
+	/* The worst state of each quarter-hour since ?2 (slot, rank as in
+	 * enum health_state). */
+	[DB_HEALTH_STRIP] =
+	    "SELECT (at - ?2) / ?3, max(CASE state WHEN 'na' THEN 1 "
+	    "WHEN 'ok' THEN 2 WHEN 'warning' THEN 3 WHEN 'error' THEN 4 "
+	    "ELSE 0 END) FROM health_log WHERE item = ?1 AND at >= ?2 "
+	    "GROUP BY 1",
+	[DB_JOB_NEWEST] =
+	    "SELECT id, outcome FROM jobs WHERE job = ?1 "
+	    "ORDER BY id DESC LIMIT 1",
 	[DB_JOB_LAST] =
 	    "SELECT outcome, started_at, coalesce(ended_at, 0), "
 	    "coalesce(counts, ''), coalesce(error, '') FROM jobs "
@@ -409,6 +433,20 @@ db_close(void)
 		stmts[i] = NULL;
 	}
 	sqlite3_close(db);
+	db = NULL;
+}
+
+/*
+ * In a child process that is about to run work of its own: forget the
+ * parent's connection without touching it (closing it here would act on
+ * the parent's locks and statements), so db_open opens a new one.  The
+ * memory is the child's and goes with it.
+ */
+void
+db_abandon(void)
+{
+	for (int i = 0; i < DB__MAX; i++)
+		stmts[i] = NULL;
 	db = NULL;
 }
 

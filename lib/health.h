@@ -152,7 +152,11 @@ int health_last_run(long long *id, time_t *ended_at, int *running);
 
 /* ---- health.c: the runner ---- */
 
+extern const struct job_def health_job;
+
 int health_timeout(void);
+/* Check only this item in the runs that follow (HI__MAX: every item). */
+void health_select(enum health_item only);
 /* Run every check (or only item, when not HI__MAX) and store the
  * results; rep->line lists the items whose state changed. */
 int health_run_items(enum health_item only, struct job_report *rep);

@@ -405,6 +405,102 @@ out:
 	return rc;
 }
 
+/* SIGTERM, SIGHUP and SIGINT stop the work and are recorded (on_stop);
+ * they stay blocked except while the runner waits (job_unblocked). */
+static void
+stop_signals(void)
+{
+	struct sigaction sa;
+	sigset_t stops;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGHUP);
+	sigaddset(&stops, SIGINT);
+	sigprocmask(SIG_BLOCK, &stops, &job_unblocked);
+}
+
+/* The newest run of job name: its id (0: none yet) and whether it is
+ * still running. */
+int
+job_newest(const char *name, long long *id, int *running)
+{
+	sqlite3_stmt *st = db_stmt(DB_JOB_NEWEST);
+	int rc;
+
+	*id = 0;
+	*running = 0;
+	if (st == NULL)
+		return CONN_EDB;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *o = (const char *)sqlite3_column_text(st, 1);
+		*id = sqlite3_column_int64(st, 0);
+		*running = o != NULL && strcmp(o, "running") == 0;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : CONN_EDB;
+}
+
+/*
+ * Start a run of def that outlives the caller (a page's "Check now").
+ * The caller forks once; that child starts a session of its own and forks
+ * the run, then exits, so the caller waits only for the first fork and
+ * leaves no zombie.  The run keeps none of the caller's descriptors but
+ * the standard three, on /dev/null, opens its own database connection,
+ * and handles signals as a cron run does; it records its outcome in the
+ * jobs table like any run, and is skipped (quietly) while another run
+ * holds the job's lock.  0 when it was started, else CONN_EIO.
+ */
+int
+job_start_detached(const struct job_def *def)
+{
+	int status = 0, fd;
+	pid_t pid, run;
+	sigset_t none;
+
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		log_err("job %s: cannot start a run: %s", def->name,
+		    strerror(errno));
+		return CONN_EIO;
+	}
+	if (pid == 0) {
+		db_abandon();
+		setsid();
+		if ((run = fork()) != 0)
+			_exit(run < 0 ? 1 : 0);
+		if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		close_range(3, ~0U, 0);
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				signal(sig, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		log_init(def->name);
+		stop_signals();
+		_exit(job_run(def, 0, stdout) == 0 ? 0 : 1);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 0;	/* reaped elsewhere: it was started */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	log_err("job %s: cannot start a run (the starter ended with %d)",
+	    def->name, status);
+	return CONN_EIO;
+}
+
 static void
 usage(const char *name)
 {
@@ -420,8 +516,6 @@ usage(const char *name)
 int
 job_main(int argc, char **argv, const struct job_def *def)
 {
-	struct sigaction sa;
-	sigset_t stops;
 	int verbose = 0, i, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -445,17 +539,7 @@ job_main(int argc, char **argv, const struct job_def *def)
 		return 2;
 	}
 	log_init(def->name);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigemptyset(&stops);
-	sigaddset(&stops, SIGTERM);
-	sigaddset(&stops, SIGHUP);
-	sigaddset(&stops, SIGINT);
-	sigprocmask(SIG_BLOCK, &stops, &job_unblocked);
+	stop_signals();
 	rc = job_run(def, verbose, stdout);
 	db_close();
 	return rc;

@@ -14,7 +14,7 @@
 
 #define JOB_COUNTS_MAX 8
 #define JOB_COUNT_NAME_MAX 32
-#define JOB_LINE_MAX 256
+#define JOB_LINE_MAX 2048	/* news: may hold several lines */
 #define JOB_ERROR_MAX 256
 
 /* What a run did: filled by the job's run function. */
@@ -42,5 +42,7 @@ int job_main(int argc, char **argv, const struct job_def *def);
 int job_run(const struct job_def *def, int verbose, FILE *out);
 int job_lock_path(const char *name, char *out, size_t outlen);
 int job_count(struct job_report *rep, const char *name, long n);
+int job_newest(const char *name, long long *id, int *running);
+int job_start_detached(const struct job_def *def);
 
 #endif
