@@ -76,7 +76,10 @@ health_strip_segs(const struct health_row *r,
 		strftime(a, sizeof a, "%H:%M", &tm);
 		gmtime_r(&to, &tm);
 		strftime(b, sizeof b, "%H:%M", &tm);
-		snprintf(s->title, sizeof s->title, "%s %s\u2013%s UTC", word,
+		/* The window is 24 hours: a run that starts on an earlier
+		 * day (UTC) than the newest slot started yesterday. */
+		snprintf(s->title, sizeof s->title, "%s %s%s\u2013%s UTC",
+		    word, from / 86400 != newest / 86400 ? "yesterday " : "",
 		    a, b);
 	}
 	return n;
