@@ -21,19 +21,21 @@
   /if ?>
   <ul class="health-items"><?cs each:i = Page.health.items ?>
     <li class="health-item <?cs var:i.icon ?>" id="health-<?cs var:i.id ?>">
-      <div class="item-head">
-        <span class="state <?cs var:i.icon ?>"><img src="/static/state-<?cs var:i.icon ?>.svg" alt="" width="16" height="16"><span class="word"><?cs var:i.word ?></span></span>
+      <span class="state <?cs var:i.icon ?>"><img src="/static/state-<?cs var:i.icon ?>.svg" alt="" width="16" height="16"><span class="word"><?cs var:i.word ?></span></span>
+      <div class="item-body">
         <h3><?cs var:i.name ?></h3>
+        <p class="summary"><?cs var:i.summary ?></p>
       </div>
-      <p class="summary"><?cs var:i.summary ?></p>
-      <p class="item-meta"><?cs if:i.ago ?><span class="ago">checked <?cs var:i.ago ?></span><?cs else ?><span class="ago">not checked yet</span><?cs /if ?>
-        <a href="/health/log?item=<?cs var:i.id ?>">View Error Log</a><?cs
-        if:i.whats_new ?> <a href="/health/log?item=<?cs var:i.id ?>#whats-new">What's new?</a><?cs /if ?><?cs
-        if:i.what_fixed ?> <a href="/health/log?item=<?cs var:i.id ?>#what-will-be-fixed">What will be fixed?</a><?cs /if ?></p><?cs
+      <div class="item-side"><?cs
       if:subcount(i.seg) > 0 ?>
-      <svg class="strip" viewBox="0 0 <?cs var:Page.health.slots ?> 6" preserveAspectRatio="none" width="288" height="14" role="img" aria-label="<?cs var:i.name ?>: the last 24 hours"><?cs
-        each:s = i.seg ?><rect class="s-<?cs var:s.class ?>" x="<?cs var:s.x ?>" y="0" width="<?cs var:s.w ?>" height="6" aria-label="<?cs var:s.title ?>"><title><?cs var:s.title ?></title></rect><?cs /each ?></svg><?cs
+        <svg class="strip" viewBox="0 0 <?cs var:Page.health.slots ?> 6" preserveAspectRatio="none" width="240" height="14" role="img" aria-label="<?cs var:i.name ?>: the last 24 hours"><?cs
+          each:s = i.seg ?><rect class="s-<?cs var:s.class ?>" x="<?cs var:s.x ?>" y="0" width="<?cs var:s.w ?>" height="6" aria-label="<?cs var:s.title ?>"><title><?cs var:s.title ?></title></rect><?cs /each ?></svg><?cs
       /if ?>
+        <p class="item-meta"><?cs if:i.ago ?><span class="ago">checked <?cs var:i.ago ?></span><?cs else ?><span class="ago">not checked yet</span><?cs /if ?>
+          <a href="/health/log?item=<?cs var:i.id ?>">View Error Log</a><?cs
+          if:i.whats_new ?> <a href="/health/log?item=<?cs var:i.id ?>#whats-new">What's new?</a><?cs /if ?><?cs
+          if:i.what_fixed ?> <a href="/health/log?item=<?cs var:i.id ?>#what-will-be-fixed">What will be fixed?</a><?cs /if ?></p>
+      </div>
     </li><?cs /each ?>
   </ul>
 </section>
