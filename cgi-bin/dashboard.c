@@ -1,7 +1,9 @@
 /*
- * dashboard — /: the connector at a glance: its name, address, version,
- * registration state and recent sign-in activity; and the same state for
- * monitoring, read-only, with the session or an API token:
+ * dashboard — /: the connector at a glance: the Health Status pane (what
+ * the last runs of the health check found, lib/healthstate.c; the checks
+ * themselves are not linked here), its name, address, version and
+ * registration state; and the same state for monitoring, read-only, with
+ * the session or an API token:
  *
  *   /api/status  JSON
  *   /metrics     Prometheus text exposition
@@ -38,7 +40,6 @@ static const struct {
 
 struct seen {
 	struct app_ctx *c;
-	char ip[64], reg_ip[64];
 	int registered;
 };
 
@@ -51,11 +52,7 @@ one_setting(void *arg, const char *name, const char *value)
 	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
 		if (strcmp(name, shown[i].setting) == 0)
 			app_set(s->c, shown[i].page, value);
-	if (strcmp(name, SETTING_IP) == 0)
-		snprintf(s->ip, sizeof s->ip, "%s", value);
-	else if (strcmp(name, REG_IP) == 0)
-		snprintf(s->reg_ip, sizeof s->reg_ip, "%s", value);
-	else if (strcmp(name, REG_AT) == 0 && *value) {
+	if (strcmp(name, REG_AT) == 0 && *value) {
 		s->registered = 1;
 		app_set_time(s->c, "reg.at", (time_t)strtoll(value, NULL, 10));
 	} else if (strcmp(name, REG_DRAFT_STARTED) == 0)
