@@ -302,7 +302,8 @@ health_metrics(struct buf *b, const struct pane *p)
 	family(b, "connector_time_offset_seconds", "This machine's clock "
 	    "minus the peer's, as the last health check measured it.");
 	for (size_t i = 0; i < p->n; i++)
-		for (size_t k = 0; values[i] && k < 2; k++) {
+		for (size_t k = 0; values[i] && p->rows[i].item == HI_TIME &&
+		    k < 2; k++) {
 			json_t *v = json_object_get(values[i], offsets[k].value);
 			if (json_is_number(v))
 				buf_addf(b, "connector_time_offset_seconds"
@@ -318,9 +319,9 @@ health_metrics(struct buf *b, const struct pane *p)
 		if (values[i] == NULL)
 			continue;
 		json_object_foreach(values[i], name, v) {
-			if (!json_is_number(v) ||
-			    strcmp(name, offsets[0].value) == 0 ||
-			    strcmp(name, offsets[1].value) == 0)
+			if (!json_is_number(v) || (p->rows[i].item == HI_TIME &&
+			    (strcmp(name, offsets[0].value) == 0 ||
+			    strcmp(name, offsets[1].value) == 0)))
 				continue;
 			buf_addf(b, "connector_health_value{item=\"%s\","
 			    "name=\"", health_items[p->rows[i].item].id);

@@ -510,6 +510,8 @@ def test_metrics_strict_states_durations_offsets_values():
     hostile = 'a"b\\c\nd'
     put("disk", "ok", "space", {"values": {"free_bytes": 123456789,
                                            hostile: 7}})
+    put("certificate", "ok", "valid", {"values": {"offset_vcenter_seconds":
+                                                  9, "days_left": 300}})
     m = inst.signed_in_client().get("/metrics")
     eq(m.status, 200, "status")
     strict_exposition(m.text)
@@ -529,8 +531,11 @@ def test_metrics_strict_states_durations_offsets_values():
     eq(offs, {"vcenter": 1.25, "aws": -0.5}, "offsets")
     vals = {(s.labels["item"], s.labels["name"]): s.value for s in
             fams["connector_health_value"].samples}
-    eq(vals, {("disk", "free_bytes"): 123456789.0, ("disk", hostile): 7.0},
-       "values, the hostile name round-trips")
+    eq(vals, {("disk", "free_bytes"): 123456789.0, ("disk", hostile): 7.0,
+              ("certificate", "offset_vcenter_seconds"): 9.0,
+              ("certificate", "days_left"): 300.0},
+       "values, the hostile name round-trips; only the time item's "
+       "offsets are clock offsets")
     check('name="a\\"b\\\\c\\nd"' in m.text, "the label's escaping")
 
 
