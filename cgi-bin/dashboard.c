@@ -126,16 +126,23 @@ pane_set(struct app_ctx *c, const struct pane *p)
 				app_set(c, ITEM("what_fixed"), "1");
 			json_decref(d);
 		}
+		/* The strip: the quarter-hours not seen are its background,
+		 * drawn by the stylesheet, not a rectangle each. */
 		nseg = r->checked_at > 0 ? health_strip_segs(r, segs) : 0;
-		for (int j = 0; j < nseg; j++) {
+		for (int j = 0, m = 0; j < nseg; j++) {
+			if (segs[j].state == '-')
+				continue;
 #define SEG(name) (snprintf(k, sizeof k, "health.items.%d.seg.%d." \
-		    name, nshown, j), k)
+		    name, nshown, m), k)
 			app_set_int(c, SEG("x"), segs[j].start);
 			app_set_int(c, SEG("w"), segs[j].len);
 			app_set(c, SEG("class"), segs[j].class);
 			app_set(c, SEG("title"), segs[j].title);
 #undef SEG
+			m++;
 		}
+		if (nseg > 0)
+			app_set(c, ITEM("strip"), "1");
 #undef ITEM
 		nshown++;
 	}
