@@ -54,7 +54,8 @@ DEPS = build-essential pkg-config nginx libfcgi-dev clearsilver-dev zlib1g-dev \
 	libsqlite3-dev libssl-dev libcurl4-openssl-dev libjansson-dev libargon2-dev \
 	libxml2-dev openssl sqlite3
 TEST_DEPS = curl python3 faketime valgrind chromium nodejs wrk procps clang libclang-rt-14-dev \
-	golang-go golang-github-vmware-govmomi-dev python3-pyvmomi awscli
+	golang-go golang-github-vmware-govmomi-dev python3-pyvmomi awscli \
+	python3-prometheus-client
 
 .PHONY: FORCE all deps run-deps run demo check bench install clean unit fuzz
 all: build/libconnector.a $(CGI_PROGS) $(SBIN_PROGS) $(CRON_PROGS) $(SHARE)

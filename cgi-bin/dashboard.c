@@ -1,7 +1,9 @@
 /*
- * dashboard — /: the connector at a glance: its name, address, version,
- * registration state and recent sign-in activity; and the same state for
- * monitoring, read-only, with the session or an API token:
+ * dashboard — /: the connector at a glance: the Health Status pane (what
+ * the last runs of the health check found, lib/healthstate.c; the checks
+ * themselves are not linked here), its name, address, version and
+ * registration state; and the same state for monitoring, read-only, with
+ * the session or an API token:
  *
  *   /api/status  JSON
  *   /metrics     Prometheus text exposition
@@ -23,6 +25,8 @@
 
 #include "../lib/core.h"
 #include "../lib/domain.h"
+#include "../lib/health.h"
+#include "../lib/healthview.h"
 
 /* Settings shown as they are: setting name, page data name. */
 static const struct {
@@ -36,7 +40,6 @@ static const struct {
 
 struct seen {
 	struct app_ctx *c;
-	char ip[64], reg_ip[64];
 	int registered;
 };
 
@@ -49,11 +52,7 @@ one_setting(void *arg, const char *name, const char *value)
 	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
 		if (strcmp(name, shown[i].setting) == 0)
 			app_set(s->c, shown[i].page, value);
-	if (strcmp(name, SETTING_IP) == 0)
-		snprintf(s->ip, sizeof s->ip, "%s", value);
-	else if (strcmp(name, REG_IP) == 0)
-		snprintf(s->reg_ip, sizeof s->reg_ip, "%s", value);
-	else if (strcmp(name, REG_AT) == 0 && *value) {
+	if (strcmp(name, REG_AT) == 0 && *value) {
 		s->registered = 1;
 		app_set_time(s->c, "reg.at", (time_t)strtoll(value, NULL, 10));
 	} else if (strcmp(name, REG_DRAFT_STARTED) == 0)
@@ -64,41 +63,118 @@ one_setting(void *arg, const char *name, const char *value)
 	return 0;
 }
 
+/* The Health Status pane's rows as read, absent ones included. */
+struct pane {
+	struct health_row rows[HI__MAX];
+	size_t n;
+};
+
+static int
+pane_row(void *arg, const struct health_row *r)
+{
+	struct pane *p = arg;
+
+	if (p->n < HI__MAX)
+		p->rows[p->n++] = *r;
+	return 0;
+}
+
+/* The icon of a state (nginx/static/state-*.svg). */
+static const char *
+state_icon(enum health_state s)
+{
+	return s >= HEALTH_OK ? health_state_id(s) : "unknown";
+}
+
+/* The pane at the top of the dashboard: the overall state, when it was
+ * last checked, and each item shown with its 24-hour strip. */
+static void
+pane_set(struct app_ctx *c, const struct pane *p)
+{
+	static struct health_seg segs[HEALTH_STRIP_SLOTS];
+	enum health_state overall;
+	time_t now = util_now(), last = 0;
+	char k[80], ago[HEALTH_AGO_MAX];
+	int nshown = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct health_row *r = &p->rows[i];
+		const char *id = health_items[r->item].id;
+		int nseg;
+
+		if (r->state == HEALTH_ABSENT)
+			continue;
+		if (r->checked_at > last)
+			last = r->checked_at;
+#define ITEM(name) (snprintf(k, sizeof k, "health.items.%d." name, \
+		    nshown), k)
+		app_set(c, ITEM("id"), id);
+		app_set(c, ITEM("name"), health_items[r->item].name);
+		app_set(c, ITEM("state"), health_state_id(r->state));
+		app_set(c, ITEM("word"), health_state_word(r->state));
+		app_set(c, ITEM("icon"), state_icon(r->state));
+		app_set(c, ITEM("summary"), r->summary);
+		if (r->checked_at > 0) {
+			health_ago(now, r->checked_at, ago, sizeof ago);
+			app_set(c, ITEM("ago"), ago);
+		}
+		if (r->item == HI_UPTODATE && r->details[0]) {
+			json_t *d = json_loads(r->details, 0, NULL);
+			if (json_array_size(json_object_get(d, "notes")) > 0)
+				app_set(c, ITEM("whats_new"), "1");
+			if (json_is_object(json_object_get(d, "recall")))
+				app_set(c, ITEM("what_fixed"), "1");
+			json_decref(d);
+		}
+		/* The strip: the quarter-hours not seen are its background,
+		 * drawn by the stylesheet, not a rectangle each. */
+		nseg = r->checked_at > 0 ? health_strip_segs(r, segs) : 0;
+		for (int j = 0, m = 0; j < nseg; j++) {
+			if (segs[j].state == '-')
+				continue;
+#define SEG(name) (snprintf(k, sizeof k, "health.items.%d.seg.%d." \
+		    name, nshown, m), k)
+			app_set_int(c, SEG("x"), segs[j].start);
+			app_set_int(c, SEG("w"), segs[j].len);
+			app_set(c, SEG("class"), segs[j].class);
+			app_set(c, SEG("title"), segs[j].title);
+#undef SEG
+			m++;
+		}
+		if (nseg > 0)
+			app_set(c, ITEM("strip"), "1");
+#undef ITEM
+		nshown++;
+	}
+	overall = health_overall(p->rows, p->n);
+	app_set(c, "health.overall", health_state_id(overall));
+	app_set(c, "health.overall_word", health_state_word(overall));
+	app_set(c, "health.overall_icon", state_icon(overall));
+	app_set_int(c, "health.slots", HEALTH_STRIP_SLOTS);
+	if (last > 0) {
+		health_ago(now, last, ago, sizeof ago);
+		app_set(c, "health.ago", ago);
+		app_set_time(c, "health.at", last);
+	}
+}
+
 static int
 page_dashboard(struct app_ctx *c)
 {
+	static struct pane pane;
 	struct seen seen = { .c = c };
-	struct auth_admin a;
-	sqlite3_stmt *st;
 
 	app_template(c, "dashboard.cs", "Dashboard");
 	app_set(c, "version", CONNECTOR_VERSION);
 	/* One read of the settings: the page is the most visited. */
 	if (db_settings_each(one_setting, &seen) != 0)
 		return 500;
-	if (seen.registered) {
+	if (seen.registered)
 		app_set(c, "reg.registered", "1");
-		app_set(c, "reg.ip_current", strcmp(seen.ip, seen.reg_ip) == 0 ?
-		    "1" : "");
-	}
-	if (auth_admin_get(&a) != 0)
+	pane.n = 0;
+	if (health_rows_each(pane_row, &pane) != 0)
 		return 500;
-	app_set_int(c, "login.failed", a.failed_count);
-	app_set_int(c, "login.limit", AUTH_LOCK_AFTER);
-	app_set_time(c, "login.last_failure", a.last_failure_at);
-	if ((st = db_stmt(DB_SOURCES_RECENT)) == NULL)
-		return 500;
-	sqlite3_bind_int(st, 1, 3);
-	for (int i = 0; sqlite3_step(st) == SQLITE_ROW; i++) {
-		char k[64];
-		snprintf(k, sizeof k, "login.sources.%d.addr", i);
-		app_set(c, k, (const char *)sqlite3_column_text(st, 0));
-		snprintf(k, sizeof k, "login.sources.%d.total", i);
-		app_set_int(c, k, sqlite3_column_int(st, 1));
-		snprintf(k, sizeof k, "login.sources.%d.when", i);
-		app_set_time(c, k, sqlite3_column_int64(st, 2));
-	}
-	sqlite3_reset(st);
+	pane_set(c, &pane);
 	return 200;
 }
 
@@ -159,13 +235,121 @@ metric(struct buf *b, const char *name, const char *help, const char *labels,
 	    name, name, labels, value);
 }
 
+/* A metric family's HELP and TYPE lines. */
+static void
+family(struct buf *b, const char *name, const char *help)
+{
+	buf_addf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+/* A label value as the exposition format writes it: backslash, double
+ * quote and line feed escaped. */
+static void
+label_value(struct buf *b, const char *v)
+{
+	for (; *v; v++)
+		if (*v == '\\')
+			buf_adds(b, "\\\\");
+		else if (*v == '"')
+			buf_adds(b, "\\\"");
+		else if (*v == '\n')
+			buf_adds(b, "\\n");
+		else
+			buf_addf(b, "%c", *v);
+}
+
+/*
+ * The Health Status items as metrics.  Items that do not apply to this
+ * set-up (absent) are left out; an item that will apply but cannot be
+ * checked yet (not registered, or never checked) is -1.  Every "values"
+ * entry of an item's details is a connector_health_value, except the clock
+ * offsets, which are connector_time_offset_seconds by peer.
+ */
+static void
+health_metrics(struct buf *b, const struct pane *p)
+{
+	static const struct { const char *value, *peer; } offsets[] = {
+		{ "offset_vcenter_seconds", "vcenter" },
+		{ "offset_aws_seconds", "aws" },
+	};
+	json_t *values[HI__MAX] = { 0 };
+	int any = 0;
+
+	family(b, "connector_health_state", "The Health Status item's state: "
+	    "0 ok, 1 warning, 2 error, -1 not applicable yet or not checked "
+	    "yet; items that do not apply to this set-up are left out.");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct health_row *r = &p->rows[i];
+		int v = r->state == HEALTH_OK ? 0 : r->state == HEALTH_WARNING ?
+		    1 : r->state == HEALTH_ERROR ? 2 : -1;
+		if (r->state == HEALTH_ABSENT)
+			continue;
+		buf_addf(b, "connector_health_state{item=\"%s\"} %d\n",
+		    health_items[r->item].id, v);
+	}
+	family(b, "connector_health_check_duration_seconds", "How long the "
+	    "Health Status item's last check took.");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct health_row *r = &p->rows[i];
+		json_t *d;
+		if (r->state == HEALTH_ABSENT || r->checked_at <= 0)
+			continue;
+		buf_addf(b, "connector_health_check_duration_seconds"
+		    "{item=\"%s\"} %.3f\n", health_items[r->item].id,
+		    (double)r->duration_ms / 1000.0);
+		if (r->details[0] && (d = json_loads(r->details, 0, NULL))) {
+			json_t *vs = json_object_get(d, "values");
+			if (json_is_object(vs) && json_object_size(vs) > 0) {
+				values[i] = json_incref(vs);
+				any = 1;
+			}
+			json_decref(d);
+		}
+	}
+	family(b, "connector_time_offset_seconds", "This machine's clock "
+	    "minus the peer's, as the last health check measured it.");
+	for (size_t i = 0; i < p->n; i++)
+		for (size_t k = 0; values[i] && p->rows[i].item == HI_TIME &&
+		    k < 2; k++) {
+			json_t *v = json_object_get(values[i], offsets[k].value);
+			if (json_is_number(v))
+				buf_addf(b, "connector_time_offset_seconds"
+				    "{peer=\"%s\"} %.15g\n", offsets[k].peer,
+				    json_number_value(v));
+		}
+	if (any)
+		family(b, "connector_health_value", "A figure the Health "
+		    "Status item's last check measured, by name.");
+	for (size_t i = 0; i < p->n; i++) {
+		const char *name;
+		json_t *v;
+		if (values[i] == NULL)
+			continue;
+		json_object_foreach(values[i], name, v) {
+			if (!json_is_number(v) || (p->rows[i].item == HI_TIME &&
+			    (strcmp(name, offsets[0].value) == 0 ||
+			    strcmp(name, offsets[1].value) == 0)))
+				continue;
+			buf_addf(b, "connector_health_value{item=\"%s\","
+			    "name=\"", health_items[p->rows[i].item].id);
+			label_value(b, name);
+			buf_addf(b, "\"} %.15g\n", json_number_value(v));
+		}
+		json_decref(values[i]);
+	}
+}
+
 static int
 api_metrics(struct app_ctx *c)
 {
+	static struct pane pane;
 	struct buf *b = app_text(c);
 	struct status s;
 
 	if (status_read(&s) != 0)
+		return 500;
+	pane.n = 0;
+	if (health_rows_each(pane_row, &pane) != 0)
 		return 500;
 	metric(b, "connector_info", "The connector's version.",
 	    "{version=\"" CONNECTOR_VERSION "\"}", 1);
@@ -178,6 +362,7 @@ api_metrics(struct app_ctx *c)
 	if (s.key_age >= 0)
 		metric(b, "connector_encryption_key_age_seconds", "Age of the "
 		    "connector encryption key.", "", s.key_age);
+	health_metrics(b, &pane);
 	return 200;
 }
 

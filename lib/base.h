@@ -221,6 +221,10 @@ enum db_stmt_id {
 	DB_HEALTH_LOG_PRUNE,
 	DB_HEALTH_STRIP,
 	DB_JOB_NEWEST,
+	/* the Health Status pane, reading (lib/healthstate.c) */
+	DB_HEALTH_ROWS,
+	DB_HEALTH_LOG,
+	DB_HEALTH_LAST_RUN,
 	DB__MAX
 };
 

@@ -142,6 +142,10 @@ enum field_id {
 	F_ROLE_ARN,
 	F_SESSION_POLICY,
 	F_DURATION,
+	/* the Health Status pages (cgi-bin/health.c) */
+	F_AFTER,
+	F_AT,
+	F_ITEM,
 	F__MAX
 };
 

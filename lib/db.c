@@ -382,6 +382,17 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "DELETE FROM authproxy_signatures WHERE seen_at < ?1",
 	[DB_AP_ATTEMPTS_PRUNE] =
 	    "DELETE FROM authproxy_attempts WHERE at <= ?1",
+	/* the Health Status pane, reading (lib/healthstate.c) */
+	[DB_HEALTH_ROWS] =
+	    "SELECT item, state, summary, coalesce(details, ''), checked_at, "
+	    "since, duration_ms, strip FROM health",
+	[DB_HEALTH_LOG] =
+	    "SELECT at, state, summary, coalesce(details, ''), duration_ms "
+	    "FROM health_log WHERE item = ?1 ORDER BY at DESC, id DESC "
+	    "LIMIT ?2",
+	[DB_HEALTH_LAST_RUN] =
+	    "SELECT id, coalesce(ended_at, 0), outcome = 'running' FROM jobs "
+	    "WHERE job = ?1 ORDER BY id DESC LIMIT 1",
 };
 
 static sqlite3 *db;

@@ -97,3 +97,144 @@ health_set(struct health_result *r, enum health_state s, const char *fmt, ...)
 	vsnprintf(r->summary, sizeof r->summary, fmt, ap);
 	va_end(ap);
 }
+
+/* ---- reading: the rows, the overall state, the history, the last run ---- */
+
+/* A row as stored into r (its item already set); 0, or CONN_EINVAL for a
+ * state this program does not know (a newer schema). */
+static int
+row_read(sqlite3_stmt *st, struct health_row *r)
+{
+	const char *s;
+	size_t n;
+
+	if (health_state_parse((const char *)sqlite3_column_text(st, 1),
+	    &r->state) != 0)
+		return CONN_EINVAL;
+	util_copy_text(r->summary, sizeof r->summary,
+	    (const char *)sqlite3_column_text(st, 2));
+	snprintf(r->details, sizeof r->details, "%s",
+	    (const char *)sqlite3_column_text(st, 3));
+	r->checked_at = (time_t)sqlite3_column_int64(st, 4);
+	r->since = (time_t)sqlite3_column_int64(st, 5);
+	r->duration_ms = (long)sqlite3_column_int64(st, 6);
+	/* The strip right-aligned: its last character is the newest
+	 * quarter-hour; what is missing before it was not seen. */
+	s = (const char *)sqlite3_column_text(st, 7);
+	n = strlen(s);
+	if (n > HEALTH_STRIP_SLOTS) {
+		s += n - HEALTH_STRIP_SLOTS;
+		n = HEALTH_STRIP_SLOTS;
+	}
+	memset(r->strip, '-', HEALTH_STRIP_SLOTS - n);
+	memcpy(r->strip + HEALTH_STRIP_SLOTS - n, s, n);
+	r->strip[HEALTH_STRIP_SLOTS] = '\0';
+	for (char *p = r->strip; *p; p++)
+		if (strchr("-nowe", *p) == NULL)
+			*p = '-';
+	return 0;
+}
+
+int
+health_rows_each(int (*cb)(void *arg, const struct health_row *r), void *arg)
+{
+	static struct health_row rows[HI__MAX];
+	sqlite3_stmt *st;
+	enum health_item it;
+	int rc;
+
+	for (int i = 0; i < HI__MAX; i++) {
+		struct health_row *r = &rows[i];
+		memset(r, 0, sizeof *r);
+		r->item = (enum health_item)i;
+		r->state = HEALTH_NA;
+		snprintf(r->summary, sizeof r->summary, "Not checked yet.");
+		memset(r->strip, '-', HEALTH_STRIP_SLOTS);
+	}
+	if ((st = db_stmt(DB_HEALTH_ROWS)) == NULL)
+		return CONN_EDB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* An item this program does not know (a newer version wrote
+		 * it) is not shown. */
+		if (health_item_find((const char *)sqlite3_column_text(st, 0),
+		    &it) != 0)
+			continue;
+		if (row_read(st, &rows[it]) != 0) {
+			log_warn("health: item %s has an unknown state",
+			    health_items[it].id);
+			rows[it].state = HEALTH_NA;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return CONN_EDB;
+	for (int i = 0; i < HI__MAX; i++)
+		if ((rc = cb(arg, &rows[i])) != 0)
+			return rc;
+	return 0;
+}
+
+enum health_state
+health_overall(const struct health_row *rows, size_t n)
+{
+	enum health_state worst = HEALTH_NA;
+
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].state >= HEALTH_OK && rows[i].state > worst)
+			worst = rows[i].state;
+	return worst;
+}
+
+int
+health_log_each(enum health_item item, int limit,
+    int (*cb)(void *arg, time_t at, enum health_state s, const char *summary,
+    const char *details, long duration_ms), void *arg)
+{
+	sqlite3_stmt *st;
+	enum health_state s;
+	int rc;
+
+	if ((unsigned)item >= HI__MAX)
+		return CONN_EINVAL;
+	if ((st = db_stmt(DB_HEALTH_LOG)) == NULL)
+		return CONN_EDB;
+	sqlite3_bind_text(st, 1, health_items[item].id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (health_state_parse((const char *)sqlite3_column_text(st, 1),
+		    &s) != 0)
+			s = HEALTH_NA;
+		if ((rc = cb(arg, (time_t)sqlite3_column_int64(st, 0), s,
+		    (const char *)sqlite3_column_text(st, 2),
+		    (const char *)sqlite3_column_text(st, 3),
+		    (long)sqlite3_column_int64(st, 4))) != 0) {
+			sqlite3_reset(st);
+			return rc;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : CONN_EDB;
+}
+
+/* The newest run of the health job: its id (0 when there is none), its
+ * end (0 while it runs) and whether it is still running. */
+int
+health_last_run(long long *id, time_t *ended_at, int *running)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*id = 0;
+	*ended_at = 0;
+	*running = 0;
+	if ((st = db_stmt(DB_HEALTH_LAST_RUN)) == NULL)
+		return CONN_EDB;
+	sqlite3_bind_text(st, 1, HEALTH_JOB, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*ended_at = (time_t)sqlite3_column_int64(st, 1);
+		*running = sqlite3_column_int(st, 2);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : CONN_EDB;
+}

@@ -461,18 +461,21 @@ job_newest(const char *name, long long *id, int *running)
 int
 job_start_detached(const struct job_def *def)
 {
-	int status = 0, fd;
+	int status = 0, fd, reaped = 0;
 	pid_t pid, run;
 	sigset_t none;
 
+	/* SQLite's per-process state (its file descriptors and locks) must
+	 * not cross the fork: the caller's connection is closed first and
+	 * opened again after, so the run opens the database afresh. */
+	db_close();
 	fflush(NULL);
 	if ((pid = fork()) < 0) {
 		log_err("job %s: cannot start a run: %s", def->name,
 		    strerror(errno));
-		return CONN_EIO;
+		return db_open(paths_get(PATH_DB)) != 0 ? CONN_EDB : CONN_EIO;
 	}
 	if (pid == 0) {
-		db_abandon();
 		setsid();
 		if ((run = fork()) != 0)
 			_exit(run < 0 ? 1 : 0);
@@ -492,9 +495,13 @@ job_start_detached(const struct job_def *def)
 		_exit(job_run(def, 0, stdout) == 0 ? 0 : 1);
 	}
 	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return 0;	/* reaped elsewhere: it was started */
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		if (errno != EINTR) {
+			reaped = 1;	/* elsewhere: it was started */
+			break;
+		}
+	if (db_open(paths_get(PATH_DB)) != 0)
+		return CONN_EDB;
+	if (reaped || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
 		return 0;
 	log_err("job %s: cannot start a run (the starter ended with %d)",
 	    def->name, status);

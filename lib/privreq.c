@@ -65,6 +65,7 @@ static const char *const service_units[] = {
 	"connector@migrations.service",
 	"connector@users.service",
 	"connector@authproxy.service",
+	"connector@health.service",
 };
 
 static const char *const outcome_names[] = {

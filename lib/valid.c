@@ -106,6 +106,10 @@ const struct valid_field valid_fields[F__MAX] = {
 	    "Session policy", 1 },
 	[F_DURATION] = { "duration", VT_NUMBER, 5, "Credentials' duration",
 	    1 },
+	/* the Health Status pages: a run's id, a time, an item's id */
+	[F_AFTER] = { "after", VT_NUMBER, 18, "Health check run" },
+	[F_AT] = { "at", VT_NUMBER, 12, "Health check start time" },
+	[F_ITEM] = { "item", VT_FILE_NAME, 32, "Health Status item" },
 };
 
 /* The index of the field called name, or -1. */

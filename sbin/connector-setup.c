@@ -27,6 +27,11 @@
  *       action table (lib/privreq.c), directly: this tool runs as root.
  *   reload-nginx
  *       Test and reload the web server's configuration, the same way.
+ *   health
+ *       The Health Status pane as a table: each item's state, name,
+ *       summary and when it was checked, as the last run of the health
+ *       check found them.  Exit status 0 when nothing is wrong, 1 when an
+ *       item is in warning or error.
  *   help, --help
  *       The usage, on standard output.
  */
@@ -43,6 +48,8 @@
 
 #include "../lib/core.h"
 #include "../lib/domain.h"
+#include "../lib/health.h"
+#include "../lib/healthview.h"
 #include "../lib/privreq.h"
 
 /* The full usage, every subcommand with one line, on out. */
@@ -63,6 +70,8 @@ usage(FILE *out)
 	    "  restart-services  restart the console's services\n"
 	    "  reload-nginx      test and reload the web server's "
 	    "configuration\n"
+	    "  health            print the Health Status items: state, "
+	    "summary, when checked\n"
 	    "  help              print this usage\n");
 }
 
@@ -647,6 +656,80 @@ cmd_action(const char *action)
 	return rc == 0 ? 0 : 1;
 }
 
+/* Text from the database for the terminal: C1 control characters
+ * (U+0080..U+009F, which some terminals obey) become spaces; C0 ones
+ * already are (util_copy_text). */
+static void
+terminal_text(char *s)
+{
+	for (unsigned char *p = (unsigned char *)s; *p; p++)
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			p[0] = ' ';
+			p[1] = ' ';
+		}
+}
+
+struct health_table {
+	struct health_row rows[HI__MAX];
+	size_t n;
+};
+
+static int
+health_keep(void *arg, const struct health_row *r)
+{
+	struct health_table *t = arg;
+
+	if (t->n < HI__MAX)
+		t->rows[t->n++] = *r;
+	return 0;
+}
+
+/* health: the pane as a table; 1 when an item is in warning or error. */
+static int
+cmd_health(void)
+{
+	static struct health_table t;
+	enum health_state overall;
+	char ago[HEALTH_AGO_MAX], summary[HEALTH_SUMMARY_MAX];
+	time_t now, last = 0;
+
+	if (open_state() != 0)
+		return 1;
+	if (health_rows_each(health_keep, &t) != 0) {
+		fprintf(stderr, "connector-setup: the health status cannot be "
+		    "read; see %s.\n", paths_get(PATH_LOGFILE));
+		db_close();
+		return 1;
+	}
+	db_close();
+	now = util_now();
+	for (size_t i = 0; i < t.n; i++)
+		if (t.rows[i].checked_at > last)
+			last = t.rows[i].checked_at;
+	overall = health_overall(t.rows, t.n);
+	if (last == 0)
+		printf("Health Status: not checked yet. The connector checks "
+		    "its health every minute;\nrun this again in a minute.\n");
+	else {
+		health_ago(now, last, ago, sizeof ago);
+		printf("Health Status: %s (last checked %s)\n\n",
+		    health_state_word(overall), ago);
+	}
+	printf("%-15s %-35s %-16s %s\n", "STATE", "ITEM", "CHECKED",
+	    "SUMMARY");
+	for (size_t i = 0; i < t.n; i++) {
+		const struct health_row *r = &t.rows[i];
+		if (r->state == HEALTH_ABSENT)
+			continue;
+		health_ago(now, r->checked_at, ago, sizeof ago);
+		snprintf(summary, sizeof summary, "%s", r->summary);
+		terminal_text(summary);
+		printf("%-15s %-35s %-16s %s\n", health_state_word(r->state),
+		    health_items[r->item].name, ago, summary);
+	}
+	return overall == HEALTH_WARNING || overall == HEALTH_ERROR ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -660,6 +743,8 @@ main(int argc, char **argv)
 	if (argc == 2 && (strcmp(argv[1], "restart-services") == 0 ||
 	    strcmp(argv[1], "reload-nginx") == 0))
 		return cmd_action(argv[1]);
+	if (argc == 2 && strcmp(argv[1], "health") == 0)
+		return cmd_health();
 	if (argc == 2 && (strcmp(argv[1], "help") == 0 ||
 	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		usage(stdout);

@@ -3,6 +3,7 @@
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<?cs if:Page.refresh ?><meta http-equiv="refresh" content="<?cs var:Page.refresh ?>"><?cs /if ?>
 <title><?cs var:Layout.title ?> · Connector</title>
 <link rel="stylesheet" href="/static/style.css">
 <link rel="icon" href="/static/logo.svg" type="image/svg+xml">

@@ -6,15 +6,18 @@ Other loopback source addresses (127.0.0.2, ...) act as other clients; each
 test that fills an address's queue uses an address of its own, so that the
 queue of one test does not slow down the next.
 """
+import html
+import json
 import os
 import re
+import subprocess
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (LOCKED, NOT_RIGHT, PASSWORD, VERSION, WRONG,  # noqa
-                     Suite, check, claimed_instance, eq)
+from harness import (LOCKED, NOT_RIGHT, PASSWORD, SHARE, TOP,  # noqa
+                     VERSION, WRONG, Suite, check, claimed_instance, eq)
 
 NEW_PASSWORD = "a fresh password from the console 7"
 # nginx: limit_req rate=3r/s burst=50 delay=5.
@@ -150,16 +153,35 @@ def test_success_resets_only_its_address():
     eq(inst.admin()["failed_count"], 0, "failed_count after success")
 
 
+def run_login_check():
+    env = dict(os.environ, CONNECTOR_SHARE=SHARE)
+    env.pop("CONNECTOR_ROOT", None)
+    p = subprocess.run([os.path.join(TOP, "build", "cron", "connector-health"),
+                        "--root", inst.root, "--only", "login"], env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=120)
+    eq(p.returncode, 0, "the health check: %s" % p.stdout.decode())
+
+
 @suite.test
-def test_dashboard_lists_failing_addresses():
+def test_login_error_log_lists_what_the_check_found():
+    """The failing addresses are in the Connector Dashboard Login item's
+    error log, as the health check found them (which addresses and counts:
+    tests/e2e/test_health_local.py)."""
     c = state.get("admin")
     check(c is not None, "no signed-in client")
-    r = c.get("/")
-    eq(r.status, 200, "dashboard")
-    for addr, total in (("127.0.0.1", BURST_N), ("127.0.0.2", 1)):
-        check(re.search(r"<td>%s</td><td class=\"num\">%d</td>" %
-                        (re.escape(addr), total), r.text),
-              "no row for %s with %d failures", addr, total)
+    run_login_check()
+    details = inst.sql1("SELECT coalesce(details, '{}') FROM health WHERE "
+                        "item = 'login'")[0]
+    sources = json.loads(details).get("sources", [])
+    r = c.get("/health/log?item=login")
+    eq(r.status, 200, "the error log")
+    now = re.search(r'id="now".*?</section>', r.text, re.S).group(0)
+    rows = re.findall(r'<tr><td>([^<]*)</td><td class="num">([^<]*)</td>',
+                      now)
+    eq([(html.unescape(a), n) for a, n in rows],
+       [(s["address"], str(s["failed"])) for s in sources],
+       "the sources table against the check's details")
 
 
 @suite.test
@@ -279,11 +301,20 @@ def test_login_page_shows_lockout_notice():
 
 
 @suite.test
-def test_dashboard_counts_failures():
+def test_dashboard_shows_the_login_item_as_checked():
+    """The dashboard's word on failed sign-ins is the Health Status item
+    Connector Dashboard Login, as the health check found it (its wording:
+    tests/e2e/test_health_local.py)."""
+    run_login_check()
+    state_, summary = inst.sql1("SELECT state, summary FROM health WHERE "
+                                "item = 'login'")
     r = state["old"].get("/")
     eq(r.status, 200, "the session from before the lockout")
-    check("20 failed sign-ins" in r.text, "no failure count on the "
-          "dashboard")
+    item = re.search(r'<li class="health-item ([a-z]+)" id="health-login">'
+                     r'.*?<p class="summary">([^<]*)</p>', r.text, re.S)
+    check(item, "no Connector Dashboard Login item on the dashboard")
+    eq(html.unescape(item.group(2)), summary, "the item's summary")
+    eq(item.group(1), {"na": "unknown"}.get(state_, state_), "its state")
 
 
 @suite.test

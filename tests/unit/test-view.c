@@ -165,10 +165,18 @@ TEST(dashboard_list_values_escaped)
 	int rc, ok;
 
 	rc = render("dashboard.cs", &b, "Layout.signed_in", "1",
-	    "Page.name", EVIL, "Page.login.failed", "2",
-	    "Page.login.sources.0.addr", EVIL,
-	    "Page.login.sources.0.total", "2",
-	    "Page.login.sources.0.when", EVIL, NULL);
+	    "Page.name", EVIL, "Page.health.ago", EVIL,
+	    "Page.health.overall", "error", "Page.health.overall_icon", "error",
+	    "Page.health.items.0.id", "aws",
+	    "Page.health.items.0.name", EVIL,
+	    "Page.health.items.0.icon", "error",
+	    "Page.health.items.0.word", "Error",
+	    "Page.health.items.0.summary", EVIL,
+	    "Page.health.items.0.ago", EVIL,
+	    "Page.health.items.0.seg.0.x", "0",
+	    "Page.health.items.0.seg.0.w", "96",
+	    "Page.health.items.0.seg.0.class", "error",
+	    "Page.health.items.0.seg.0.title", EVIL, NULL);
 	ok = rc == 0 && escaped_only(b.data);
 	buf_free(&b);
 	CHECK(rc == 0);

@@ -1,0 +1,41 @@
+/*
+ * healthview.h — how the Health Status pane's rows are shown, the same on
+ * the dashboard, the error log pages, /metrics and the VM console
+ * (lib/healthview.c): "checked N minutes ago", the 24-hour strip merged
+ * into runs of one state, a failed stage in words.  Reads nothing itself:
+ * it is handed rows from lib/healthstate.c.
+ */
+#ifndef CONNECTOR_HEALTHVIEW_H
+#define CONNECTOR_HEALTHVIEW_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "health.h"
+
+#define HEALTH_AGO_MAX 32
+#define HEALTH_SEG_TITLE_MAX 64
+
+/* "just now", "1 minute ago", "5 minutes ago", "2 hours ago", "3 days
+ * ago"; "never" when t is 0. */
+void health_ago(time_t now, time_t t, char *out, size_t outlen);
+
+/* One run of quarter-hours of the same state in a row's strip. */
+struct health_seg {
+	int start, len;		/* in slots, 0 the oldest */
+	char state;		/* the strip's character */
+	const char *class;	/* "ok", "warning", "error", "na", "none" */
+	char title[HEALTH_SEG_TITLE_MAX];	/* "Error 14:00–14:45 UTC" */
+};
+
+/* The strip of r as runs, oldest first; the number of runs (at most
+ * HEALTH_STRIP_SLOTS).  The newest slot is the quarter-hour of the last
+ * check. */
+int health_strip_segs(const struct health_row *r,
+    struct health_seg segs[HEALTH_STRIP_SLOTS]);
+
+/* A details "stage" in words: "while looking up the name", "during the
+ * TLS handshake" ...; NULL for one it does not know. */
+const char *health_stage_words(const char *stage);
+
+#endif
