@@ -230,7 +230,6 @@ enum db_stmt_id {
 
 int db_open(const char *path);
 void db_close(void);
-void db_abandon(void);
 sqlite3 *db_handle(void);
 int db_migrate(void);
 int db_schema_version(void);

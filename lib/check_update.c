@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "domain.h"
 #include "health.h"
@@ -186,12 +187,19 @@ newer_notes(json_t *d, const struct manifest *m)
  * so a concurrent run never lowers it.
  */
 static void
-keep_serial(long long serial)
+keep_serial(long long serial, const struct timespec *deadline)
 {
+	struct timespec now;
 	char v[32];
-	long long stored = 0;
+	long long stored = 0, ms;
 	int rc;
 
+	/* Wait for another writer only as long as the check may still run:
+	 * a busy database must not make the update server look silent. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000LL +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	sqlite3_busy_timeout(db_handle(), ms < 100 ? 100 : (int)ms);
 	if (db_begin() != 0) {
 		log_warn("update manifest: serial %lld not kept", serial);
 		return;
@@ -380,8 +388,19 @@ check_uptodate(const struct health_env *env, struct health_result *r,
 	enum manifest_refusal why;
 	struct manifest m = { 0 };
 	struct reg_net n;
+	struct timespec deadline;
 	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += env->timeout;
+	if (!manifest_version_valid(CONNECTOR_VERSION)) {
+		json_object_set_new(d, "stage", json_string("local"));
+		health_set(r, HEALTH_ERROR, "This build's version (%.40s) is "
+		    "not a version the update information can be compared "
+		    "with (dotted numbers), so updates and recalls cannot be "
+		    "checked. Install a release build.", CONNECTOR_VERSION);
+		return;
+	}
 	rc = db_setting_copy(MANIFEST_URL_SETTING, url, sizeof url);
 	if (rc == CONN_ENOTFOUND || (rc == 0 && !url[0]))
 		snprintf(url, sizeof url, "%s", MANIFEST_URL_DEFAULT);
@@ -500,7 +519,7 @@ check_uptodate(const struct health_env *env, struct health_result *r,
 			    paths_get(PATH_LOGFILE));
 		goto out;
 	}
-	keep_serial(m.serial);
+	keep_serial(m.serial, &deadline);
 	json_object_set_new(d, "latest", json_string(m.latest));
 	json_object_set_new(d, "minimum_version",
 	    json_string(m.minimum_version));

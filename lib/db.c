@@ -447,20 +447,6 @@ db_close(void)
 	db = NULL;
 }
 
-/*
- * In a child process that is about to run work of its own: forget the
- * parent's connection without touching it (closing it here would act on
- * the parent's locks and statements), so db_open opens a new one.  The
- * memory is the child's and goes with it.
- */
-void
-db_abandon(void)
-{
-	for (int i = 0; i < DB__MAX; i++)
-		stmts[i] = NULL;
-	db = NULL;
-}
-
 sqlite3 *
 db_handle(void)
 {

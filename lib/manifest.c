@@ -105,9 +105,11 @@ manifest_version_cmp(const char *a, const char *b)
 			y = y * 10 + (unsigned long)(*b++ - '0');
 		if (x != y)
 			return x < y ? -1 : 1;
-		if (*a == '.')
+		/* Past the number: a dot, or anything else that is not a
+		 * digit (not a valid version; skipped so the loop ends). */
+		if (*a && (*a < '0' || *a > '9'))
 			a++;
-		if (*b == '.')
+		if (*b && (*b < '0' || *b > '9'))
 			b++;
 	}
 	return 0;

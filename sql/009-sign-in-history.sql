@@ -10,3 +10,6 @@
 ALTER TABLE admin ADD COLUMN failures_began_at INTEGER;
 ALTER TABLE admin ADD COLUMN last_failure_addr TEXT;
 ALTER TABLE login_sources ADD COLUMN recent INTEGER NOT NULL DEFAULT 0;
+-- A console upgraded in the middle of a run of failures: each address's
+-- current run stands for its failures since the last sign-in.
+UPDATE login_sources SET recent = consecutive;

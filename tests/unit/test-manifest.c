@@ -614,6 +614,10 @@ TEST(version_compare)
 	CHECK(manifest_version_cmp("1.10", "1.9") > 0);
 	CHECK(manifest_version_cmp("1.9", "1.10") < 0);
 	CHECK(manifest_version_cmp("1.0", "1.0.0") == 0);
+	/* Not a version: the compare still ends (the check refuses such a
+	 * build version before it compares). */
+	CHECK(manifest_version_cmp("0.2.0-rc1", "0.2.0") > 0);
+	CHECK(manifest_version_cmp("1.x", "1.0") == 0);
 	CHECK(manifest_version_cmp("1", "1.0.0.0") == 0);
 	CHECK(manifest_version_cmp("2", "1.99.99") > 0);
 	CHECK(manifest_version_cmp("0.1.0", "0.1.1") < 0);
