@@ -124,12 +124,14 @@ def root_copy(inst, prefix):
 class Instance:
     """One console: connector-run on its own root, port and process group."""
 
-    def __init__(self, workers=2, env=None, root=None, args=()):
+    def __init__(self, workers=2, env=None, root=None, args=(),
+                 schedule=False):
         self.root = root or tempfile.mkdtemp(prefix="connector-e2e-")
         self.own_root = root is None
         self.workers = workers
         self.args = list(args)
         self.env = dict(env or {})
+        self.schedule = schedule   # the jobs run on the cron schedule
         self.port = None
         self.proc = None
         self.output = []
@@ -175,7 +177,9 @@ class Instance:
         env.update(self.env)
         # Tests run the jobs themselves: the schedule's runs (the health
         # job calls the doubles every minute) would land inside tests.
-        env.setdefault("CONNECTOR_JOB_INTERVAL", "86400")
+        # The demonstration keeps the schedule (schedule=True).
+        if not self.schedule:
+            env.setdefault("CONNECTOR_JOB_INTERVAL", "86400")
         env["CONNECTOR_SHARE"] = SHARE
         self.output = []
         self.proc = subprocess.Popen(

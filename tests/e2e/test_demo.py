@@ -61,6 +61,10 @@ def test_demo_prints_url_and_password():
     m = re.search(r"Password:\s+(\S+)", text)
     check(m, "no password:\n%s", text)
     S["password"] = m.group(1)
+    # The demonstration runs the jobs on the cron schedule, unlike a
+    # test console: the health job every minute.
+    check(re.search(r"^Jobs: .*connector-health every 60s", text, re.M),
+          "the jobs are not on their schedule:\n%s", text)
 
 
 @suite.test
