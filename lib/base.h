@@ -57,6 +57,7 @@ int util_utf8_valid(const char *s, size_t len);
 void util_wipe(void *p, size_t len);
 int util_write_file_atomic(const char *path, const void *data, size_t len,
     unsigned mode);
+int util_write_all(int fd, const void *data, size_t len);
 int util_read_file(const char *path, size_t max, struct buf *out);
 int util_mkdirs(const char *path, unsigned mode);
 int util_fsync_dir(const char *dir);

@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "authproxy.h"
-#include "health.h"
+#include "check.h"
 
 #define TIME_WARNING 15		/* seconds: the original's limit */
 #define TIME_ERROR 300		/* SigV4 requests fail past this */
@@ -49,60 +49,11 @@ limit(struct http_opts *o, double deadline)
 	o->connect_timeout_ms = o->total_timeout_ms;
 }
 
-/* The stage a transport error stopped in (lib/health.h's words). */
-static const char *
-stage_of(const struct http_error *e)
-{
-	const struct http_timing *t = &e->timing;
-
-	switch (e->kind) {
-	case HTTP_EDNS:
-		return "dns";
-	case HTTP_ECONNECT:
-	case HTTP_EPROXY:
-		return "connect";
-	case HTTP_ETLS:
-		return "tls";
-	case HTTP_ESTATUS:
-		return "http";
-	case HTTP_EPARSE:
-	case HTTP_ETOOBIG:
-		return "response";
-	case HTTP_ETIMEOUT:
-		if (t->dns <= 0)
-			return "dns";
-		if (t->connect <= 0)
-			return "connect";
-		if (t->tls <= 0)
-			return "tls";
-		/* Sent, and no answer in time (curl starts the first-byte
-		 * clock when it sends a body: it does not say one came). */
-		return "http";
-	default:
-		return "connect";
-	}
-}
-
-/* Round to milliseconds, for the details. */
-static double
-ms3(double s)
-{
-	return (double)(long long)(s * 1000.0 + (s < 0 ? -0.5 : 0.5)) / 1000.0;
-}
-
 /* |s|, without the math library. */
 static double
 absd(double s)
 {
 	return s < 0 ? -s : s;
-}
-
-static void
-put_timings(json_t *d, const struct http_timing *t)
-{
-	json_object_set_new(d, "timings", json_pack("{s:f, s:f, s:f, s:f, s:f}",
-	    "dns", ms3(t->dns), "connect", ms3(t->connect), "tls", ms3(t->tls),
-	    "first_byte", ms3(t->first_byte), "total", ms3(t->total)));
 }
 
 static void
@@ -117,9 +68,9 @@ static void
 put_http_error(json_t *d, const struct http_error *e)
 {
 	put_str(d, "endpoint", e->endpoint);
-	put_str(d, "stage", stage_of(e));
+	put_str(d, "stage", check_stage(e));
 	put_str(d, "error", e->detail);
-	put_timings(d, &e->timing);
+	check_timings(d, &e->timing);
 }
 
 /* The host[:port] of an https URL, for sentences. */
@@ -218,7 +169,7 @@ explain_aws(const struct aws_error *e, const char *what,
 		    e->status >= 500 ? "http" : "authentication");
 		snprintf(desc, sizeof desc, "%s: %s", e->code_name, e->message);
 		put_str(d, "error", desc);
-		put_timings(d, &e->http.timing);
+		check_timings(d, &e->http.timing);
 		switch (e->code) {
 		case AWS_C_INVALID_TOKEN:
 			health_set(r, HEALTH_ERROR, "AWS refused %s: it does "
@@ -360,7 +311,7 @@ check_aws(const struct health_env *env, struct health_result *r, json_t *d)
 	snprintf(host, sizeof host, "%s", a.endpoint[AWS_STS]);
 	put_str(d, "endpoint", host);
 	json_object_set_new(d, "timings", json_pack("{s:f}", "total",
-	    ms3(wall() - t0)));
+	    check_ms3(wall() - t0)));
 	put_str(d, "account", id.account);
 	put_str(d, "arn", id.arn);
 	url_host(a.endpoint[AWS_STS], host, sizeof host);
@@ -579,7 +530,7 @@ check_vcenter(const struct health_env *env, struct health_result *r,
 	vc_logout(&vs);
 	put_str(d, "endpoint", vs.url);
 	json_object_set_new(d, "timings", json_pack("{s:f}", "total",
-	    ms3(wall() - t0)));
+	    check_ms3(wall() - t0)));
 	put_str(d, "product", vs.product);
 	put_str(d, "api_version", vs.api_version);
 	health_set(r, HEALTH_OK, "Signed in to vCenter %s:%s as %s%s%s%s, "
@@ -660,7 +611,7 @@ time_vcenter(double deadline, struct offset *o, json_t *d)
 		    err.message));
 		if (err.kind == VSPHERE_E_TRANSPORT)
 			json_object_set_new(d, "stage_vcenter",
-			    json_string(stage_of(&err.http)));
+			    json_string(check_stage(&err.http)));
 	}
 	vsphere_free(&vs);
 	vc_conf_free(&c);
@@ -705,7 +656,7 @@ time_aws(double deadline, struct offset *o, json_t *d)
 			json_object_set_new(d, "error_aws",
 			    json_string(err.http.detail));
 			json_object_set_new(d, "stage_aws",
-			    json_string(stage_of(&err.http)));
+			    json_string(check_stage(&err.http)));
 		}
 	}
 	aws_free(&a);
@@ -760,15 +711,15 @@ check_time(const struct health_env *env, struct health_result *r, json_t *d)
 	values = json_object();
 	if (vc.measured) {
 		json_object_set_new(values, "offset_vcenter_seconds",
-		    json_real(ms3(vc.seconds)));
+		    json_real(check_ms3(vc.seconds)));
 		json_object_set_new(d, "round_trip_vcenter_seconds",
-		    json_real(ms3(vc.round_trip)));
+		    json_real(check_ms3(vc.round_trip)));
 	}
 	if (aw.measured) {
 		json_object_set_new(values, "offset_aws_seconds",
-		    json_real(ms3(aw.seconds)));
+		    json_real(check_ms3(aw.seconds)));
 		json_object_set_new(d, "round_trip_aws_seconds",
-		    json_real(ms3(aw.round_trip)));
+		    json_real(check_ms3(aw.round_trip)));
 	}
 	json_object_set_new(d, "values", values);
 	json_object_set_new(d, "note", json_string("Offset: the peer's clock "
@@ -873,7 +824,7 @@ check_proxy(const struct health_env *env, struct health_result *r,
 	http_client_free(&cl);
 	if (rc == 0) {
 		put_str(d, "endpoint", url);
-		put_timings(d, &resp.timing);
+		check_timings(d, &resp.timing);
 		json_object_set_new(d, "status", json_integer(resp.status));
 		health_set(r, HEALTH_OK, "The proxy %s:%d%s%s%s tunnels to "
 		    "AWS STS at %s (it answered HTTP %ld).", n.opts.proxy_host,
@@ -974,7 +925,7 @@ check_authproxy(const struct health_env *env, struct health_result *r,
 	}
 	put_str(d, "endpoint", a.endpoint[AWS_STS]);
 	json_object_set_new(d, "timings", json_pack("{s:f}", "total",
-	    ms3(wall() - t0)));
+	    check_ms3(wall() - t0)));
 	put_str(d, "expiration", cred.expiration);
 	util_wipe(&cred, sizeof cred);
 	health_set(r, HEALTH_OK, "The connector obtained temporary "

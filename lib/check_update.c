@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "domain.h"
-#include "health.h"
+#include "check.h"
 #include "manifest.h"
 
 /* The details must fit the stored column (health.h), with room to spare. */
@@ -33,41 +33,6 @@ url_host(const char *url, char *out, size_t outlen)
 		n = outlen - 1;
 	memcpy(out, h, n);
 	out[n] = '\0';
-}
-
-/* Where a transport failure happened (health.h's stages). */
-static const char *
-stage_of(const struct http_error *e, const struct http_timing *t)
-{
-	switch (e->kind) {
-	case HTTP_EDNS:
-		return "dns";
-	case HTTP_ECONNECT:
-	case HTTP_EPROXY:
-		return "connect";
-	case HTTP_ETLS:
-		return "tls";
-	case HTTP_ESTATUS:
-		return "http";
-	case HTTP_ETIMEOUT:
-		if (t->dns <= 0)
-			return "dns";
-		if (t->connect <= 0)
-			return "connect";
-		if (t->tls <= 0)
-			return "tls";
-		return t->first_byte <= 0 ? "http" : "response";
-	default:
-		return "response";
-	}
-}
-
-static void
-set_timings(json_t *d, const struct http_timing *t)
-{
-	json_object_set_new(d, "timings", json_pack("{s:f, s:f, s:f, s:f, s:f}",
-	    "dns", t->dns, "connect", t->connect, "tls", t->tls,
-	    "first_byte", t->first_byte, "total", t->total));
 }
 
 /* s cut to at most max bytes on a character boundary, with "…" when cut:
@@ -448,7 +413,7 @@ check_uptodate(const struct health_env *env, struct health_result *r,
 	rc = http_request(&cl, &rq, &resp, &herr);
 	http_client_free(&cl);
 	reg_net_wipe(&n);
-	set_timings(d, &resp.timing);
+	check_timings(d, &resp.timing);
 
 	if (rc != 0 && herr.kind == HTTP_ETOOBIG) {
 		json_object_set_new(d, "stage", json_string("response"));
@@ -459,8 +424,7 @@ check_uptodate(const struct health_env *env, struct health_result *r,
 		goto out;
 	}
 	if (rc != 0) {
-		json_object_set_new(d, "stage", json_string(stage_of(&herr,
-		    &resp.timing)));
+		json_object_set_new(d, "stage", json_string(check_stage(&herr)));
 		json_object_set_new(d, "error", json_string(herr.detail));
 		unreachable(r, &herr, host, env->timeout);
 		goto out;

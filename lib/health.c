@@ -163,15 +163,8 @@ check_child(enum health_item item, const struct health_env *env, int wfd,
 	r.details[sizeof r.details - 1] = '\0';
 	if ((unsigned)r.state > HEALTH_ERROR)
 		runner_error(&r, "local", "The check gave no valid result.");
-	while (left > 0) {
-		ssize_t n = write(wfd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			_exit(1);
-		p += n;
-		left -= (size_t)n;
-	}
+	if (util_write_all(wfd, p, left) != 0)
+		_exit(1);
 	_exit(0);
 }
 

@@ -198,15 +198,8 @@ work_child(const struct job_def *def, int wfd, pid_t runner)
 	m.rep.line[sizeof m.rep.line - 1] = '\0';
 	m.rep.error[sizeof m.rep.error - 1] = '\0';
 	m.rep.note[sizeof m.rep.note - 1] = '\0';
-	while (left > 0) {
-		ssize_t n = write(wfd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			_exit(1);
-		p += n;
-		left -= (size_t)n;
-	}
+	if (util_write_all(wfd, p, left) != 0)
+		_exit(1);
 	_exit(0);
 }
 

@@ -286,6 +286,25 @@ fsync_parent(const char *path)
 	return util_fsync_dir(dir[0] ? dir : "/");
 }
 
+/* Write all of data to fd, going on after a short write or a signal: 0,
+ * or CONN_EIO. */
+int
+util_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return CONN_EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 /*
  * Replace path with data: write a temporary file in the same directory,
  * fsync it, rename it over path, fsync the directory.  A crash leaves
