@@ -104,7 +104,17 @@ def test_demo_ctrl_c_stops_everything():
     try:
         p.wait(60)
     except subprocess.TimeoutExpired:
-        check(False, "the demo did not stop on Ctrl-C")
+        # Say what was still there, and in what state, for the next look.
+        left = []
+        for x in [p.pid] + descendants(p.pid):
+            try:
+                with open("/proc/%d/stat" % x) as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                state = "?"
+            left.append("%d %s %s" % (x, state, cmdline(x)[:80]))
+        check(False, "the demo did not stop on Ctrl-C; still there: %s",
+              "; ".join(left))
     eq(p.returncode, 0, "exit status")
     deadline = time.time() + 20
     while _pgid_members(p.pid) and time.time() < deadline:
