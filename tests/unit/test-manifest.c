@@ -52,22 +52,7 @@ static const char *const good[NMEMBERS][2] = {
 static void
 make(struct buf *b, const char *member, const char *value)
 {
-	int found = 0;
-
-	buf_reset(b);
-	buf_adds(b, "{");
-	for (int i = 0; i < NMEMBERS; i++) {
-		const char *v = good[i][1];
-		if (member && strcmp(member, good[i][0]) == 0) {
-			found = 1;
-			if ((v = value) == NULL)
-				continue;
-		}
-		buf_addf(b, "%s\"%s\":%s", b->len > 1 ? "," : "", good[i][0], v);
-	}
-	if (member && !found)
-		buf_addf(b, ",\"%s\":%s", member, value);
-	buf_adds(b, "}");
+	unit_json_with(b, good, NMEMBERS, member, value);
 }
 
 static void

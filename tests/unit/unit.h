@@ -5,7 +5,8 @@
  * counts.  The program exits 1 when any test failed.
  *
  * Below the harness, the helpers several tests share: a temporary
- * directory (unit_tmp) and the files in it, and paths_init over a root.
+ * directory (unit_tmp) and the files in it, paths_init over a root, and
+ * a JSON object with one member changed (unit_json_with).
  */
 #ifndef UNIT_H
 #define UNIT_H
@@ -173,6 +174,37 @@ unit_tmp_root(const char *name, char *share, size_t sharelen)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A JSON object into b (reset first): the n members of members ({ name,
+ * raw JSON value }) in order, as {"name": value, ...}, with member's value
+ * replaced by value (raw JSON; NULL: member left out); a member not among
+ * them is added at the end.  The fixture of the tests of a reader of JSON
+ * objects: the good object, and the good object with one member wrong.
+ */
+UNIT_HELPER void
+unit_json_with(struct buf *b, const char *const (*members)[2], int n,
+    const char *member, const char *value)
+{
+	int found = 0;
+
+	buf_reset(b);
+	buf_adds(b, "{");
+	for (int i = 0; i < n; i++) {
+		const char *v = members[i][1];
+		if (member && strcmp(member, members[i][0]) == 0) {
+			found = 1;
+			if ((v = value) == NULL)
+				continue;
+		}
+		buf_addf(b, "%s\"%s\": %s", b->len > 1 ? ", " : "",
+		    members[i][0], v);
+	}
+	if (member && !found)
+		buf_addf(b, "%s\"%s\": %s", b->len > 1 ? ", " : "", member,
+		    value);
+	buf_adds(b, "}");
 }
 
 /* The first column of the first row of sql (on the open database) as an
