@@ -1,7 +1,8 @@
 // common.mjs — what the browser tests share: the PASS/FAIL lines and the
 // run around a test's main, a free port, a console instance started with
-// scripts/connector-run, the browser, the screenshot directory, claiming
-// and signing in, and what the pages logged.
+// scripts/connector-run and its setup code, the browser, the screenshot
+// directory, claiming (a page on a claimed console) and signing in, and
+// what the pages logged.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -164,6 +165,43 @@ export async function claim(page, code, password) {
   await page.fill('#password', password);
   await page.fill('#password2', password);
   return navigation(page, () => page.click('button[type=submit]'));
+}
+
+// setupCode INST [NAME]: wait for a console started by startInstance (or
+// any child with ready and output()) to say "Ready.", then read its setup
+// code from what it printed.  Passes the test NAME (instance-starts) and
+// resolves to the code; or fails it, saying why, and resolves to null.
+export async function setupCode(inst, name = 'instance-starts') {
+  try {
+    await inst.ready;
+  } catch (e) {
+    fail(name, e.message);
+    return null;
+  }
+  const m = inst.output().match(/^Setup code:\s+(\S+)/m);
+  if (!m) {
+    fail(name, 'no "Setup code:" line in connector-run output');
+    return null;
+  }
+  pass(name);
+  return m[1];
+}
+
+// claimedPage BROWSER ORIGIN CODE PASSWORD [WATCH]: a new context of
+// browser (watch as for newContext) and a page in it, the console at origin
+// claimed there with its setup code and password.  Resolves to { ctx, page }
+// with the page on the dashboard; or fails the test "claim", saying where
+// the claim landed, and resolves to null.
+export async function claimedPage(browser, origin, code, password, watch = {}) {
+  const ctx = await newContext(browser, {}, watch);
+  const page = await ctx.newPage();
+  await page.goto(`${origin}/setup`);
+  await claim(page, code, password);
+  if (page.url() !== `${origin}/`) {
+    fail('claim', `landed on ${page.url()}`);
+    return null;
+  }
+  return { ctx, page };
 }
 
 // signIn PAGE PASSWORD: on the sign-in page, sign in; resolves to the answer.

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   top, results, pass, fail, check, runMain, removeRoot, freePort, startInstance, stopInstance,
-  sql, launchBrowser, screenshotDir, newContext, navigation, claim, signIn, isCspViolation,
+  sql, launchBrowser, screenshotDir, newContext, navigation, claim, signIn, setupCode,
+  isCspViolation,
 } from './common.mjs';
 
 const version = readFileSync(join(top, 'VERSION'), 'utf8').trim();
@@ -27,18 +28,8 @@ const requests = [];
 const consoleMsgs = [];
 
 async function main() {
-  let code;
-  try {
-    code = await inst.ready;
-  } catch (e) {
-    fail('instance-starts', e.message);
-    return;
-  }
-  if (!code) {
-    fail('instance-starts', 'no "Setup code:" line in connector-run output');
-    return;
-  }
-  pass('instance-starts');
+  const code = await setupCode(inst);
+  if (!code) return;
 
   browser = await launchBrowser();
   const watched = (opts = {}) => newContext(browser, opts,

@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   results, pass, fail, check, runMain, removeRoot, freePort, startInstance, stopInstance,
-  sql, launchBrowser, screenshotDir, newContext, navigation, claim, isCspViolation,
+  sql, launchBrowser, screenshotDir, newContext, navigation, setupCode, claimedPage,
+  isCspViolation,
 } from './common.mjs';
 
 const shots = screenshotDir();
@@ -77,22 +78,12 @@ let browser = null;
 const consoleMsgs = [];
 
 async function main() {
-  let code;
-  try {
-    code = await inst.ready;
-  } catch (e) {
-    fail('instance-starts', e.message);
-    return;
-  }
+  const code = await setupCode(inst);
+  if (!code) return;
   browser = await launchBrowser();
-  const ctx = await newContext(browser, {}, { consoleMsgs });
-  const page = await ctx.newPage();
-  await page.goto(`${origin}/setup`);
-  await claim(page, code, PASSWORD);
-  if (page.url() !== `${origin}/`) {
-    fail('claim', `landed on ${page.url()}`);
-    return;
-  }
+  const claimed = await claimedPage(browser, origin, code, PASSWORD, { consoleMsgs });
+  if (!claimed) return;
+  const { ctx, page } = claimed;
 
   await check('health-grey-before-the-first-run', async () => {
     const t = await page.locator('#health .overall').textContent();

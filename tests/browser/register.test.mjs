@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   top, results, pass, fail, check, runMain, removeRoot, freePort,
-  launchBrowser, screenshotDir, newContext, navigation, isCspViolation,
+  launchBrowser, screenshotDir, newContext, navigation, setupCode, isCspViolation,
 } from './common.mjs';
 
 const started = Date.now();
@@ -206,20 +206,8 @@ async function main() {
     ['--root', root, '--port', String(port), '--workers', '2', '--allow-loopback-peers'],
     { ...process.env, AWS_ENDPOINT_URL: aws.url, AWS_CA_BUNDLE: aws.ca },
     /^Ready\./m);
-  let code;
-  try {
-    await inst.ready;
-    const m = inst.output().match(/^Setup code:\s+(\S+)/m);
-    code = m && m[1];
-  } catch (e) {
-    fail('console-starts', e.message);
-    return;
-  }
-  if (!code) {
-    fail('console-starts', 'no "Setup code:" line in connector-run output');
-    return;
-  }
-  pass('console-starts');
+  const code = await setupCode(inst, 'console-starts');
+  if (!code) return;
 
   // The portal file, good and cut short (as a broken download would be).
   const good = JSON.stringify({

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   results, pass, fail, check, runMain, removeRoot, freePort, startInstance, stopInstance,
-  sql, launchBrowser, screenshotDir, newContext, navigation, claim, isCspViolation,
+  sql, launchBrowser, screenshotDir, newContext, navigation, setupCode, claimedPage,
+  isCspViolation,
 } from './common.mjs';
 
 const shots = screenshotDir();
@@ -47,22 +48,12 @@ const consoleMsgs = [];
 const rowNames = (page) => page.locator('#list tbody tr td:first-child').allTextContents();
 
 async function main() {
-  let code;
-  try {
-    code = await inst.ready;
-  } catch (e) {
-    fail('instance-starts', e.message);
-    return;
-  }
+  const code = await setupCode(inst);
+  if (!code) return;
   browser = await launchBrowser();
-  const ctx = await newContext(browser, {}, { consoleMsgs });
-  const page = await ctx.newPage();
-  await page.goto(`${origin}/setup`);
-  await claim(page, code, PASSWORD);
-  if (page.url() !== `${origin}/`) {
-    fail('claim', `landed on ${page.url()}`);
-    return;
-  }
+  const claimed = await claimedPage(browser, origin, code, PASSWORD, { consoleMsgs });
+  if (!claimed) return;
+  const { ctx, page } = claimed;
 
   await check('users-not-registered-state', async () => {
     await navigation(page, () => page.click('nav.side a[href="/users"]'));
