@@ -2,8 +2,8 @@
 harness.py — the end-to-end tests' tools: a console instance started with
 scripts/connector-run on a temporary root and a free port, an HTTPS client
 that verifies the instance's own certificate and keeps cookies, helpers to
-claim and sign in, the audit log, SQL on state.db, and a small test
-registry that prints "PASS name" / "FAIL name: why" lines.
+claim and sign in, the audit log, SQL on state.db, a cron job run on an
+instance's root (run_job), and a small test registry that prints "PASS name" / "FAIL name: why" lines.
 
 Standard library only.
 """
@@ -102,6 +102,33 @@ def wait_for(pred, timeout=10.0, step=0.05):
 
 
 CRASHLIB = os.path.join(TOP, "build", "tests", "crashpoint.so")
+
+
+def job_env(extra=None, crash=None):
+    """The environment a test runs a cron job in: this one without
+    CONNECTOR_ROOT and any crash point, with the build's share directory,
+    then extra (a dict) on top; with crash (a number), the crash-point
+    library loaded to stop the job at that write."""
+    env = dict(os.environ)
+    for k in ("CONNECTOR_ROOT", "CRASHPOINT", "CRASHPOINT_COUNT",
+              "LD_PRELOAD"):
+        env.pop(k, None)
+    env["CONNECTOR_SHARE"] = SHARE
+    env.update(extra or {})
+    if crash is not None:
+        env["LD_PRELOAD"] = CRASHLIB
+        env["CRASHPOINT"] = str(crash)
+    return env
+
+
+def run_job(program, root, *args, extra=None, crash=None, timeout=120):
+    """Run a cron job's program on root as cron would (no input, the
+    environment of job_env(extra, crash)), with args after --root ROOT:
+    (status, stdout, stderr), the outputs as text."""
+    p = subprocess.run([program, "--root", root, *args],
+                       env=job_env(extra, crash), stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=timeout)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
 
 
 def root_copy(inst, prefix):

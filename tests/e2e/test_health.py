@@ -14,8 +14,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (TOP, SHARE, CRASHLIB, Instance, Suite, check, eq,  # noqa: E402
-                     root_copy, children)
+from harness import (TOP, CRASHLIB, Instance, Suite, check, eq,  # noqa: E402
+                     job_env, root_copy, run_job, children)
 
 JOB = os.path.join(TOP, "build", "cron", "connector-health")
 ITEMS = ["uptodate", "aws", "vcenter", "registered_ip", "time", "userprovider",
@@ -29,21 +29,9 @@ DAY = 24 * 60 * 60
 suite = Suite()
 
 
-def job_env(extra=None):
-    env = dict(os.environ)
-    for k in ("CONNECTOR_ROOT", "CRASHPOINT", "CRASHPOINT_COUNT", "LD_PRELOAD"):
-        env.pop(k, None)
-    env["CONNECTOR_SHARE"] = SHARE
-    env.update(extra or {})
-    return env
-
-
 def health(*args, root=None, extra=None):
     """Run the job on root (inst's by default): (status, stdout, stderr)."""
-    p = subprocess.run([JOB, "--root", root or inst.root, *args],
-                       env=job_env(extra), stdin=subprocess.DEVNULL,
-                       capture_output=True, timeout=120)
-    return p.returncode, p.stdout.decode(), p.stderr.decode()
+    return run_job(JOB, root or inst.root, *args, extra=extra)
 
 
 def rows():

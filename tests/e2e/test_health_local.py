@@ -37,8 +37,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (TOP, SHARE, PASSWORD, WRONG, Suite, check, eq,  # noqa
-                     wait_for)
+from harness import (TOP, PASSWORD, WRONG, Suite, check, eq,  # noqa
+                     run_job, wait_for)
 from regflow import Env, Wizard  # noqa: E402
 
 HEALTH = os.path.join(TOP, "build", "cron", "connector-health")
@@ -55,29 +55,17 @@ def inst():
     return S["env"].inst
 
 
-def job_env():
-    env = dict(os.environ)
-    for k in ("CONNECTOR_ROOT", "CRASHPOINT", "CRASHPOINT_COUNT",
-              "LD_PRELOAD"):
-        env.pop(k, None)
-    env["CONNECTOR_SHARE"] = SHARE
-    return env
-
-
-def run_job(name):
+def run_cron(name):
     """Run cron/connector-NAME once: (status, output)."""
-    p = subprocess.run([os.path.join(CRON, "connector-" + name), "--root",
-                        inst().root], env=job_env(), capture_output=True,
-                       stdin=subprocess.DEVNULL, timeout=300)
-    return p.returncode, (p.stdout + p.stderr).decode()
+    rc, out, err = run_job(os.path.join(CRON, "connector-" + name),
+                           inst().root, timeout=300)
+    return rc, out + err
 
 
 def health(item):
     """Run the health job for item alone: (state, summary, details)."""
-    p = subprocess.run([HEALTH, "--root", inst().root, "--only", item],
-                       env=job_env(), capture_output=True,
-                       stdin=subprocess.DEVNULL, timeout=120)
-    eq(p.returncode, 0, "health run (%s)" % p.stderr.decode())
+    rc, _, err = run_job(HEALTH, inst().root, "--only", item)
+    eq(rc, 0, "health run (%s)" % err)
     state, summary, details = inst().sql1(
         "SELECT state, summary, details FROM health WHERE item = ?", (item,))
     return state, summary, json.loads(details) if details else {}
@@ -208,7 +196,7 @@ def test_registered_ip_registration_elsewhere_warns():
 
 @suite.test
 def test_userprovider_ok_after_a_run():
-    rc, out = run_job("userprovider")
+    rc, out = run_cron("userprovider")
     eq(rc, 0, "job (%s)" % out)
     summary, d = expect("userprovider", "ok", r"^The UserProvider refreshed "
                         r"the list of vCenter users at " + TIME +
@@ -224,7 +212,7 @@ def test_userprovider_vcenter_down_error_with_its_words_then_ok():
     port = vc.port
     vc.stop()
     try:
-        rc, out = run_job("userprovider")
+        rc, out = run_cron("userprovider")
         eq(rc, 1, "job status")
         error = inst().sql1("SELECT error FROM jobs WHERE job = "
                             "'userprovider' ORDER BY id DESC LIMIT 1")[0]
@@ -241,7 +229,7 @@ def test_userprovider_vcenter_down_error_with_its_words_then_ok():
         # Back on the same port with the same certificate (the pinned one).
         vc.args += ["--port", str(port)]
         vc.start()
-    rc, out = run_job("userprovider")
+    rc, out = run_cron("userprovider")
     eq(rc, 0, "job after vCenter is back (%s)" % out)
     expect("userprovider", "ok")
 
@@ -259,7 +247,7 @@ def age_runs(job, secs):
 
 @suite.test
 def test_poller_ok_after_a_run():
-    rc, out = run_job("poller")
+    rc, out = run_cron("poller")
     eq(rc, 0, "poller (%s)" % out)
     summary, d = expect("poller", "ok", r"^The poller refreshed the "
                         r"migrations' status at " + TIME)
@@ -280,7 +268,7 @@ def test_poller_stale_hasnt_refreshed_then_ok_after_a_run():
                    r"restart-services on the VM console\)\.$", summary),
           "summary %r", summary)
     check(d["values"]["last_success_age_seconds"] >= HOUR, "age %r", d)
-    rc, out = run_job("poller")
+    rc, out = run_cron("poller")
     eq(rc, 0, "poller (%s)" % out)
     expect("poller", "ok")
 
@@ -291,7 +279,7 @@ def test_userprovider_stale_hasnt_refreshed():
     expect("userprovider", "error", r"^The UserProvider hasn't refreshed "
            r"the list of vCenter users since " + TIME + r" \(it runs every "
            r"10 minutes; more than 20 minutes have passed\)")
-    rc, out = run_job("userprovider")
+    rc, out = run_cron("userprovider")
     eq(rc, 0, "job (%s)" % out)
     expect("userprovider", "ok")
 

@@ -8,7 +8,6 @@ schedule is pushed out of the way so that no run overwrites them."""
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 
@@ -25,8 +24,8 @@ except ImportError:
     sys.exit(1)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (SHARE, TOP, Suite, check, claimed_instance,  # noqa
-                     eq, wait_for)
+from harness import (TOP, Suite, check, claimed_instance, eq,  # noqa
+                     run_job, wait_for)
 
 HEALTH = os.path.join(TOP, "build", "cron", "connector-health")
 ITEMS = ["uptodate", "aws", "vcenter", "registered_ip", "time",
@@ -40,13 +39,9 @@ inst = None
 
 
 def health_run(*args):
-    env = dict(os.environ)
-    env.pop("CONNECTOR_ROOT", None)
-    env["CONNECTOR_SHARE"] = SHARE
-    p = subprocess.run([HEALTH, "--root", inst.root, *args], env=env,
-                       stdin=subprocess.DEVNULL, capture_output=True,
-                       timeout=120)
-    return p.returncode, p.stdout.decode()
+    """Run the health job on inst's root; (status, stdout)."""
+    rc, out, _ = run_job(HEALTH, inst.root, *args)
+    return rc, out
 
 
 def clear():

@@ -11,7 +11,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (TOP, SHARE, Instance, Suite, check, eq,  # noqa: E402
+from harness import (TOP, Instance, Suite, check, eq, run_job,  # noqa: E402
                      wait_for)
 
 JOB = os.path.join(TOP, "build", "cron", "connector-housekeeping")
@@ -23,13 +23,8 @@ suite = Suite()
 
 def housekeeping(*args):
     """Run the job on inst's root; (status, stdout)."""
-    env = dict(os.environ)
-    env.pop("CONNECTOR_ROOT", None)
-    env["CONNECTOR_SHARE"] = SHARE
-    p = subprocess.run([JOB, "--root", inst.root, *args], env=env,
-                       stdin=subprocess.DEVNULL, capture_output=True,
-                       timeout=60)
-    return p.returncode, p.stdout.decode()
+    rc, out, _ = run_job(JOB, inst.root, *args, timeout=60)
+    return rc, out
 
 
 def runs():

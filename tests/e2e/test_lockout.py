@@ -10,14 +10,13 @@ import html
 import json
 import os
 import re
-import subprocess
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (LOCKED, NOT_RIGHT, PASSWORD, SHARE, TOP,  # noqa
-                     VERSION, WRONG, Suite, check, claimed_instance, eq)
+from harness import (LOCKED, NOT_RIGHT, PASSWORD, TOP, VERSION,  # noqa
+                     WRONG, Suite, check, claimed_instance, eq, run_job)
 
 NEW_PASSWORD = "a fresh password from the console 7"
 # nginx: limit_req rate=3r/s burst=50 delay=5.
@@ -154,13 +153,10 @@ def test_success_resets_only_its_address():
 
 
 def run_login_check():
-    env = dict(os.environ, CONNECTOR_SHARE=SHARE)
-    env.pop("CONNECTOR_ROOT", None)
-    p = subprocess.run([os.path.join(TOP, "build", "cron", "connector-health"),
-                        "--root", inst.root, "--only", "login"], env=env,
-                       stdin=subprocess.DEVNULL, capture_output=True,
-                       timeout=120)
-    eq(p.returncode, 0, "the health check: %s" % p.stdout.decode())
+    rc, out, _ = run_job(os.path.join(TOP, "build", "cron",
+                                      "connector-health"),
+                         inst.root, "--only", "login")
+    eq(rc, 0, "the health check: %s" % out)
 
 
 @suite.test

@@ -27,8 +27,8 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import (TOP, CRASHLIB, Suite, check, claimed_instance,  # noqa: E402
-                     eq, raw_response, root_copy, wait_for)
+from harness import (TOP, Suite, check, claimed_instance, eq,  # noqa: E402
+                     raw_response, root_copy, run_job, wait_for)
 from regflow import AWS_KEY, Env, Wizard  # noqa: E402
 from regcheck import Proxy  # noqa: E402
 
@@ -56,21 +56,10 @@ def aws(body=None):
 def poll(root=None, env=None, crash=None, verbose=False):
     """Run the poller job on root (the instance's by default) as cron
     would; (status, stdout, stderr)."""
-    e = dict(os.environ)
-    for k in ("CRASHPOINT", "CRASHPOINT_COUNT", "LD_PRELOAD",
-              "CONNECTOR_ROOT"):
-        e.pop(k, None)
-    e.update(E.aws.env())
-    e.update(env or {})
-    if crash is not None:
-        e["LD_PRELOAD"] = CRASHLIB
-        e["CRASHPOINT"] = str(crash)
-    args = [POLLER, "--root", root or inst().root]
-    if verbose:
-        args.append("--verbose")
-    p = subprocess.run(args, env=e, stdin=subprocess.DEVNULL,
-                       capture_output=True, timeout=300)
-    return p.returncode, p.stdout.decode(), p.stderr.decode()
+    return run_job(POLLER, root or inst().root,
+                   *(["--verbose"] if verbose else []),
+                   extra={**E.aws.env(), **(env or {})}, crash=crash,
+                   timeout=300)
 
 
 def poll_ok():
@@ -217,11 +206,8 @@ def freshness_line(r):
 def test_unregistered_run_records_not_registered_and_changes_nothing():
     other = claimed_instance()
     try:
-        e = dict(os.environ)
-        e.pop("CONNECTOR_ROOT", None)
-        p = subprocess.run([POLLER, "--root", other.root], env=e,
-                           capture_output=True, timeout=60)
-        eq((p.returncode, p.stdout), (0, b""), "status and output")
+        rc, out, _ = run_job(POLLER, other.root, timeout=60)
+        eq((rc, out), (0, ""), "status and output")
         row = other.sql("SELECT outcome, error, note FROM jobs "
                         "WHERE job = 'poller'")
         eq(len(row), 1, "runs recorded")

@@ -22,8 +22,8 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (TOP, CRASHLIB, SHARE, Suite, check, eq,  # noqa: E402
-                     root_copy, wait_for)
+from harness import (TOP, CRASHLIB, Suite, check, eq, job_env,  # noqa: E402
+                     root_copy, run_job, wait_for)
 from regflow import Env, Wizard  # noqa: E402
 
 JOB = os.path.join(TOP, "build", "cron", "connector-userprovider")
@@ -35,17 +35,13 @@ S = {}
 
 def job(*args, wait=True):
     """Run the job on the instance's root: (status, stdout), or the Popen."""
-    env = dict(os.environ)
-    env.pop("CONNECTOR_ROOT", None)
-    env["CONNECTOR_SHARE"] = SHARE
-    cmd = [JOB, "--root", inst().root, *args]
     if not wait:
-        return subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
+        return subprocess.Popen([JOB, "--root", inst().root, *args],
+                                env=job_env(), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
-    p = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL,
-                       capture_output=True, timeout=300)
-    return p.returncode, p.stdout.decode()
+    rc, out, _ = run_job(JOB, inst().root, *args, timeout=300)
+    return rc, out
 
 
 def jobs_running():
@@ -337,19 +333,7 @@ def test_paging_hundred_rows_with_filter_kept():
 def job_on(root, crash=None, extra=None):
     """Run the job on another root, killed at write call crash (None: not
     killed): (status, stdout, stderr)."""
-    env = dict(os.environ)
-    for k in ("CONNECTOR_ROOT", "CRASHPOINT", "CRASHPOINT_COUNT",
-              "LD_PRELOAD"):
-        env.pop(k, None)
-    env["CONNECTOR_SHARE"] = SHARE
-    env.update(extra or {})
-    if crash is not None:
-        env["LD_PRELOAD"] = CRASHLIB
-        env["CRASHPOINT"] = str(crash)
-    p = subprocess.run([JOB, "--root", root], env=env,
-                       stdin=subprocess.DEVNULL, capture_output=True,
-                       timeout=300)
-    return p.returncode, p.stdout.decode(), p.stderr.decode()
+    return run_job(JOB, root, extra=extra, crash=crash, timeout=300)
 
 
 def list_on(root):
