@@ -117,7 +117,7 @@ build/share/templates build/share/static build/share/nginx build/share/common-pa
 	ln -sfn $(CURDIR)/nginx build/share/nginx
 	ln -sfn $(CURDIR)/share/common-passwords.txt build/share/common-passwords.txt
 
-build/tests/%: tests/tools/%.c build/libconnector.a
+build/tests/%: tests/tools/%.c tests/tools/probe.h build/libconnector.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
 

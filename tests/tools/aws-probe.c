@@ -35,6 +35,7 @@
 
 #include "../../lib/core.h"
 #include "../../lib/domain.h"
+#include "probe.h"
 
 struct opts {
 	int page_size;
@@ -47,26 +48,6 @@ struct tasks {
 	json_t *ids;
 	json_t *pages;
 };
-
-static const char *
-ekind(enum aws_ekind k)
-{
-	switch (k) {
-	case AWS_E_TRANSPORT: return "transport";
-	case AWS_E_SERVICE: return "service";
-	case AWS_E_PROTOCOL: return "protocol";
-	default: return "none";
-	}
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int
 region_cb(void *arg, const struct aws_region *r)
@@ -173,7 +154,7 @@ step(struct aws *a, const struct opts *o, struct aws_credentials *temp,
 	json_t *r = json_object(), *list;
 	const char *ids[AWS_MAX_IDS + 1];
 	char buf[4096], etag[128], task_id[128], *arg, *sep;
-	double t0 = now();
+	double t0 = probe_now();
 	size_t nids = 0;
 	int rc;
 
@@ -265,26 +246,14 @@ step(struct aws *a, const struct opts *o, struct aws_credentials *temp,
 		json_object_set_new(r, "kind", json_string("usage"));
 		return r;
 	}
-	json_object_set_new(r, "seconds", json_real(now() - t0));
+	json_object_set_new(r, "seconds", json_real(probe_now() - t0));
 	json_object_set_new(r, "ok", json_boolean(rc == 0));
 	json_object_set_new(r, "code", json_integer(rc));
 	json_object_set_new(r, "requests", json_integer(a->last_requests));
 	json_object_set_new(r, "server_date", json_string(a->server_date));
 	json_object_set_new(r, "skew", json_integer(aws_clock_skew(a)));
-	if (rc != 0) {
-		char desc[1400];
-		aws_error_describe(&err, desc, sizeof desc);
-		json_object_set_new(r, "kind", json_string(ekind(err.kind)));
-		json_object_set_new(r, "error",
-		    json_string(aws_code_string(err.code)));
-		json_object_set_new(r, "error_code",
-		    json_string(err.code_name));
-		json_object_set_new(r, "message", json_string(err.message));
-		json_object_set_new(r, "status", json_integer(err.status));
-		json_object_set_new(r, "http_kind",
-		    json_string(http_errkind_string(err.http.kind)));
-		json_object_set_new(r, "describe", json_string(desc));
-	}
+	if (rc != 0)
+		probe_aws_error(r, &err);
 	return r;
 }
 

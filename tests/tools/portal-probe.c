@@ -24,26 +24,7 @@
 
 #include "../../lib/core.h"
 #include "../../lib/domain.h"
-
-static const char *
-ekind(enum aws_ekind k)
-{
-	switch (k) {
-	case AWS_E_TRANSPORT: return "transport";
-	case AWS_E_SERVICE: return "service";
-	case AWS_E_PROTOCOL: return "protocol";
-	default: return "none";
-	}
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "probe.h"
 
 /* Print r as one line and free it. */
 static void
@@ -63,7 +44,7 @@ step(struct portal *p, const struct portal_info *in, char *regid,
 	struct aws_error err;
 	json_t *r = json_object();
 	char name[64], *arg;
-	double t0 = now();
+	double t0 = probe_now();
 	int rc;
 
 	memset(&err, 0, sizeof err);
@@ -82,25 +63,13 @@ step(struct portal *p, const struct portal_info *in, char *regid,
 		json_object_set_new(r, "kind", json_string("usage"));
 		return r;
 	}
-	json_object_set_new(r, "seconds", json_real(now() - t0));
+	json_object_set_new(r, "seconds", json_real(probe_now() - t0));
 	json_object_set_new(r, "ok", json_boolean(rc == 0));
 	json_object_set_new(r, "code", json_integer(rc));
 	json_object_set_new(r, "registration_id", json_string(regid));
 	json_object_set_new(r, "server_date", json_string(p->server_date));
-	if (rc != 0) {
-		char desc[1400];
-		aws_error_describe(&err, desc, sizeof desc);
-		json_object_set_new(r, "kind", json_string(ekind(err.kind)));
-		json_object_set_new(r, "error",
-		    json_string(aws_code_string(err.code)));
-		json_object_set_new(r, "error_code",
-		    json_string(err.code_name));
-		json_object_set_new(r, "message", json_string(err.message));
-		json_object_set_new(r, "status", json_integer(err.status));
-		json_object_set_new(r, "http_kind",
-		    json_string(http_errkind_string(err.http.kind)));
-		json_object_set_new(r, "describe", json_string(desc));
-	}
+	if (rc != 0)
+		probe_aws_error(r, &err);
 	return r;
 }
 
