@@ -3,7 +3,9 @@ harness.py — the end-to-end tests' tools: a console instance started with
 scripts/connector-run on a temporary root and a free port, an HTTPS client
 that verifies the instance's own certificate and keeps cookies, helpers to
 claim and sign in, the audit log, SQL on state.db, a cron job run on an
-instance's root (run_job), and a small test registry that prints "PASS name" / "FAIL name: why" lines.
+instance's root (run_job), the doubles of vCenter and AWS, a canned HTTPS
+peer, and a small test registry that prints "PASS name" / "FAIL name: why"
+lines.
 
 Standard library only.
 """
@@ -12,6 +14,7 @@ import html
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -29,6 +32,7 @@ import uuid
 import warnings
 
 import http.client
+import http.server
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -807,7 +811,8 @@ class VCenterDouble:
 
 class AwsDouble:
     """tests/peers/aws on a free port; info has url, ca, control,
-    access_key, secret_key; control() posts to its control endpoint."""
+    access_key, secret_key; control() posts to its control endpoint,
+    requests() and last_seq() read what it recorded."""
 
     def __init__(self, *credentials):
         self.args = []
@@ -816,15 +821,27 @@ class AwsDouble:
         self.proc = None
         self.info = None
 
-    def start(self):
+    def start(self, timeout=180):
+        """Start it and read where it listens, waiting at most timeout
+        seconds (its first run installs packages); self."""
         self.proc = subprocess.Popen(
             [os.path.join(TOP, "tests", "peers", "aws", "run")] + self.args,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             stdin=subprocess.DEVNULL, start_new_session=True)
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("the AWS double did not start")
-        self.info = json.loads(line)
+        line = b""
+        deadline = time.monotonic() + timeout
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.proc.stdout], [], [],
+                                              left)[0]:
+                raise RuntimeError("the AWS double did not say where it "
+                                   "listens within %d s" % timeout)
+            chunk = self.proc.stdout.read1(4096)
+            if not chunk:
+                raise RuntimeError("the AWS double exited before it said "
+                                   "where it listens")
+            line += chunk
+        self.info = json.loads(line.split(b"\n")[0])
         return self
 
     def control(self, body=None):
@@ -836,6 +853,17 @@ class AwsDouble:
             headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
             return json.loads(r.read())
+
+    def requests(self, since=0):
+        """The requests it recorded after sequence number since."""
+        ctx = ssl.create_default_context(cafile=self.info["ca"])
+        url = "%s/requests?since=%d" % (self.info["control"], since)
+        with urllib.request.urlopen(url, context=ctx, timeout=30) as r:
+            return json.loads(r.read())["requests"]
+
+    def last_seq(self):
+        """The sequence number of the last request it recorded."""
+        return self.control()["counts"]["requests"]
 
     def env(self):
         """What a console needs in its environment to use this double."""
@@ -850,6 +878,25 @@ class AwsDouble:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+def canned_server(d, handler):
+    """An HTTPS server of handler (a BaseHTTPRequestHandler class) on a free
+    port of 127.0.0.1, serving from a thread, with a new self-signed
+    certificate for 127.0.0.1 in d/canned.pem and its key in d/canned.key;
+    the server (shutdown() stops it)."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext",
+                    "subjectAltName=IP:127.0.0.1", "-keyout",
+                    d + "/canned.key", "-out", d + "/canned.pem"],
+                   check=True, capture_output=True)
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(d + "/canned.pem", d + "/canned.key")
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
 
 
 def portal_file(info, key_id, secret, name="connector key", extra=None):

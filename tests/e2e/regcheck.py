@@ -9,7 +9,6 @@ import json
 import os
 import re
 import socket
-import ssl
 import subprocess
 import sys
 import threading
@@ -156,15 +155,12 @@ class Trap:
 
 def aws_requests(aws, since=0):
     """The requests the AWS double recorded after sequence number since."""
-    ctx = ssl.create_default_context(cafile=aws.info["ca"])
-    url = "%s/requests?since=%d" % (aws.info["control"], since)
-    with urllib.request.urlopen(url, context=ctx, timeout=30) as r:
-        return json.loads(r.read())["requests"]
+    return aws.requests(since)
 
 
 def aws_mark(aws):
     """The sequence number of the last request the double recorded."""
-    return aws.control()["counts"]["requests"]
+    return aws.last_seq()
 
 
 # ---- the test proxy ----

@@ -103,13 +103,6 @@ def assume_calls():
     return E.aws.control()["assume_role_calls"]
 
 
-def aws_requests():
-    ctx = ssl.create_default_context(cafile=E.aws.info["ca"])
-    with urllib.request.urlopen(E.aws.info["control"] + "/requests?since=0",
-                                context=ctx, timeout=30) as r:
-        return json.loads(r.read())["requests"]
-
-
 def audit_entry(mark, status=None, contains=""):
     """The last audit line of a proxy request after mark with status (any
     when None) and contains in its action.  nginx writes a line after its
@@ -539,7 +532,7 @@ def test_kill_9_mid_request_leaves_consistent_state():
         # Wait until the request is with AWS: the attempt is settled.
         check(wait_for(lambda: any(
             r.get("action") == "AssumeRole" and r.get("status") is None
-            for r in aws_requests()[-3:]), 10),
+            for r in E.aws.requests()[-3:]), 10),
             "the request never reached AWS")
         workers = E.inst.workers_of("authproxy")
         check(workers, "no authproxy workers")

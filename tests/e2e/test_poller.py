@@ -20,10 +20,8 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import ssl
 import threading
 import time
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -160,15 +158,8 @@ def update_tasks(ids, **fields):
 
 def requests_since(seq, action=None):
     """The requests the AWS double recorded after seq (of action)."""
-    ctx = ssl.create_default_context(cafile=E.aws.info["ca"])
-    url = "%s/requests?since=%d" % (E.aws.info["control"], seq)
-    with urllib.request.urlopen(url, context=ctx, timeout=30) as f:
-        out = json.loads(f.read())["requests"]
-    return [r for r in out if action is None or r.get("action") == action]
-
-
-def aws_seq():
-    return aws()["counts"]["requests"]
+    return [r for r in E.aws.requests(seq)
+            if action is None or r.get("action") == action]
 
 
 def api(query="", token=None, c=None):
@@ -301,7 +292,7 @@ def test_three_imports_through_every_state_to_completed_with_ami():
     for r in got:
         check(r[5] in page.text, "AMI %s not on the page" % r[5])
     check(page.text.count(">Completed") == 3, "three Completed states")
-    seq = aws_seq()
+    seq = E.aws.last_seq()
     poll_ok()
     eq(requests_since(seq, "DescribeImportImageTasks"), [],
        "finished imports are read again")
@@ -318,7 +309,7 @@ def test_task_deleted_in_aws_and_task_aws_forgot_are_marked():
                  "Disk validation failed [Unsupported VMDK File Format]")
     update_tasks([good], status_message="converting", progress="40")
     aws({"import_task_updates": [{"import_task_id": gone, "delete": True}]})
-    seq = aws_seq()
+    seq = E.aws.last_seq()
     # AWS is eventually consistent: a task seen minutes ago that it does
     # not know is not seen this time, not missing yet.
     out = poll_ok()
@@ -345,7 +336,7 @@ def test_task_deleted_in_aws_and_task_aws_forgot_are_marked():
     page = client().get("/migrations?sort=name").text
     check("Unknown to AWS" in page and "Deleted in AWS" in page and
           "Unsupported VMDK File Format" in page, "the page")
-    seq = aws_seq()
+    seq = E.aws.last_seq()
     poll_ok()
     named = [v for r in requests_since(seq, "DescribeImportImageTasks")
              for k, v in r["params"].items() if k.startswith("ImportTaskId")]
@@ -365,7 +356,7 @@ def test_throttled_on_two_pages_then_success():
     aws({"page_size": 2, "faults": {"ec2": {"error": {
         "code": "Throttling", "times": 2, "every": 2,
         "action": "DescribeImportImageTasks"}}}})
-    seq = aws_seq()
+    seq = E.aws.last_seq()
     rc, out, err = poll()
     eq(rc, 0, "status (%s)" % err[-300:])
     sent = requests_since(seq, "DescribeImportImageTasks")
@@ -649,7 +640,7 @@ def test_instance_import_tracked_to_its_instance():
                                       "bytes_converted": 4294967296}]})
     poll_ok()
     eq(rows()[0][1:4], ("active", "active", 50), "half converted")
-    seq = aws_seq()
+    seq = E.aws.last_seq()
     aws({"conversion_task_updates": [{"conversion_task_id": cid,
                                       "state": "completed"}]})
     out = poll_ok()
@@ -691,7 +682,7 @@ def test_ten_thousand_tracked_tasks():
     ids = aws({"preload": {"active_import_tasks": n}})[
         "preloaded_import_task_ids"]
     track_preloaded(ids, "vm")
-    seq = aws_seq()
+    seq = E.aws.last_seq()
     poll_ok()
     o, counts, _, _ = last_run()
     eq((o, counts["checked"], counts["changed"]), ("ok", n, n), "first run")
@@ -751,7 +742,7 @@ def test_bad_query_fields_refused():
 @suite.test
 def test_bad_import_form_fields_refused_before_anything_is_sent():
     fresh()
-    seq = aws_seq()
+    seq = E.aws.last_seq()
     good = dict(import_fields("web07"))
     cases = [
         ("bucket", "Bad_Bucket"), ("bucket", "ab"), ("bucket", "b" * 64),

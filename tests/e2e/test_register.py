@@ -19,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (TOP, Suite, VCenterDouble, check, eq,  # noqa: E402
@@ -139,18 +138,6 @@ def ext_view(ext):
         return None
     return {k: ext.get(k) for k in ("key", "url", "server_thumbprint",
                                      "version", "type")}
-
-
-def aws_seq():
-    return E.aws.control()["counts"]["requests"]
-
-
-def aws_requests(since):
-    """The requests the AWS double recorded after sequence number since."""
-    ctx = ssl.create_default_context(cafile=E.aws.info["ca"])
-    url = "%s/requests?since=%d" % (E.aws.info["control"], since)
-    with urllib.request.urlopen(url, context=ctx, timeout=30) as r:
-        return json.loads(r.read())["requests"]
 
 
 def step_ok(r, path, what):
@@ -541,12 +528,12 @@ def aws_refused(field, words, code, key=AWS_KEY, **kw):
     """Post the AWS step with kw; the error under field holds words, the
     double saw (and refused with code) a GetCallerIdentity signed by key."""
     t = Rerun()
-    seq = aws_seq()
+    seq = E.aws.last_seq()
     r = W.aws(key=key, **kw)
     eq(r.status, 400, "status")
     msg = field_error(r, field) if field else notice(r)
     check(msg and words in msg, "error %r does not say %r", msg, words)
-    seen = [q for q in aws_requests(seq)
+    seen = [q for q in E.aws.requests(seq)
             if q.get("action") == "GetCallerIdentity"]
     check(seen, "the AWS double saw no GetCallerIdentity")
     eq((seen[-1].get("access_key"), seen[-1].get("code"),
@@ -650,7 +637,7 @@ for _n, _d, _w in PORTAL_FILES:
 @suite.test
 def test_bad_forged_portal_file_on_registered_connector():
     t = Rerun()
-    seq = aws_seq()
+    seq = E.aws.last_seq()
     regs = E.aws.control()["registrations"]
     step_ok(W.portal(E.portal_file(key_id=FORGED_KEY, secret=FORGED_SECRET)),
             "/register/review", "upload of a well-formed forged file")
@@ -658,7 +645,7 @@ def test_bad_forged_portal_file_on_registered_connector():
     eq(r.status, 400, "status")
     check("The portal does not know this key ID" in (notice(r) or ""),
           "notice %r does not say the portal refused the key", notice(r))
-    seen = [q for q in aws_requests(seq)
+    seen = [q for q in E.aws.requests(seq)
             if q["path"] == "/vendor/portal/register"]
     check(seen and seen[-1].get("access_key") == FORGED_KEY and
           seen[-1].get("code") == "InvalidClientTokenId",
@@ -862,14 +849,14 @@ def test_proxy_saved_and_used_for_aws_and_portal():
         eq(state(inst()), t.state, "the live configuration before Register")
 
         n = len(p.log)
-        seq = aws_seq()
+        seq = E.aws.last_seq()
         step_ok(W.aws(), "/register/portal", "AWS step")
         log = p.entries(n)
         check(any(x["status"] == 200 and x["target"] == target
                   for x in log[n:]), "the AWS step did not use the proxy: "
               "%r", log[n:])
         check(any(q.get("action") == "GetCallerIdentity" and
-                  q.get("status") == 200 for q in aws_requests(seq)),
+                  q.get("status") == 200 for q in E.aws.requests(seq)),
               "the AWS double did not answer the AWS step")
 
         n = len(p.log)

@@ -8,10 +8,7 @@ import hashlib
 import http.server
 import json
 import os
-import select
 import shutil
-import signal
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -23,11 +20,11 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(TOP, "tests", "e2e"))
-from harness import Suite, check, eq  # noqa: E402
+from harness import AwsDouble, Suite, canned_server, check, eq  # noqa: E402
 
 PROBE = os.path.join(TOP, "build", "tests", "aws-probe")
-PEER_RUN = os.path.join(TOP, "tests", "peers", "aws", "run")
 CLOSED = "https://127.0.0.1:9"      # nothing listens there
+AWS = AwsDouble()  # started by setup()
 suite = Suite()
 S = {}
 
@@ -64,32 +61,9 @@ def ok(r):
     return r
 
 
-def control(body=None):
-    ctx = ssl.create_default_context(cafile=S["info"]["ca"])
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(S["info"]["control"], data=data,
-                                 method="GET" if body is None else "POST",
-                                 headers={"Content-Type":
-                                          "application/json"})
-    with urllib.request.urlopen(req, context=ctx, timeout=30) as f:
-        return json.loads(f.read())
-
-
-def seen_since(seq):
-    """Requests the double recorded after seq."""
-    ctx = ssl.create_default_context(cafile=S["info"]["ca"])
-    with urllib.request.urlopen("%s/requests?since=%d" % (
-            S["info"]["control"], seq), context=ctx, timeout=30) as f:
-        return json.loads(f.read())["requests"]
-
-
-def last_seq():
-    return control()["counts"]["requests"]
-
-
 @suite.test
 def test_caller_identity_with_good_credentials():
-    control({"reset": True})
+    AWS.control({"reset": True})
     steps, _, _, _ = probe("identity")
     got = ok(steps[0])["identity"]
     eq(got["account"], S["info"]["account"], "account")
@@ -107,13 +81,13 @@ def test_regions_listed():
 
 @suite.test
 def test_import_tasks_read_in_three_pages():
-    control({"reset": True, "preload": {"import_tasks": 1200}})
-    seq = last_seq()
+    AWS.control({"reset": True, "preload": {"import_tasks": 1200}})
+    seq = AWS.last_seq()
     steps, _, _, _ = probe("tasks", opts=["--page-size", "500"])
     r = ok(steps[0])
     eq(r["pages"], [500, 500, 200], "page sizes")
     eq(len(set(r["ids"])), 1200, "distinct task ids")
-    sent = [x for x in seen_since(seq) if x.get("action") ==
+    sent = [x for x in AWS.requests(seq) if x.get("action") ==
             "DescribeImportImageTasks"]
     eq(len(sent), 3, "requests for the pages")
     eq([x["params"].get("MaxResults") for x in sent], ["500"] * 3,
@@ -125,7 +99,7 @@ def test_import_tasks_read_in_three_pages():
 
 @suite.test
 def test_import_tasks_with_new_connection_per_page():
-    control({"reset": True, "preload": {"import_tasks": 1200}})
+    AWS.control({"reset": True, "preload": {"import_tasks": 1200}})
     steps, _, _, _ = probe("tasks", opts=["--page-size", "500",
                                           "--new-connection-per-page"])
     r = ok(steps[0])
@@ -135,15 +109,15 @@ def test_import_tasks_with_new_connection_per_page():
 
 @suite.test
 def test_import_tasks_named_and_paged_by_the_service():
-    ids = control({"reset": True, "page_size": 2, "preload": {
+    ids = AWS.control({"reset": True, "page_size": 2, "preload": {
         "active_import_tasks": 5}})["preloaded_import_task_ids"]
     try:
-        seq = last_seq()
+        seq = AWS.last_seq()
         steps, _, _, _ = probe("tasks:%s,%s,%s" % (ids[4], ids[0], ids[2]))
-        sent = [x for x in seen_since(seq) if x.get("action") ==
+        sent = [x for x in AWS.requests(seq) if x.get("action") ==
                 "DescribeImportImageTasks"]
     finally:
-        control({"page_size": None})
+        AWS.control({"page_size": None})
     r = ok(steps[0])
     eq(r["ids"], [ids[4], ids[0], ids[2]], "the tasks named, in order")
     eq(r["pages"], [2, 1], "pages the service chose")
@@ -158,7 +132,7 @@ def test_import_tasks_named_and_paged_by_the_service():
 
 @suite.test
 def test_bad_unknown_import_task_not_found_or_too_many_names():
-    ids = control({"reset": True, "preload": {"active_import_tasks": 1}})[
+    ids = AWS.control({"reset": True, "preload": {"active_import_tasks": 1}})[
         "preloaded_import_task_ids"]
     steps, _, _, _ = probe("tasks:%s,import-ami-0000000000000dead" % ids[0])
     r = steps[0]
@@ -166,20 +140,20 @@ def test_bad_unknown_import_task_not_found_or_too_many_names():
        (False, "InvalidConversionTaskId", -6, 1), "an unknown task")
     check("import-ami-0000000000000dead" in r["message"], "message %r",
           r["message"])
-    seq = last_seq()
+    seq = AWS.last_seq()
     many = ",".join("import-ami-%017x" % i for i in range(101))
     steps, _, _, _ = probe("tasks:" + many, "tasks:BAD-ID")
     eq([(x["ok"], x["code"]) for x in steps], [(False, -4)] * 2,
        "101 names, and an id that is not one, refused")
-    eq(seen_since(seq), [], "nothing sent")
+    eq(AWS.requests(seq), [], "nothing sent")
 
 
 @suite.test
 def test_instances_named_without_page_size():
-    control({"reset": True, "preload": {"instances": 8}})
+    AWS.control({"reset": True, "preload": {"instances": 8}})
     steps, _, _, _ = probe("instances")
     every = ok(steps[0])["instances"]
-    seq = last_seq()
+    seq = AWS.last_seq()
     want = [every[7]["id"], every[2]["id"]]
     steps, _, _, _ = probe("instances:" + ",".join(want),
                            "instances:" + want[0])
@@ -189,11 +163,11 @@ def test_instances_named_without_page_size():
        "ids sent")
     check(all("MaxResults" not in x["params"] for x in sent), "no page "
           "size with ids: %r", [x["params"] for x in sent])
-    seq = last_seq()
+    seq = AWS.last_seq()
     steps, _, _, _ = probe("instances:" + want[0], opts=["--page-size", "5"])
     eq((steps[0]["ok"], steps[0]["code"]), (False, -4),
        "ids with a page size refused (the service refuses them too)")
-    eq(seen_since(seq), [], "nothing sent")
+    eq(AWS.requests(seq), [], "nothing sent")
     steps, _, _, _ = probe("instances:i-0000000000000dead")
     eq((steps[0]["ok"], steps[0]["error_code"], steps[0]["code"]),
        (False, "InvalidInstanceID.NotFound", -6), "an unknown instance")
@@ -201,9 +175,9 @@ def test_instances_named_without_page_size():
 
 @suite.test
 def test_instance_import_gives_its_instance():
-    cid = control({"reset": True, "conversion_tasks": [
+    cid = AWS.control({"reset": True, "conversion_tasks": [
         {"description": "db01"}]})["conversion_task_ids"][0]
-    control({"conversion_task_updates": [{"conversion_task_id": cid,
+    AWS.control({"conversion_task_updates": [{"conversion_task_id": cid,
                                           "state": "completed"}]})
     steps, _, _, _ = probe("conversions:" + cid)
     t = ok(steps[0])["tasks"][0]
@@ -221,12 +195,12 @@ def test_instance_import_gives_its_instance():
 
 @suite.test
 def test_timeout_retried_on_a_new_connection_when_asked():
-    control({"reset": True, "faults": {"ec2": {"hang_times": 1}}})
+    AWS.control({"reset": True, "faults": {"ec2": {"hang_times": 1}}})
     try:
         steps, _, err, _ = probe("regions", opts=["--timeout-ms", "1500",
                                                   "--retry-timeouts"])
     finally:
-        control({"reset": True})
+        AWS.control({"reset": True})
     r = ok(steps[0])
     eq(r["requests"], 2, "requests the client sent")
     check("new connection" in err, "the retry is logged: %r", err[-300:])
@@ -234,7 +208,7 @@ def test_timeout_retried_on_a_new_connection_when_asked():
 
 @suite.test
 def test_federation_token_credentials_work():
-    control({"reset": True})
+    AWS.control({"reset": True})
     steps, _, err, _ = probe("federation:probe-user", "temporary",
                              "identity")
     for r in steps:
@@ -260,24 +234,25 @@ def test_assume_role_credentials_work():
 
 @suite.test
 def test_assume_role_session_policy_sent_and_recorded():
-    control({"reset": True})
+    AWS.control({"reset": True})
     role = "arn:aws:iam::%s:role/connector-import" % S["info"]["account"]
     policy = '{"Statement":[{"Effect":"Allow","Action":"s3:Get*",' \
         '"Resource":"*"}]}'
     steps, _, _, _ = probe("assume:%s|probe-session|%s" % (role, policy))
     ok(steps[0])
-    call = control()["assume_role_calls"][-1]
+    call = AWS.control()["assume_role_calls"][-1]
     eq((call["role_arn"], call["session_name"], call["policy"]),
        (role, "probe-session", policy), "recorded call")
     steps, _, _, _ = probe("assume:%s|probe-session" % role)
     ok(steps[0])
-    eq(control()["assume_role_calls"][-1]["policy"], None, "no policy sent")
+    eq(AWS.control()["assume_role_calls"][-1]["policy"], None,
+       "no policy sent")
 
 
 @suite.test
 def test_bad_assume_role_session_policy_refused():
     role = "arn:aws:iam::%s:role/connector-import" % S["info"]["account"]
-    before = len(control()["assume_role_calls"])
+    before = len(AWS.control()["assume_role_calls"])
     for policy, code in (("{not json", "MalformedPolicyDocument"),
                          ("[1, 2]", "MalformedPolicyDocument"),
                          ('{"Statement":"%s"}' % ("x" * 2040),
@@ -285,7 +260,7 @@ def test_bad_assume_role_session_policy_refused():
         steps, _, _, _ = probe("assume:%s|probe-session|%s" % (role, policy))
         eq((steps[0]["ok"], steps[0]["error_code"]), (False, code),
            policy[:20])
-    eq(len(control()["assume_role_calls"]), before, "nothing recorded")
+    eq(len(AWS.control()["assume_role_calls"]), before, "nothing recorded")
 
 
 @suite.test
@@ -300,12 +275,13 @@ def test_bad_session_token_missing_is_refused():
 
 @suite.test
 def test_put_object_with_payload_hash_accepted():
-    control({"reset": True})
+    AWS.control({"reset": True})
     body = "connector probe object \u00e9\n"
     steps, _, _, _ = probe("put:connector-imports/dir/obj one.txt",
                            opts=["--body", body])
     ok(steps[0])
-    objs = [o for o in control()["objects"] if o["key"] == "dir/obj one.txt"]
+    objs = [o for o in AWS.control()["objects"]
+            if o["key"] == "dir/obj one.txt"]
     eq(len(objs), 1, "objects stored")
     want = hashlib.sha256(body.encode()).hexdigest()
     eq(objs[0]["sha256"], want, "stored body hash")
@@ -322,41 +298,41 @@ def test_bad_put_object_missing_bucket_not_found():
 
 @suite.test
 def test_bad_put_object_dot_segments_refused():
-    control({"reset": True})
-    seq = last_seq()
+    AWS.control({"reset": True})
+    seq = AWS.last_seq()
     for key in ("a/../../etc.txt", "../other-bucket/x", "a/./b", "..", "."):
         steps, _, _, _ = probe("put:connector-imports/" + key,
                                opts=["--body", "x"])
         check(not steps[0]["ok"], "key %r was sent", key)
-    eq(len(seen_since(seq)), 0, "requests the double saw")
-    eq(control()["objects"], [], "objects stored")
+    eq(len(AWS.requests(seq)), 0, "requests the double saw")
+    eq(AWS.control()["objects"], [], "objects stored")
 
 
 @suite.test
 def test_bad_not_implemented_not_retried():
-    control({"reset": True, "faults": {"sts": {"error": {
+    AWS.control({"reset": True, "faults": {"sts": {"error": {
         "code": "NotImplemented", "status": 501, "times": 3}}}})
-    seq = last_seq()
+    seq = AWS.last_seq()
     try:
         steps, _, _, _ = probe("identity")
-        seen = len(seen_since(seq))
+        seen = len(AWS.requests(seq))
     finally:
-        control({"reset": True})
+        AWS.control({"reset": True})
     eq((steps[0]["ok"], steps[0]["requests"]), (False, 1), "501 answer")
     eq(seen, 1, "requests the double saw")
 
 
 @suite.test
 def test_bad_wrong_secret_signature_does_not_match():
-    control({"reset": True})
-    seq = last_seq()
+    AWS.control({"reset": True})
+    seq = AWS.last_seq()
     steps, out, err, _ = probe("identity", "regions",
                                secret="WrongSecret" + "0" * 29)
     for r in steps:
         eq((r["ok"], r["kind"], r["error"]),
            (False, "service", "SignatureDoesNotMatch"), r["step"])
         eq(r["requests"], 1, "requests for %s" % r["step"])
-    eq(len(seen_since(seq)), 2, "requests the double saw (no retry)")
+    eq(len(AWS.requests(seq)), 2, "requests the double saw (no retry)")
 
 
 @suite.test
@@ -368,22 +344,22 @@ def test_bad_unknown_key_invalid_client_token():
 
 @suite.test
 def test_bad_revoked_key_auth_failure_on_ec2():
-    control({"reset": True, "revoked_keys": [S["info"]["access_key"]]})
+    AWS.control({"reset": True, "revoked_keys": [S["info"]["access_key"]]})
     try:
         steps, _, _, _ = probe("regions")
         eq((steps[0]["ok"], steps[0]["error"]), (False, "AuthFailure"),
            "revoked key on EC2")
     finally:
-        control({"reset": True})
+        AWS.control({"reset": True})
 
 
 @suite.test
 def test_bad_skewed_clock_request_expired_and_skew_measured():
-    control({"reset": True, "skew_seconds": 600})
+    AWS.control({"reset": True, "skew_seconds": 600})
     try:
         steps, _, _, _ = probe("identity", "regions")
     finally:
-        control({"reset": True})
+        AWS.control({"reset": True})
     for r in steps:
         eq((r["ok"], r["error"]), (False, "RequestExpired"), r["step"])
         check(r["server_date"], "Date header kept")
@@ -392,36 +368,36 @@ def test_bad_skewed_clock_request_expired_and_skew_measured():
 
 @suite.test
 def test_throttling_retried_until_success():
-    control({"reset": True, "faults": {"ec2": {"error": {
+    AWS.control({"reset": True, "faults": {"ec2": {"error": {
         "code": "Throttling", "status": 400, "times": 2}}}})
-    seq = last_seq()
+    seq = AWS.last_seq()
     steps, _, err, _ = probe("regions")
     r = ok(steps[0])
     eq(r["requests"], 3, "requests the client sent")
-    eq(len(seen_since(seq)), 3, "requests the double saw")
+    eq(len(AWS.requests(seq)), 3, "requests the double saw")
     check("Throttling" in err, "retries logged: %r", err[-300:])
 
 
 @suite.test
 def test_server_error_retried_until_success():
-    control({"reset": True, "faults": {"sts": {"error": {
+    AWS.control({"reset": True, "faults": {"sts": {"error": {
         "code": "InternalError", "times": 1}}}})
-    seq = last_seq()
+    seq = AWS.last_seq()
     steps, _, _, _ = probe("identity")
     eq(ok(steps[0])["requests"], 2, "requests")
-    eq(len(seen_since(seq)), 2, "requests the double saw")
+    eq(len(AWS.requests(seq)), 2, "requests the double saw")
 
 
 @suite.test
 def test_bad_throttling_gives_up_after_max_attempts():
-    control({"reset": True, "faults": {"ec2": {"error": {
+    AWS.control({"reset": True, "faults": {"ec2": {"error": {
         "code": "RequestLimitExceeded", "times": 50}}}})
-    seq = last_seq()
+    seq = AWS.last_seq()
     try:
         steps, _, _, _ = probe("regions", opts=["--max-attempts", "4"])
-        seen = len(seen_since(seq))
+        seen = len(AWS.requests(seq))
     finally:
-        control({"reset": True})
+        AWS.control({"reset": True})
     eq((steps[0]["ok"], steps[0]["error"], steps[0]["requests"]),
        (False, "Throttling", 4), "gave up")
     eq(seen, 4, "requests the double saw")
@@ -429,14 +405,14 @@ def test_bad_throttling_gives_up_after_max_attempts():
 
 @suite.test
 def test_bad_auth_error_not_retried():
-    control({"reset": True, "faults": {"sts": {"error": {
+    AWS.control({"reset": True, "faults": {"sts": {"error": {
         "code": "AccessDenied", "status": 403, "times": 3}}}})
-    seq = last_seq()
+    seq = AWS.last_seq()
     try:
         steps, _, _, _ = probe("identity")
-        seen = len(seen_since(seq))
+        seen = len(AWS.requests(seq))
     finally:
-        control({"reset": True})
+        AWS.control({"reset": True})
     eq((steps[0]["ok"], steps[0]["error"], steps[0]["requests"]),
        (False, "AccessDenied", 1), "auth error")
     eq(seen, 1, "requests the double saw")
@@ -444,13 +420,13 @@ def test_bad_auth_error_not_retried():
 
 @suite.test
 def test_bad_hang_times_out_within_bound():
-    control({"reset": True, "faults": {"ec2": {"hang": True}}})
+    AWS.control({"reset": True, "faults": {"ec2": {"hang": True}}})
     try:
         t0 = time.monotonic()
         steps, _, _, _ = probe("regions", opts=["--timeout-ms", "1500"])
         took = time.monotonic() - t0
     finally:
-        control({"reset": True})
+        AWS.control({"reset": True})
     eq((steps[0]["ok"], steps[0]["kind"], steps[0]["http_kind"]),
        (False, "transport", "timeout"), "hang")
     eq(steps[0]["requests"], 1, "a timeout is not retried")
@@ -511,7 +487,7 @@ def test_bad_plain_http_endpoint_refused():
 
 @suite.test
 def test_secrets_never_logged():
-    control({"reset": True})
+    AWS.control({"reset": True})
     steps, out, err, _ = probe("federation:probe-user", "temporary",
                                "identity", "regions")
     wrong = "WrongSecret" + "1" * 29
@@ -528,13 +504,13 @@ CONVERSION_STATES = ["completed", "active", "cancelled", "cancelling"]
 
 
 def sent_actions(seq, action):
-    return [x for x in seen_since(seq) if x.get("action") == action]
+    return [x for x in AWS.requests(seq) if x.get("action") == action]
 
 
 @suite.test
 def test_conversion_tasks_listed_with_states():
-    control({"reset": True, "preload": {"conversion_tasks": 7}})
-    seq = last_seq()
+    AWS.control({"reset": True, "preload": {"conversion_tasks": 7}})
+    seq = AWS.last_seq()
     steps, _, _, _ = probe("conversions")
     r = ok(steps[0])
     tasks = r["tasks"]
@@ -560,8 +536,8 @@ def test_conversion_tasks_listed_with_states():
 
 @suite.test
 def test_conversion_tasks_paged_and_named():
-    control({"reset": True, "preload": {"conversion_tasks": 7}})
-    seq = last_seq()
+    AWS.control({"reset": True, "preload": {"conversion_tasks": 7}})
+    seq = AWS.last_seq()
     steps, _, _, _ = probe("conversions", opts=["--page-size", "5"])
     r = ok(steps[0])
     eq(r["pages"], [5, 3], "page sizes")
@@ -581,7 +557,7 @@ def test_conversion_tasks_paged_and_named():
 
 @suite.test
 def test_bad_unknown_conversion_task_not_found():
-    control({"reset": True})
+    AWS.control({"reset": True})
     steps, _, _, _ = probe("conversions:import-vol-0000dead")
     r = steps[0]
     eq((r["ok"], r["kind"], r["error"], r["error_code"], r["code"]),
@@ -592,8 +568,8 @@ def test_bad_unknown_conversion_task_not_found():
 
 @suite.test
 def test_instances_read_in_pages_counted_exactly():
-    control({"reset": True, "preload": {"instances": 21}})
-    seq = last_seq()
+    AWS.control({"reset": True, "preload": {"instances": 21}})
+    seq = AWS.last_seq()
     steps, _, _, _ = probe("instances", opts=["--page-size", "5"])
     r = ok(steps[0])
     eq(r["pages"], [5, 5, 5, 5, 3], "page sizes")
@@ -619,8 +595,8 @@ def test_instances_read_in_pages_counted_exactly():
 
 @suite.test
 def test_import_image_creates_task_seen_by_describe_and_control():
-    control({"reset": True})
-    seq = last_seq()
+    AWS.control({"reset": True})
+    seq = AWS.last_seq()
     steps, _, _, _ = probe(
         "import:connector-imports/vms/vm-42.vmdk", "tasks",
         opts=["--description", "vm-42 from vCenter", "--role-name",
@@ -629,7 +605,7 @@ def test_import_image_creates_task_seen_by_describe_and_control():
     tid = ok(steps[0])["task_id"]
     check(tid.startswith("import-ami-"), "task id %r", tid)
     eq(ok(steps[1])["ids"], [tid], "tasks described afterwards")
-    made = control()["import_tasks_created"]
+    made = AWS.control()["import_tasks_created"]
     eq(len(made), 1, "tasks the double made")
     m = made[0]
     eq((m["importTaskId"], m["description"], m["roleName"],
@@ -647,7 +623,7 @@ def test_import_image_creates_task_seen_by_describe_and_control():
 
 @suite.test
 def test_import_image_client_token_makes_it_idempotent():
-    control({"reset": True})
+    AWS.control({"reset": True})
     opts = ["--client-token", "vm-42-import-1"]
     a, _, _, _ = probe("import:connector-imports/vm-42.vmdk", opts=opts)
     b, _, _, _ = probe("import:connector-imports/vm-42.vmdk", opts=opts)
@@ -655,19 +631,19 @@ def test_import_image_client_token_makes_it_idempotent():
     eq(ok(a[0])["task_id"], ok(b[0])["task_id"], "same token, same task")
     check(ok(c[0])["task_id"] != a[0]["task_id"],
           "no token: a new task")
-    eq(len(control()["import_tasks_created"]), 2, "tasks the double made")
+    eq(len(AWS.control()["import_tasks_created"]), 2, "tasks the double made")
 
 
 @suite.test
 def test_bad_import_limit_reached_is_mapped_error():
-    control({"reset": True, "import_limit": 1})
-    seq = last_seq()
+    AWS.control({"reset": True, "import_limit": 1})
+    seq = AWS.last_seq()
     try:
         steps, _, _, _ = probe("import:connector-imports/a.vmdk",
                                "import:connector-imports/b.vmdk")
-        seen = len(seen_since(seq))
+        seen = len(AWS.requests(seq))
     finally:
-        control({"reset": True})
+        AWS.control({"reset": True})
     ok(steps[0])
     r = steps[1]
     eq((r["ok"], r["kind"], r["error"], r["error_code"], r["code"],
@@ -680,8 +656,8 @@ def test_bad_import_limit_reached_is_mapped_error():
 
 @suite.test
 def test_bad_inputs_refused_before_any_request():
-    control({"reset": True})
-    seq = last_seq()
+    AWS.control({"reset": True})
+    seq = AWS.last_seq()
     good = "import:connector-imports/vm.vmdk"
     cases = [
         (["--format", "QCOW2"], good),
@@ -716,8 +692,8 @@ def test_bad_inputs_refused_before_any_request():
         r = steps[0]
         eq((r["ok"], r["code"], r["requests"]), (False, -4, 0),
            "%s %r" % (step[:40], opts))
-    eq(len(seen_since(seq)), 0, "requests the double saw")
-    eq(control()["import_tasks_created"], [], "tasks the double made")
+    eq(len(AWS.requests(seq)), 0, "requests the double saw")
+    eq(AWS.control()["import_tasks_created"], [], "tasks the double made")
     # The longest accepted values do go out.
     steps, _, _, _ = probe(good, opts=[
         "--description", "d" * 255, "--role-name", "r" * 64,
@@ -828,55 +804,20 @@ class Canned(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def start_canned(d):
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-addext",
-                    "subjectAltName=IP:127.0.0.1", "-keyout",
-                    d + "/canned.key", "-out", d + "/canned.pem"],
-                   check=True, capture_output=True)
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Canned)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(d + "/canned.pem", d + "/canned.key")
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
-
-
 def setup():
     S["dir"] = tempfile.mkdtemp(prefix="aws-canned-")
-    S["srv"] = start_canned(S["dir"])
+    S["srv"] = canned_server(S["dir"], Canned)
     S["canned_args"] = {
         "endpoint": "https://127.0.0.1:%d" % S["srv"].server_address[1],
         "ca": S["dir"] + "/canned.pem"}
-    S["proc"] = subprocess.Popen([PEER_RUN], stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL,
-                                 stdin=subprocess.DEVNULL,
-                                 start_new_session=True)
-    line = b""
-    deadline = time.monotonic() + 180   # the first run installs packages
-    while not line.endswith(b"\n"):
-        left = deadline - time.monotonic()
-        check(left > 0 and select.select([S["proc"].stdout], [], [], left)[0],
-              "the AWS double did not say where it listens")
-        chunk = S["proc"].stdout.read1(4096)
-        check(chunk, "the AWS double exited")
-        line += chunk
-    S["info"] = json.loads(line)
+    S["info"] = AWS.start().info
 
 
 def teardown():
     if "srv" in S:
         S["srv"].shutdown()
     shutil.rmtree(S.get("dir", "/nonexistent"), ignore_errors=True)
-    p = S.get("proc")
-    if p and p.poll() is None:
-        os.killpg(p.pid, signal.SIGTERM)
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
+    AWS.stop()
 
 
 if __name__ == "__main__":

@@ -6,27 +6,23 @@ call that succeeds was signed right with the configured key."""
 import json
 import os
 import secrets
-import select
 import shutil
-import signal
-import ssl
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from email.utils import parsedate_to_datetime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(TOP, "tests", "e2e"))
-from harness import Suite, check, eq  # noqa: E402
+from harness import AwsDouble, Suite, check, eq  # noqa: E402
 
 PROBE = os.path.join(TOP, "build", "tests", "portal-probe")
-PEER_RUN = os.path.join(TOP, "tests", "peers", "aws", "run")
 VERSION = open(os.path.join(TOP, "VERSION")).read().strip()
 KEY_ID = "AKIAPORTAL" + secrets.token_hex(6).upper()
 SECRET = "PortalSecret/" + secrets.token_urlsafe(24)
+AWS = AwsDouble((KEY_ID, SECRET))  # started by setup()
 suite = Suite()
 S = {}
 
@@ -71,39 +67,16 @@ def refused(r, code, status=None):
         eq(r["status"], status, "status of %s" % r["step"])
 
 
-def control(body=None):
-    ctx = ssl.create_default_context(cafile=S["info"]["ca"])
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(S["info"]["control"], data=data,
-                                 method="GET" if body is None else "POST",
-                                 headers={"Content-Type":
-                                          "application/json"})
-    with urllib.request.urlopen(req, context=ctx, timeout=30) as f:
-        return json.loads(f.read())
-
-
-def seen_since(seq):
-    """Requests the double recorded after seq."""
-    ctx = ssl.create_default_context(cafile=S["info"]["ca"])
-    with urllib.request.urlopen("%s/requests?since=%d" % (
-            S["info"]["control"], seq), context=ctx, timeout=30) as f:
-        return json.loads(f.read())["requests"]
-
-
-def last_seq():
-    return control()["counts"]["requests"]
-
-
 @suite.test
 def test_register_listed_with_our_fields():
-    control({"reset": True})
-    seq = last_seq()
+    AWS.control({"reset": True})
+    seq = AWS.last_seq()
     steps, _, _, _ = probe("register", opts=[
         "--connector-id", "conn-test-0001", "--hostname",
         "connector-7.example", "--ip", "10.1.2.3", "--vcenter",
         "vc.example", "--extension-key", "com.example.connector"])
     r = ok(steps[0])
-    regs = control()["registrations"]
+    regs = AWS.control()["registrations"]
     eq(len(regs), 1, "registrations")
     reg = regs[0]
     eq(r["registration_id"], reg["registration_id"], "registration id read")
@@ -112,7 +85,7 @@ def test_register_listed_with_our_fields():
        "fields the double stored")
     eq(reg["vcenter"], {"host": "vc.example",
                         "extension_key": "com.example.connector"}, "vcenter")
-    sent = seen_since(seq)
+    sent = AWS.requests(seq)
     eq([(x["method"], x["path"], x["service"], x["status"]) for x in sent],
        [("POST", "/vendor/portal/register", "connector", 201)],
        "requests the double saw")
@@ -123,44 +96,44 @@ def test_register_listed_with_our_fields():
 
 @suite.test
 def test_register_without_vcenter_sends_none():
-    control({"reset": True})
+    AWS.control({"reset": True})
     steps, _, _, _ = probe("register")
     ok(steps[0])
-    reg = control()["registrations"][0]
+    reg = AWS.control()["registrations"][0]
     check("vcenter" not in reg, "vcenter sent: %r", reg)
     eq(reg["connector_id"], "conn-probe-0001", "connector id")
 
 
 @suite.test
 def test_register_twice_same_registration():
-    control({"reset": True})
+    AWS.control({"reset": True})
     steps, _, _, _ = probe("register", "register")
     eq(ok(steps[0])["registration_id"], ok(steps[1])["registration_id"],
        "the same connector keeps its registration")
-    eq(len(control()["registrations"]), 1, "registrations")
+    eq(len(AWS.control()["registrations"]), 1, "registrations")
 
 
 @suite.test
 def test_heartbeat_recorded():
-    control({"reset": True})
+    AWS.control({"reset": True})
     steps, _, _, _ = probe("register", "heartbeat", "heartbeat:degraded")
     for r in steps:
         ok(r)
     rid = steps[0]["registration_id"]
-    beats = control()["heartbeats"]
+    beats = AWS.control()["heartbeats"]
     eq([(b["registration_id"], b["status"], b["version"]) for b in beats],
        [(rid, "ok", VERSION), (rid, "degraded", VERSION)], "heartbeats")
-    check(control()["registrations"][0].get("last_heartbeat"),
+    check(AWS.control()["registrations"][0].get("last_heartbeat"),
           "last heartbeat kept")
 
 
 @suite.test
 def test_deregister_removes_registration():
-    control({"reset": True})
+    AWS.control({"reset": True})
     steps, _, _, _ = probe("register", "deregister")
     ok(steps[0])
     ok(steps[1])
-    state = control()
+    state = AWS.control()
     eq(state["registrations"], [], "registrations after deregistration")
     eq([d["registration_id"] for d in state["deregistrations"]],
        [steps[0]["registration_id"]], "deregistrations")
@@ -168,19 +141,19 @@ def test_deregister_removes_registration():
 
 @suite.test
 def test_bad_heartbeat_after_deregister_not_registered():
-    control({"reset": True})
+    AWS.control({"reset": True})
     steps, _, _, rc = probe("register", "deregister", "heartbeat")
     ok(steps[0])
     ok(steps[1])
     refused(steps[2], "NotRegistered", 404)
     eq(steps[2]["code"], -6, "CONN_ENOTFOUND, so the caller registers again")
     eq(rc, 1, "exit status")
-    eq(control()["heartbeats"], [], "heartbeats recorded")
+    eq(AWS.control()["heartbeats"], [], "heartbeats recorded")
 
 
 @suite.test
 def test_bad_deregister_unknown_not_registered():
-    control({"reset": True})
+    AWS.control({"reset": True})
     steps, _, _, _ = probe("deregister",
                            opts=["--registration-id", "reg-unknown-1"])
     refused(steps[0], "NotRegistered", 404)
@@ -188,8 +161,8 @@ def test_bad_deregister_unknown_not_registered():
 
 @suite.test
 def test_bad_wrong_secret_signature_does_not_match():
-    control({"reset": True})
-    seq = last_seq()
+    AWS.control({"reset": True})
+    seq = AWS.last_seq()
     wrong = write_config("wrong-secret.json",
                          secret="WrongSecret" + "0" * 29)
     steps, _, _, _ = probe("heartbeat", "deregister", "register",
@@ -197,16 +170,16 @@ def test_bad_wrong_secret_signature_does_not_match():
     for r in steps:
         refused(r, "SignatureDoesNotMatch", 403)
         eq(r["error"], "SignatureDoesNotMatch", "code mapped")
-    sent = seen_since(seq)
+    sent = AWS.requests(seq)
     eq(len(steps), 3, "steps")
     eq([x.get("code") for x in sent], ["SignatureDoesNotMatch"] * 3,
        "the double checked the signatures (no retry)")
-    eq(control()["registrations"], [], "registrations")
+    eq(AWS.control()["registrations"], [], "registrations")
 
 
 @suite.test
 def test_bad_unknown_key_invalid_client_token():
-    control({"reset": True})
+    AWS.control({"reset": True})
     unknown = write_config("unknown-key.json", key_id="AKIAUNKNOWNKEY000001")
     steps, _, _, _ = probe("register", config=unknown)
     refused(steps[0], "InvalidClientTokenId", 403)
@@ -215,11 +188,11 @@ def test_bad_unknown_key_invalid_client_token():
 
 @suite.test
 def test_bad_revoked_key_refused():
-    control({"reset": True, "revoked_keys": [KEY_ID]})
+    AWS.control({"reset": True, "revoked_keys": [KEY_ID]})
     try:
         steps, _, _, _ = probe("register")
     finally:
-        control({"reset": True})
+        AWS.control({"reset": True})
     refused(steps[0], "InvalidClientTokenId", 403)
     steps, _, _, _ = probe("register")
     ok(steps[0])
@@ -227,11 +200,11 @@ def test_bad_revoked_key_refused():
 
 @suite.test
 def test_bad_skewed_clock_request_expired():
-    control({"reset": True, "skew_seconds": 600})
+    AWS.control({"reset": True, "skew_seconds": 600})
     try:
         steps, _, _, _ = probe("register")
     finally:
-        control({"reset": True})
+        AWS.control({"reset": True})
     refused(steps[0], "RequestExpired", 403)
     eq(steps[0]["error"], "RequestExpired", "code mapped")
     date = parsedate_to_datetime(steps[0]["server_date"]).timestamp()
@@ -241,8 +214,8 @@ def test_bad_skewed_clock_request_expired():
 
 @suite.test
 def test_bad_unknown_ca_tls_error():
-    control({"reset": True})
-    seq = last_seq()
+    AWS.control({"reset": True})
+    seq = AWS.last_seq()
     other_ca = os.path.join(S["dir"], "other-ca.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
                     "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
@@ -253,18 +226,18 @@ def test_bad_unknown_ca_tls_error():
         steps, _, _, _ = probe("register", opts=opts, ca=ca)
         eq((steps[0]["ok"], steps[0]["kind"], steps[0]["http_kind"]),
            (False, "transport", "TLS"), "without trust (%r)" % opts)
-    eq(seen_since(seq), [], "requests the double answered")
+    eq(AWS.requests(seq), [], "requests the double answered")
 
 
 @suite.test
 def test_bad_hang_times_out_within_bound():
-    control({"reset": True, "faults": {"vendor": {"hang": True}}})
+    AWS.control({"reset": True, "faults": {"vendor": {"hang": True}}})
     try:
         t0 = time.monotonic()
         steps, _, _, _ = probe("register", opts=["--timeout-ms", "1500"])
         took = time.monotonic() - t0
     finally:
-        control({"reset": True})
+        AWS.control({"reset": True})
     eq((steps[0]["ok"], steps[0]["kind"], steps[0]["http_kind"]),
        (False, "transport", "timeout"), "hang")
     check(1.4 <= steps[0]["seconds"] < 10, "timed out after %.2f s",
@@ -274,22 +247,22 @@ def test_bad_hang_times_out_within_bound():
 
 @suite.test
 def test_bad_server_error_not_retried():
-    control({"reset": True, "faults": {"vendor": {"error": {
+    AWS.control({"reset": True, "faults": {"vendor": {"error": {
         "code": "InternalError", "status": 503, "times": 5}}}})
-    seq = last_seq()
+    seq = AWS.last_seq()
     try:
         steps, _, _, _ = probe("register")
-        seen = len(seen_since(seq))
+        seen = len(AWS.requests(seq))
     finally:
-        control({"reset": True})
+        AWS.control({"reset": True})
     refused(steps[0], "InternalError", 503)
     eq(seen, 1, "requests the double saw")
 
 
 @suite.test
 def test_bad_config_refused_before_any_request():
-    control({"reset": True})
-    seq = last_seq()
+    AWS.control({"reset": True})
+    seq = AWS.last_seq()
     for name, kw in (
             ("plain-http.json",
              {"endpoint": S["info"]["url"].replace("https:", "http:")}),
@@ -306,12 +279,12 @@ def test_bad_config_refused_before_any_request():
         eq((steps[0]["step"], steps[0]["ok"]), ("config", False), name)
         check(steps[0]["why"].endswith("."), "%s: why %r", name,
               steps[0]["why"])
-    eq(seen_since(seq), [], "requests the double saw")
+    eq(AWS.requests(seq), [], "requests the double saw")
 
 
 @suite.test
 def test_secret_never_in_output():
-    control({"reset": True})
+    AWS.control({"reset": True})
     texts = []
     for config, steps in (
             (S["config"], ("register", "heartbeat", "deregister",
@@ -334,34 +307,12 @@ def test_secret_never_in_output():
 
 def setup():
     S["dir"] = tempfile.mkdtemp(prefix="test-portal-")
-    S["proc"] = subprocess.Popen([PEER_RUN, "--credentials",
-                                  "%s:%s" % (KEY_ID, SECRET)],
-                                 stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL,
-                                 stdin=subprocess.DEVNULL,
-                                 start_new_session=True)
-    line = b""
-    deadline = time.monotonic() + 180   # the first run installs packages
-    while not line.endswith(b"\n"):
-        left = deadline - time.monotonic()
-        check(left > 0 and select.select([S["proc"].stdout], [], [], left)[0],
-              "the AWS double did not say where it listens")
-        chunk = S["proc"].stdout.read1(4096)
-        check(chunk, "the AWS double exited")
-        line += chunk
-    S["info"] = json.loads(line)
+    S["info"] = AWS.start().info
     S["config"] = write_config("portal.json")
 
 
 def teardown():
-    p = S.get("proc")
-    if p and p.poll() is None:
-        os.killpg(p.pid, signal.SIGTERM)
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
+    AWS.stop()
     if S.get("dir"):
         shutil.rmtree(S["dir"], ignore_errors=True)
 

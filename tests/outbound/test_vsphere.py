@@ -13,7 +13,6 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 import uuid
@@ -22,7 +21,7 @@ import xml.etree.ElementTree as ET
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(TOP, "tests", "e2e"))
-from harness import Suite, check, eq  # noqa: E402
+from harness import Suite, canned_server, check, eq  # noqa: E402
 
 PROBE = os.path.join(TOP, "build", "tests", "vsphere-probe")
 USER = "administrator@vsphere.local"
@@ -389,20 +388,6 @@ class Canned(http.server.BaseHTTPRequestHandler):
                            headers=headers)
 
 
-def start_canned(d):
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                    "-subj", "/CN=canned", "-keyout", d + "/canned.key",
-                    "-out", d + "/canned.pem"], check=True,
-                   capture_output=True)
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Canned)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(d + "/canned.pem", d + "/canned.key")
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
-
-
 def setup():
     S["dir"] = tempfile.mkdtemp(prefix="vsphere-")
     binary = subprocess.run([os.path.join(TOP, "tests", "peers", "vcenter",
@@ -418,7 +403,7 @@ def setup():
     S["info"] = json.loads(S["proc"].stdout.readline())
     S["cert"] = S["info"]["cert"]
     S["hostport"] = S["info"]["url"].split("/")[2]
-    S["srv"] = start_canned(S["dir"])
+    S["srv"] = canned_server(S["dir"], Canned)
     S["canned"] = Canned
     S["canned_hostport"] = "127.0.0.1:%d" % S["srv"].server_address[1]
 
