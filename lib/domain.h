@@ -128,6 +128,8 @@ int tls_cert_facts_file(const char *path, const char *addr,
 int netinfo_addresses(char out[][64], size_t max, size_t *n);
 int netinfo_primary_ipv4(char *out, size_t outlen);
 int netinfo_console_ip(const char *listen_addr, char *out, size_t outlen);
+int netinfo_current_ip(char *out, size_t outlen, char *listen,
+    size_t listenlen);
 
 /* ---- secret.c: stored credentials, encrypted with the connector key ---- */
 

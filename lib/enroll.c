@@ -702,7 +702,7 @@ enroll_portal(const char *data, size_t len, int keep,
 
 /*
  * The console's own URL, as vCenter and the portal should reach it, and
- * its address.  Returns 0 (both may be "" on a fresh instance).
+ * its address: the one it uses now (netinfo_current_ip).  Returns 0.
  */
 int
 enroll_console_url(char *ip, size_t iplen, char *url, size_t urllen)
@@ -710,7 +710,7 @@ enroll_console_url(char *ip, size_t iplen, char *url, size_t urllen)
 	char listen[80];
 	const char *colon;
 
-	reg_value(SETTING_IP, 0, ip, iplen);
+	netinfo_current_ip(ip, iplen, NULL, 0);
 	reg_value(SETTING_LISTEN, 0, listen, sizeof listen);
 	colon = strrchr(listen, ':');
 	if (colon && strcmp(colon + 1, "443") != 0)

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 
 from harness import (Instance, AwsDouble, VCenterDouble, portal_file,
-                     TOP, PASSWORD)
+                     TOP, PASSWORD, SHARE)
 
 VC_USER = "CORP\\svc-connector"
 VC_PASSWORD = "Vc-Service-Pass-7"
@@ -21,6 +21,7 @@ AMP_KEY = "AMPKEYTESTCONNECTOR1"
 AMP_SECRET = "amp-test-secret-0001-abcdef"
 EXTENSION_KEY = "connector.console"
 VSPHERE_PROBE = os.path.join(TOP, "build", "tests", "vsphere-probe")
+HEALTH = os.path.join(TOP, "build", "cron", "connector-health")
 
 
 class Env:
@@ -192,3 +193,39 @@ def copy_db_files(inst):
             with open(p, "rb") as f:
                 out += f.read()
     return out
+
+
+def job_env():
+    """The environment a cron job of a test console runs with."""
+    env = dict(os.environ)
+    for k in ("CONNECTOR_ROOT", "CRASHPOINT", "CRASHPOINT_COUNT",
+              "LD_PRELOAD"):
+        env.pop(k, None)
+    env["CONNECTOR_SHARE"] = SHARE
+    return env
+
+
+def health_item(inst, item):
+    """Run the health job for item alone: (state, summary, details)."""
+    p = subprocess.run([HEALTH, "--root", inst.root, "--only", item],
+                       env=job_env(), capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=120)
+    if p.returncode != 0:
+        raise AssertionError("health run: %s" % p.stderr.decode())
+    state, summary, details = inst.sql1(
+        "SELECT state, summary, details FROM health WHERE item = ?", (item,))
+    return state, summary, json.loads(details) if details else {}
+
+
+def move_console(inst, addr, *clients):
+    """Move the console to addr (same port) the way an administrator would:
+    connector-setup init with the new listen address, then a reload of the
+    web server.  clients talk to it there from then on."""
+    for args in (("init", "--listen", "%s:%d" % (addr, inst.port),
+                  "--allow-loopback-peers"), ("reload-nginx",)):
+        p = inst.setup_tool(*args)
+        if p.returncode != 0:
+            raise AssertionError("%s: %s" % (args[0], p.stderr.decode()))
+    for c in clients:
+        c.close()
+        c.host = addr

@@ -39,9 +39,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (TOP, SHARE, PASSWORD, WRONG, Suite, check, eq,  # noqa
                      wait_for)
-from regflow import Env, Wizard  # noqa: E402
+from regflow import (Env, Wizard, health_item, job_env,  # noqa: E402
+                     move_console)
 
-HEALTH = os.path.join(TOP, "build", "cron", "connector-health")
 CRON = os.path.join(TOP, "build", "cron")
 TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d UTC"
 HOUR = 3600
@@ -55,15 +55,6 @@ def inst():
     return S["env"].inst
 
 
-def job_env():
-    env = dict(os.environ)
-    for k in ("CONNECTOR_ROOT", "CRASHPOINT", "CRASHPOINT_COUNT",
-              "LD_PRELOAD"):
-        env.pop(k, None)
-    env["CONNECTOR_SHARE"] = SHARE
-    return env
-
-
 def run_job(name):
     """Run cron/connector-NAME once: (status, output)."""
     p = subprocess.run([os.path.join(CRON, "connector-" + name), "--root",
@@ -73,14 +64,7 @@ def run_job(name):
 
 
 def health(item):
-    """Run the health job for item alone: (state, summary, details)."""
-    p = subprocess.run([HEALTH, "--root", inst().root, "--only", item],
-                       env=job_env(), capture_output=True,
-                       stdin=subprocess.DEVNULL, timeout=120)
-    eq(p.returncode, 0, "health run (%s)" % p.stderr.decode())
-    state, summary, details = inst().sql1(
-        "SELECT state, summary, details FROM health WHERE item = ?", (item,))
-    return state, summary, json.loads(details) if details else {}
+    return health_item(inst(), item)
 
 
 def expect(item, state, pattern=None):
@@ -140,13 +124,7 @@ def test_registered_the_jobs_first_runs_are_due():
 # ---- Connector Registered IP Is Current ----
 
 def reinit(addr):
-    """Move the console to addr:PORT the way an administrator would:
-    init with the new listen address, then reload the web server."""
-    p = inst().setup_tool("init", "--listen", "%s:%d" % (addr, inst().port),
-                          "--allow-loopback-peers")
-    eq(p.returncode, 0, "init (%s)" % p.stderr.decode())
-    p = inst().setup_tool("reload-nginx")
-    eq(p.returncode, 0, "reload (%s)" % p.stderr.decode())
+    move_console(inst(), addr)
 
 
 def answers_at(addr):
