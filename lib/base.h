@@ -50,6 +50,7 @@ void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
 int util_random(void *out, size_t len);
 void util_hex(const unsigned char *in, size_t len, char *out);
+void util_url_host(const char *url, char *out, size_t outlen);
 void util_b64url(const unsigned char *in, size_t len, char *out);
 int util_sha256_hex(const void *data, size_t len, char out[65]);
 int util_ct_equal(const char *a, const char *b);

@@ -483,3 +483,14 @@ util_percent_encode(struct buf *b, const char *s, size_t len, int keep_slash)
 	}
 	return 0;
 }
+
+/* The host[:port] of a URL ("https://h:p/path" -> "h:p"), for sentences;
+ * the text as it is when it has no scheme. */
+void
+util_url_host(const char *url, char *out, size_t outlen)
+{
+	const char *h = strstr(url, "://");
+
+	h = h ? h + 3 : url;
+	snprintf(out, outlen, "%.*s", (int)strcspn(h, "/?#"), h);
+}

@@ -193,8 +193,8 @@ def test_all_peer_items_ok_after_registration():
 def test_aws_key_revoked_then_restored():
     aws({"revoked_keys": [AWS_KEY]})
     try:
-        expect("aws", "error", ["does not know the connector's access key "
-                                "ID", "revoked", "Update the registration"],
+        expect("aws", "error", ["AWS does not know this key ID", "revoked",
+                                "enter it in Update the registration"],
                "authentication")
     finally:
         aws({"revoked_keys": []})
@@ -207,7 +207,8 @@ def test_aws_signature_rejected_then_restored():
                           "secret_key": "another-secret-key-0002"}]})
     try:
         s, d = expect("aws", "error", ["signature did not match",
-                                       "secret access key"],
+                                       "current secret access key in "
+                                       "Update the registration"],
                       "authentication")
         check("SignatureDoesNotMatch" in d.get("error", ""), "error %r", d)
     finally:
@@ -220,8 +221,8 @@ def test_aws_signature_rejected_then_restored():
 def test_aws_down_then_back():
     aws_stop()
     try:
-        expect("aws", "error", ["Nothing answered at AWS", "firewall"],
-               "connect")
+        expect("aws", "error", ["AWS could not be reached: nothing "
+                                "answered at", "firewall"], "connect")
     finally:
         aws_start()
     ok("aws", "Signed in to AWS")
@@ -232,8 +233,8 @@ def test_aws_hanging_costs_one_timeout():
     setting("health.timeout", "3")
     aws({"faults": {"sts": {"hang": True}}})
     try:
-        s, d = expect("aws", "error", ["did not answer", "within 3 s"],
-                      "http")
+        s, d = expect("aws", "error", ["did not answer in time"], "http")
+        eq(d.get("limit_seconds"), 3, "aws details: the limit")
     finally:
         aws({"faults": {"sts": None}})
         setting("health.timeout", None)
@@ -244,8 +245,9 @@ def test_aws_hanging_costs_one_timeout():
 def test_vcenter_stopped_then_back():
     vc_stop()
     try:
-        expect("vcenter", "error", ["Nothing answered at vCenter",
-                                    E.vc.hostport, "is down"], "connect")
+        expect("vcenter", "error", ["Nothing answered at %s." %
+                                    E.vc.hostport, "Check that vCenter "
+                                    "runs"], "connect")
     finally:
         vc_start()
     ok("vcenter", "Signed in to vCenter")
@@ -255,8 +257,9 @@ def test_vcenter_stopped_then_back():
 def test_vcenter_password_changed_then_back():
     vc_control("/control/password?password=Changed-In-vCenter-9")
     try:
-        expect("vcenter", "error", ["refused the service account",
-                                    "password", "Update the registration"],
+        expect("vcenter", "error", ["vCenter refused this user name and "
+                                    "password", "current password in "
+                                    "Update the registration"],
                "authentication")
     finally:
         vc_control("/control/password?password=" + VC_PASSWORD)
@@ -270,9 +273,9 @@ def test_vcenter_certificate_replaced_shows_both_thumbprints():
     check(seen != pinned, "the double kept its certificate")
     try:
         s, d = expect("vcenter", "error", [
-            "certificate other than the one the connector trusts",
-            pinned, seen, "review the new one and trust it again",
-            "Update the registration"], "tls")
+            "certificate is no longer the one you trusted",
+            "review the new one and trust it again",
+            "in Update the registration"], "tls")
         eq(d.get("pinned_thumbprint"), pinned, "details: pinned")
         eq(d.get("seen_thumbprint"), seen, "details: seen")
     finally:
@@ -286,7 +289,9 @@ def test_vcenter_hanging_costs_one_timeout():
     setting("health.timeout", "3")
     vc_control("/control/hang?on=1")
     try:
-        expect("vcenter", "error", ["did not answer within 3 s"], "http")
+        s, d = expect("vcenter", "error", ["did not answer in time"],
+                      "http")
+        eq(d.get("limit_seconds"), 3, "vcenter details: the limit")
     finally:
         vc_control("/control/hang?on=0")
         setting("health.timeout", None)
@@ -330,7 +335,7 @@ def test_time_aws_6min_off_makes_aws_refuse_too():
     aws({"skew_seconds": 360})
     try:
         expect("aws", "error", ["clock is off by more than 5 minutes",
-                                "System Time Synchronization"],
+                                "Check the time synchronization"],
                "authentication")
     finally:
         aws({"skew_seconds": 0})
@@ -411,9 +416,9 @@ def test_proxy_present_down_wrong_password_then_ok():
 
     p.stop()
     p = S["proxy"] = Proxy(port, "proxy-user", "Changed-On-Proxy-2")
-    expect("proxy", "error", ["refused the connector's user name and "
-                              "password", "407", "Update the registration"],
-           "connect")
+    expect("proxy", "error", ["The proxy refused this user name and "
+                              "password", "current ones in Update the "
+                              "registration"], "connect")
     expect("aws", "error", ["407"], "connect")
     p.stop()
     p = S["proxy"] = Proxy(port, "proxy-user", "Proxy-Pass-1")
