@@ -67,6 +67,7 @@ time_t util_now(void);
 void util_clean_text(char *s);
 void util_copy_text(char *out, size_t outlen, const char *src);
 int util_all_in(const char *s, size_t len, const char *set);
+int util_utc_time(int y, int mo, int d, int h, int mi, int s, time_t *out);
 int util_percent_encode(struct buf *b, const char *s, size_t len,
     int keep_slash);
 
