@@ -25,7 +25,6 @@ against the vCenter and AWS doubles.
   part says SKIP).
 """
 import html
-import json
 import os
 import re
 import shutil
@@ -37,7 +36,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (TOP, SHARE, PASSWORD, WRONG, Suite, check, eq,  # noqa
+from harness import (TOP, PASSWORD, WRONG, Suite, check, eq,  # noqa
                      wait_for)
 from regflow import (Env, Wizard, health_item, job_env,  # noqa: E402
                      move_console)

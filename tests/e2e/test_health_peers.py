@@ -26,13 +26,12 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import (TOP, Suite, VCenterDouble, check, eq,  # noqa: E402
-                     free_port, stop_process)
+from harness import Suite, VCenterDouble, check, eq, free_port  # noqa
 from regflow import (AWS_KEY, AWS_SECRET, VC_PASSWORD, VC_USER,  # noqa: E402
-                     Env, Wizard)  # noqa: E402
+                     Env, Wizard, health_rows, registered, run_health,
+                     set_setting)
+from regcheck import Proxy  # noqa: E402
 
-HEALTH = os.path.join(TOP, "build", "cron", "connector-health")
-PROXY = os.path.join(TOP, "tests", "peers", "proxy.py")
 ROLE = "arn:aws:iam::123456789012:role/portal-users"
 PEER_ITEMS = ("aws", "vcenter", "time", "proxy", "authproxy")
 
@@ -48,22 +47,10 @@ def inst():
 def run(only=None):
     """Run the health job as cron would (one item, or all); the items'
     rows afterwards: {item: (state, summary, details dict)}."""
-    e = dict(os.environ)
-    for k in ("CONNECTOR_ROOT", "LD_PRELOAD", "CRASHPOINT"):
-        e.pop(k, None)
-    e.update(S["aws_env"])
-    args = [HEALTH, "--root", inst().root, "--verbose"]
-    if only:
-        args += ["--only", only]
-    p = subprocess.run(args, env=e, stdin=subprocess.DEVNULL,
-                       capture_output=True, text=True, timeout=300)
+    p = run_health(inst(), only, S["aws_env"])
     check(p.returncode in (0, 1), "connector-health status %d: %s %s",
           p.returncode, p.stdout, p.stderr[-500:])
-    rows = {}
-    for item, state, summary, details in inst().sql(
-            "SELECT item, state, summary, details FROM health"):
-        rows[item] = (state, summary, json.loads(details or "{}"))
-    return rows
+    return health_rows(inst())
 
 
 def item(name):
@@ -91,13 +78,7 @@ def ok(name, *words):
 
 
 def setting(name, value):
-    if value is None:
-        inst().sql("DELETE FROM settings WHERE name = ?", (name,),
-                   write=True)
-    else:
-        inst().sql("INSERT INTO settings (name, value) VALUES (?, ?) "
-                   "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                   (name, value), write=True)
+    set_setting(inst(), name, value)
 
 
 def aws(body):
@@ -145,20 +126,6 @@ def aws_stop():
 
 def aws_start():
     E.aws.start()
-
-
-class Proxy:
-    """tests/peers/proxy.py on a given port with basic credentials."""
-
-    def __init__(self, port, user, password):
-        self.proc = subprocess.Popen(
-            [sys.executable, PROXY, "--port", str(port), "--user", user,
-             "--password", password], stdout=subprocess.PIPE,
-            stdin=subprocess.DEVNULL, text=True, start_new_session=True)
-        json.loads(self.proc.stdout.readline())
-
-    def stop(self):
-        stop_process(self.proc)
 
 
 # ---- the tests ----
@@ -395,7 +362,7 @@ def test_one_hanging_double_does_not_hold_up_the_others():
 @suite.test
 def test_proxy_present_down_wrong_password_then_ok():
     port = free_port()
-    p = Proxy(port, "proxy-user", "Proxy-Pass-1")
+    p = Proxy("proxy-user", "Proxy-Pass-1", port=port)
     S["proxy"] = p
     w = Wizard(E, S["client"])
     for step in (w.start, lambda: w.proxy("127.0.0.1", str(port),
@@ -411,17 +378,17 @@ def test_proxy_present_down_wrong_password_then_ok():
     expect("proxy", "error", ["127.0.0.1:%d" % port, "did not answer or "
                               "refused", "Check that the proxy runs"],
            "connect")
-    p = S["proxy"] = Proxy(port, "proxy-user", "Proxy-Pass-1")
+    p = S["proxy"] = Proxy("proxy-user", "Proxy-Pass-1", port=port)
     ok("proxy", "tunnels to AWS")
 
     p.stop()
-    p = S["proxy"] = Proxy(port, "proxy-user", "Changed-On-Proxy-2")
+    p = S["proxy"] = Proxy("proxy-user", "Changed-On-Proxy-2", port=port)
     expect("proxy", "error", ["The proxy refused this user name and "
                               "password", "current ones in Update the "
                               "registration"], "connect")
     expect("aws", "error", ["407"], "connect")
     p.stop()
-    p = S["proxy"] = Proxy(port, "proxy-user", "Proxy-Pass-1")
+    p = S["proxy"] = Proxy("proxy-user", "Proxy-Pass-1", port=port)
     ok("proxy", "tunnels to AWS")
     ok("aws", "Signed in to AWS")
 
@@ -439,10 +406,7 @@ def setup():
     S["vc_args"] = (VC_USER, VC_PASSWORD, 3, 2, extra)
     S["aws_env"] = E.aws.env()
     S["unregistered"] = run()
-    S["client"] = E.inst.signed_in_client()
-    r = Wizard(E, S["client"]).run_all()
-    if r.status != 303:
-        raise RuntimeError("registration failed: %r" % r)
+    S["client"] = registered(E)
 
 
 def teardown():
