@@ -142,6 +142,22 @@ aws_open(struct aws_conf *c, struct aws *a, double deadline,
 	return 0;
 }
 
+/* aws_open for an item: on failure r and d say why (stage "local"), c
+ * is freed, and 1 is returned. */
+static int
+aws_open_item(struct aws_conf *c, struct aws *a, double deadline,
+    struct health_result *r, json_t *d)
+{
+	const char *why;
+
+	if (aws_open(c, a, deadline, &why) == 0)
+		return 0;
+	aws_conf_free(c);
+	put_str(d, "stage", "local");
+	health_set(r, HEALTH_ERROR, "%s", why);
+	return 1;
+}
+
 /*
  * Put in r and d why the AWS call what failed with e.  The words are the
  * registration's table of causes (enroll_explain_aws); the check adds the
@@ -191,19 +207,14 @@ check_aws(const struct health_env *env, struct health_result *r, json_t *d)
 	struct aws_error err;
 	struct aws_conf c;
 	struct aws a;
-	const char *why;
 	char host[300];
 
 	if (!reg_registered()) {
 		not_registered(r, "its AWS connection");
 		return;
 	}
-	if (aws_open(&c, &a, deadline, &why) != 0) {
-		aws_conf_free(&c);
-		put_str(d, "stage", "local");
-		health_set(r, HEALTH_ERROR, "%s", why);
+	if (aws_open_item(&c, &a, deadline, r, d) != 0)
 		return;
-	}
 	put_str(d, "region", c.region);
 	put_str(d, "access_key_id", c.key_id);
 	if (c.net.opts.proxy_host)
@@ -709,6 +720,80 @@ check_proxy(const struct health_env *env, struct health_result *r,
 
 /* ---- Authentication Proxy Service ---- */
 
+/* The item's row as the last run left it. */
+struct ap_last {
+	int found;
+	struct health_row row;
+};
+
+static int
+ap_last_row(void *arg, const struct health_row *r)
+{
+	struct ap_last *l = arg;
+
+	if (r->item == HI_AUTHPROXY) {
+		l->row = *r;
+		l->found = 1;
+	}
+	return 0;
+}
+
+/*
+ * A digest of what AssumeRole is asked with (role, session policy,
+ * duration cap) into out: a changed setting asks afresh.
+ */
+static void
+ap_settings_digest(const struct authproxy_config *cfg, char out[65])
+{
+	char *s = NULL;
+	int n;
+
+	n = asprintf(&s, "%s\n%s\n%d", cfg->role_arn, cfg->policy,
+	    cfg->duration);
+	if (n < 0 || util_sha256_hex(s, (size_t)n, out) != 0)
+		out[0] = '\0';
+	free(s);
+}
+
+/*
+ * Keep the last answer instead of asking AWS again (every AssumeRole is
+ * an entry in the customer's CloudTrail): 1, with r and d as the last run
+ * left them, when that answer was a success less than AP_HEALTH_RECHECK
+ * seconds ago for the same settings (digest), no user's AssumeRole has
+ * failed since, and the run was not asked for by hand (Check now,
+ * --only).  Else 0: ask.
+ */
+static int
+ap_keep_last(const struct health_env *env, const char *digest,
+    struct health_result *r, json_t *d)
+{
+	static struct ap_last l;
+	char failed[24] = "";
+	json_t *old;
+	long long asked;
+	int keep;
+
+	memset(&l, 0, sizeof l);
+	if (env->by_hand || !digest[0] || health_rows_each(ap_last_row, &l) !=
+	    0 || !l.found || l.row.state != HEALTH_OK ||
+	    (old = json_loads(l.row.details, 0, NULL)) == NULL)
+		return 0;
+	asked = json_integer_value(json_object_get(old, "asked_at"));
+	db_setting_copy(AP_SET_ASSUME_FAILED_AT, failed, sizeof failed);
+	keep = asked > 0 && asked <= (long long)env->now &&
+	    (long long)env->now - asked < AP_HEALTH_RECHECK &&
+	    json_is_string(json_object_get(old, "settings_digest")) &&
+	    strcmp(json_string_value(json_object_get(old,
+	    "settings_digest")), digest) == 0 &&
+	    strtoll(failed, NULL, 10) < asked;
+	if (keep) {
+		json_object_update(d, old);
+		health_set(r, HEALTH_OK, "%s", l.row.summary);
+	}
+	json_decref(old);
+	return keep;
+}
+
 void
 check_authproxy(const struct health_env *env, struct health_result *r,
     json_t *d)
@@ -719,8 +804,7 @@ check_authproxy(const struct health_env *env, struct health_result *r,
 	struct aws_error err;
 	struct aws_conf c;
 	struct aws a;
-	const char *why;
-	char what[AP_ROLE_MAX + 64];
+	char what[AP_ROLE_MAX + 64], digest[65];
 
 	if (authproxy_config_get(&cfg) != 0) {
 		put_str(d, "stage", "local");
@@ -746,12 +830,11 @@ check_authproxy(const struct health_env *env, struct health_result *r,
 		return;
 	}
 	put_str(d, "role_arn", cfg.role_arn);
-	if (aws_open(&c, &a, deadline, &why) != 0) {
-		aws_conf_free(&c);
-		put_str(d, "stage", "local");
-		health_set(r, HEALTH_ERROR, "%s", why);
+	ap_settings_digest(&cfg, digest);
+	if (ap_keep_last(env, digest, r, d))
 		return;
-	}
+	if (aws_open_item(&c, &a, deadline, r, d) != 0)
+		return;
 	memset(&err, 0, sizeof err);
 	t0 = wall();
 	if (aws_assume_role(&a, cfg.role_arn, HEALTH_SESSION,
@@ -773,6 +856,11 @@ check_authproxy(const struct health_env *env, struct health_result *r,
 	json_object_set_new(d, "timings", json_pack("{s:f}", "total",
 	    check_ms3(wall() - t0)));
 	put_str(d, "expiration", cred.expiration);
+	/* The answer is kept until then (ap_keep_last). */
+	json_object_set_new(d, "asked_at", json_integer(env->now));
+	json_object_set_new(d, "next_ask_at", json_integer(env->now +
+	    AP_HEALTH_RECHECK));
+	put_str(d, "settings_digest", digest);
 	util_wipe(&cred, sizeof cred);
 	health_set(r, HEALTH_OK, "The connector obtained temporary "
 	    "credentials of %s (AssumeRole), as it does for users who sign in "
