@@ -74,6 +74,7 @@ int auth_new_setup_code(char code[AUTH_SETUP_CODE_LEN + 1]);
 int auth_setup_code_matches(const char *code);
 int auth_claim(const char *code, const char *pw);
 int auth_login(const char *pw, const char *addr);
+int auth_reauthenticate(const char *pw, const char *addr);
 int auth_login_report(const char *pw, const char *addr,
     struct auth_admin *before);
 int auth_reset_password(const char *pw);

@@ -341,6 +341,36 @@ def test_login_no_warning_without_failures():
 
 
 @suite.test
+def test_login_key_rotation_is_not_a_sign_in():
+    """Keys -> rotate asks for the password again: the right one keeps the
+    failed attempts since the last sign-in (the item stays amber and the
+    next sign-in still warns); a wrong one counts as a failed attempt."""
+    c = inst().signed_in_client()
+
+    def rotate(password):
+        return c.post("/keys/encryption", [("csrf", c.form_csrf("/keys")),
+                                           ("password", password)])
+    fail_sign_ins(2, "127.0.0.8")
+    r = rotate(PASSWORD)
+    eq(r.status, 303, "rotation with the right password")
+    eq(inst().admin()["failed_count"], 2, "failures after the rotation")
+    expect("login", "warning", r"^2 failed sign-ins since the last "
+           r"successful sign-in at " + TIME + r", the last from "
+           r"127\.0\.0\.8 at ")
+    r = rotate(WRONG)
+    eq(r.status, 400, "rotation with a wrong password")
+    eq(inst().admin()["failed_count"], 3, "the wrong password counted")
+    c2 = inst().client()
+    r = c2.login()
+    eq(r.status, 303, "sign-in")
+    note = notice_of(c2.get(r.location or "/"))
+    check(note and re.match(r"^3 failed attempts since your last sign-in "
+                            r"\(last from 127\.0\.0\.1 at " + TIME +
+                            r"\)\.$", note[1]), "notice %r", note)
+    expect("login", "ok")
+
+
+@suite.test
 def test_login_locked_error_then_ok_after_reset():
     fail_sign_ins(20, "127.0.0.7")
     eq(inst().admin()["locked"], 1, "locked")
