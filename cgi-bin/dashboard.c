@@ -32,7 +32,7 @@
 static const struct {
 	const char *setting, *page;
 } shown[] = {
-	{ SETTING_NAME, "name" }, { SETTING_IP, "ip" },
+	{ SETTING_NAME, "name" },
 	{ REG_VC_HOST, "reg.vcenter" }, { REG_AWS_REGION, "reg.region" },
 	{ REG_AWS_ACCOUNT, "reg.account" }, { REG_PROXY_HOST, "reg.proxy" },
 	{ REG_IP, "reg.ip" },
@@ -163,12 +163,15 @@ page_dashboard(struct app_ctx *c)
 {
 	static struct pane pane;
 	struct seen seen = { .c = c };
+	char ip[64];
 
 	app_template(c, "dashboard.cs", "Dashboard");
 	app_set(c, "version", CONNECTOR_VERSION);
 	/* One read of the settings: the page is the most visited. */
 	if (db_settings_each(one_setting, &seen) != 0)
 		return 500;
+	netinfo_current_ip(ip, sizeof ip, NULL, 0);
+	app_set(c, "ip", ip);
 	if (seen.registered)
 		app_set(c, "reg.registered", "1");
 	pane.n = 0;

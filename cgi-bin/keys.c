@@ -59,7 +59,7 @@ page_encryption(struct app_ctx *c)
 		return rc;
 	if (app_require(c, FIELD(F_PASSWORD)))
 		return 400;
-	rc = auth_login(pw, app_remote_addr(c));
+	rc = auth_reauthenticate(pw, app_remote_addr(c));
 	if (rc == CONN_EDENIED) {
 		app_audit(c, "rotate encryption key refused: wrong password");
 		return app_set_field_error(c, F_PASSWORD, "The password is not "

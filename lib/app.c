@@ -1149,9 +1149,7 @@ worker_config(void)
 		snprintf(cfg.origins[cfg.norigins++], sizeof cfg.origins[0],
 		    "%s", tok);
 	buf_reset(&b);
-	if (db_setting_get(SETTING_IP, &b) == 0)
-		snprintf(cfg.ip, sizeof cfg.ip, "%s", b.data ? b.data : "");
-	buf_reset(&b);
+	netinfo_current_ip(cfg.ip, sizeof cfg.ip, NULL, 0);
 	if (db_setting_get(SETTING_TLS_FINGERPRINT, &b) == 0)
 		snprintf(cfg.fingerprint, sizeof cfg.fingerprint, "%s",
 		    b.data ? b.data : "");

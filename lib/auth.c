@@ -372,6 +372,38 @@ out:
 }
 
 /*
+ * Check pw against the administrator's password for addr: 0 with *enc the
+ * stored hash (the caller frees it), or CONN_EDENIED (wrong, and counted
+ * for the console and for addr as a failed sign-in), CONN_ELOCKED (locked:
+ * the right password is refused too) or CONN_EDB.
+ */
+static int
+password_right(const char *pw, const char *addr, char **enc)
+{
+	sqlite3_stmt *st;
+	int locked;
+
+	*enc = NULL;
+	if ((st = db_stmt(DB_ADMIN_GET)) == NULL)
+		return CONN_EDB;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return CONN_EDB;
+	}
+	locked = sqlite3_column_int(st, 1);
+	if (sqlite3_column_text(st, 4) != NULL)
+		*enc = strdup((const char *)sqlite3_column_text(st, 4));
+	sqlite3_reset(st);
+	if (*enc == NULL)
+		return CONN_EDENIED;
+	if (!locked && auth_verify_password(*enc, pw) == 0)
+		return 0;
+	free(*enc);
+	*enc = NULL;
+	return locked ? CONN_ELOCKED : login_failed(addr);
+}
+
+/*
  * Check the administrator's password for a login from addr.  Returns 0,
  * CONN_EDENIED (wrong password, counted for the console and for addr),
  * CONN_ELOCKED (console locked: the right password is refused too) or
@@ -385,28 +417,10 @@ auth_login_report(const char *pw, const char *addr, struct auth_admin *before)
 {
 	sqlite3_stmt *st;
 	char *enc = NULL;
-	int locked, rc;
+	int rc;
 
-	if ((st = db_stmt(DB_ADMIN_GET)) == NULL)
-		return CONN_EDB;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return CONN_EDB;
-	}
-	locked = sqlite3_column_int(st, 1);
-	if (sqlite3_column_text(st, 4) != NULL)
-		enc = strdup((const char *)sqlite3_column_text(st, 4));
-	sqlite3_reset(st);
-	if (enc == NULL)
-		return CONN_EDENIED;
-	if (locked) {
-		free(enc);
-		return CONN_ELOCKED;
-	}
-	if (auth_verify_password(enc, pw) != 0) {
-		free(enc);
-		return login_failed(addr);
-	}
+	if ((rc = password_right(pw, addr, &enc)) != 0)
+		return rc;
 	if ((rc = login_succeeded(addr, before)) != 0)
 		goto out;
 	if (auth_needs_rehash(enc)) {
@@ -432,6 +446,25 @@ int
 auth_login(const char *pw, const char *addr)
 {
 	return auth_login_report(pw, addr, NULL);
+}
+
+/*
+ * Check the password again inside a signed-in session, before an action
+ * that asks for it (rotating the encryption key).  Not a sign-in: the
+ * right password changes nothing, so the failed attempts since the last
+ * sign-in stay recorded for the Dashboard Login item and the warning at
+ * the next sign-in; a wrong one counts toward the lockout as a failed
+ * sign-in does.  Returns 0, CONN_EDENIED, CONN_ELOCKED or CONN_EDB.
+ */
+int
+auth_reauthenticate(const char *pw, const char *addr)
+{
+	char *enc = NULL;
+	int rc;
+
+	rc = password_right(pw, addr, &enc);
+	free(enc);
+	return rc;
 }
 
 /*

@@ -1012,9 +1012,16 @@ authproxy_token(const struct ap_request *rq, struct ap_answer *a)
 	rc = assume(&cfg, a->session_name, duration, &a->cred, &vwhy, code,
 	    sizeof code);
 	if (rc != 0) {
+		char at[24];
+
 		util_wipe(&a->cred, sizeof a->cred);
 		log_warn("authproxy: %s%s%s", vwhy, code[0] ? ": " : "",
 		    code);
+		/* The health item asks AWS itself at its next run. */
+		snprintf(at, sizeof at, "%lld", (long long)util_now());
+		if (db_setting_set(AP_SET_ASSUME_FAILED_AT, at) != 0)
+			log_err("authproxy: cannot record the failure for the "
+			    "health check");
 		decide(a, AP_UNAVAILABLE, "%s%s%s", vwhy, code[0] ? ": " : "",
 		    code);
 		goto out;

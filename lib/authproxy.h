@@ -24,6 +24,12 @@
 #define AP_SET_ROLE "federation.role_arn"
 #define AP_SET_POLICY "federation.session_policy"	/* packed JSON */
 #define AP_SET_DURATION "federation.duration"	/* seconds */
+/* When AWS last refused or missed a user's AssumeRole (seconds since the
+ * epoch): the health item asks again at its next run after it. */
+#define AP_SET_ASSUME_FAILED_AT "federation.assume_failed_at"
+/* How long the health item keeps a good AssumeRole answer before asking
+ * AWS again (each ask is an entry in the customer's CloudTrail). */
+#define AP_HEALTH_RECHECK (15 * 60)
 
 #define AP_MODE_CONNECTOR "connector"
 #define AP_MODE_SAML "saml"

@@ -50,6 +50,7 @@ void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
 int util_random(void *out, size_t len);
 void util_hex(const unsigned char *in, size_t len, char *out);
+void util_url_host(const char *url, char *out, size_t outlen);
 void util_b64url(const unsigned char *in, size_t len, char *out);
 int util_sha256_hex(const void *data, size_t len, char out[65]);
 int util_ct_equal(const char *a, const char *b);
@@ -66,6 +67,7 @@ time_t util_now(void);
 void util_clean_text(char *s);
 void util_copy_text(char *out, size_t outlen, const char *src);
 int util_all_in(const char *s, size_t len, const char *set);
+int util_utc_time(int y, int mo, int d, int h, int mi, int s, time_t *out);
 int util_percent_encode(struct buf *b, const char *s, size_t len,
     int keep_slash);
 

@@ -93,23 +93,6 @@ needs_registration(struct health_result *r, const char *what)
 	return 1;
 }
 
-/*
- * The console's address now, measured the way connector-setup init does
- * (netinfo_console_ip): its listen address from the settings, the
- * machine's addresses from the system.
- */
-static void
-current_address(char *ip, size_t iplen, char *listen, size_t listenlen)
-{
-	char *colon;
-
-	listen[0] = '\0';
-	db_setting_copy(SETTING_LISTEN, listen, listenlen);
-	if ((colon = strrchr(listen, ':')) != NULL)
-		*colon = '\0';
-	netinfo_console_ip(listen, ip, iplen);
-}
-
 /* ---- Connector Registered IP Is Current ---- */
 
 void
@@ -125,7 +108,7 @@ check_registered_ip(const struct health_env *env, struct health_result *r,
 	    "it at"))
 		return;
 	reg_value(REG_IP, 0, reg, sizeof reg);
-	current_address(now, sizeof now, listen, sizeof listen);
+	netinfo_current_ip(now, sizeof now, listen, sizeof listen);
 	json_object_set_new(d, "registered", json_string(reg));
 	json_object_set_new(d, "current", json_string(now));
 	json_object_set_new(d, "listen", json_string(listen[0] ? listen :
@@ -495,7 +478,7 @@ check_certificate(const struct health_env *env, struct health_result *r,
 	json_t *list;
 	int rc;
 
-	current_address(ip, sizeof ip, listen, sizeof listen);
+	netinfo_current_ip(ip, sizeof ip, listen, sizeof listen);
 	snprintf(fix, sizeof fix, renew, paths_get(PATH_TLS));
 	json_object_set_new(d, "path", json_string(path));
 	json_object_set_new(d, "address", json_string(ip));

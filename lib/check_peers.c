@@ -16,10 +16,12 @@
 
 #include "authproxy.h"
 #include "check.h"
+#include "enroll.h"
 
 #define TIME_WARNING 15		/* seconds: the original's limit */
 #define TIME_ERROR 300		/* SigV4 requests fail past this */
 #define HEALTH_SESSION "connector-health-check"	/* AssumeRole's session */
+#define FIX_AT "Update the registration"	/* where a setting is mended */
 
 /* The wall clock, in seconds with fractions. */
 static double
@@ -71,16 +73,6 @@ put_http_error(json_t *d, const struct http_error *e)
 	put_str(d, "stage", check_stage(e));
 	put_str(d, "error", e->detail);
 	check_timings(d, &e->timing);
-}
-
-/* The host[:port] of an https URL, for sentences. */
-static void
-url_host(const char *url, char *out, size_t outlen)
-{
-	const char *h = strstr(url, "://");
-
-	h = h ? h + 3 : url;
-	snprintf(out, outlen, "%.*s", (int)strcspn(h, "/?#"), h);
 }
 
 static void
@@ -150,127 +142,59 @@ aws_open(struct aws_conf *c, struct aws *a, double deadline,
 	return 0;
 }
 
+/* aws_open for an item: on failure r and d say why (stage "local"), c
+ * is freed, and 1 is returned. */
+static int
+aws_open_item(struct aws_conf *c, struct aws *a, double deadline,
+    struct health_result *r, json_t *d)
+{
+	const char *why;
+
+	if (aws_open(c, a, deadline, &why) == 0)
+		return 0;
+	aws_conf_free(c);
+	put_str(d, "stage", "local");
+	health_set(r, HEALTH_ERROR, "%s", why);
+	return 1;
+}
+
 /*
- * Put in out, in the administrator's words, why the AWS call what (at
- * who, e.g. "AWS STS") failed with e, after limit seconds at most, and
- * what to do.  Also the details.
+ * Put in r and d why the AWS call what failed with e.  The words are the
+ * registration's table of causes (enroll_explain_aws); the check adds the
+ * stage, the call and the details.  Throttling is a warning, every other
+ * failure an error.
  */
 static void
-explain_aws(const struct aws_error *e, const char *what,
-    const struct reg_net *n, int timeout, struct health_result *r,
-    json_t *d)
+explain_aws(const struct aws_error *e, const char *what, int timeout,
+    struct health_result *r, json_t *d)
 {
-	char host[300], desc[600];
+	struct enroll_result er;
+	char desc[600];
 
-	url_host(e->http.endpoint, host, sizeof host);
-	put_str(d, "endpoint", e->http.endpoint);
-	if (e->kind == AWS_E_SERVICE) {
-		put_str(d, "stage", e->code == AWS_C_THROTTLING ||
-		    e->status >= 500 ? "http" : "authentication");
-		snprintf(desc, sizeof desc, "%s: %s", e->code_name, e->message);
-		put_str(d, "error", desc);
-		check_timings(d, &e->http.timing);
-		switch (e->code) {
-		case AWS_C_INVALID_TOKEN:
-			health_set(r, HEALTH_ERROR, "AWS refused %s: it does "
-			    "not know the connector's access key ID, or the key "
-			    "was revoked. Create a new access key for the "
-			    "connector's IAM user and enter it in Update the "
-			    "registration.", what);
-			return;
-		case AWS_C_SIGNATURE:
-			health_set(r, HEALTH_ERROR, "AWS refused %s: the "
-			    "request's signature did not match, so the stored "
-			    "secret access key is not the key's secret (was it "
-			    "changed?). Enter the current secret access key in "
-			    "Update the registration.", what);
-			return;
-		case AWS_C_EXPIRED_TOKEN:
-			health_set(r, HEALTH_ERROR, "AWS refused %s: the "
-			    "session token of the connector's credentials has "
-			    "expired. Enter new credentials in Update the "
-			    "registration.", what);
-			return;
-		case AWS_C_REQUEST_EXPIRED:
-			health_set(r, HEALTH_ERROR, "AWS refused %s: it says "
-			    "the connector's clock is off by more than 5 "
-			    "minutes, and refuses every signed request until it "
-			    "is right. Check System Time Synchronization.",
-			    what);
-			return;
-		case AWS_C_ACCESS_DENIED:
-			health_set(r, HEALTH_ERROR, "AWS refused %s: the "
-			    "connector's IAM user lacks the permission (%s). "
-			    "Grant it in IAM.", what, e->message);
-			return;
-		case AWS_C_THROTTLING:
-			health_set(r, HEALTH_WARNING, "AWS throttled %s (%s): "
-			    "too many requests with the connector's keys just "
-			    "now. If this lasts, look for other users of the "
-			    "same keys.", what, e->code_name);
-			return;
-		default:
-			health_set(r, HEALTH_ERROR, "AWS refused %s: %s (%s).",
-			    what, e->message, e->code_name);
-			return;
+	memset(&er, 0, sizeof er);
+	put_str(d, "call", what);
+	if (e->kind == AWS_E_TRANSPORT) {
+		put_http_error(d, &e->http);
+		if (e->http.kind == HTTP_ETIMEOUT)
+			json_object_set_new(d, "limit_seconds",
+			    json_integer(timeout));
+	} else {
+		put_str(d, "endpoint", e->http.endpoint);
+		if (e->kind == AWS_E_SERVICE) {
+			put_str(d, "stage", e->code == AWS_C_THROTTLING ||
+			    e->status >= 500 ? "http" : "authentication");
+			snprintf(desc, sizeof desc, "%s: %s", e->code_name,
+			    e->message);
+			put_str(d, "error", desc);
+			check_timings(d, &e->http.timing);
+		} else {
+			put_str(d, "stage", "response");
+			put_str(d, "error", e->message);
 		}
 	}
-	if (e->kind == AWS_E_PROTOCOL) {
-		put_str(d, "stage", "response");
-		put_str(d, "error", e->message);
-		health_set(r, HEALTH_ERROR, "%s answered %s, but not as AWS "
-		    "does (%s). Check AWS_ENDPOINT_URL or what answers in "
-		    "AWS's place.", host, what, e->message);
-		return;
-	}
-	put_http_error(d, &e->http);
-	switch (e->http.kind) {
-	case HTTP_EDNS:
-		health_set(r, HEALTH_ERROR, "The AWS endpoint %s does not "
-		    "resolve (DNS). Check the connector's DNS servers.", host);
-		return;
-	case HTTP_ETIMEOUT:
-		health_set(r, HEALTH_ERROR, "AWS at %s did not answer within %d "
-		    "s. Check the network%s; if it lasts, check AWS's service "
-		    "health.", host, timeout,
-		    n->opts.proxy_host ? " and the proxy" : "");
-		return;
-	case HTTP_EPROXY:
-		if (e->http.cause == HTTP_C_PROXY_AUTH)
-			health_set(r, HEALTH_ERROR, "The proxy %s:%d refused the "
-			    "connector's user name and password (407), so AWS "
-			    "was not reached. Enter the proxy's current "
-			    "credentials in Update the registration.",
-			    n->opts.proxy_host, n->opts.proxy_port);
-		else
-			health_set(r, HEALTH_ERROR, "The proxy %s:%d did not "
-			    "let the connector through to AWS (%s). Check "
-			    "Network Proxy Configured.", n->opts.proxy_host,
-			    n->opts.proxy_port, e->http.detail);
-		return;
-	case HTTP_ETLS:
-		health_set(r, HEALTH_ERROR, "The TLS handshake with AWS at %s "
-		    "failed (%s). If a proxy inspects TLS, add its CA to the "
-		    "connector's trust store.", host, e->http.detail);
-		return;
-	case HTTP_ECONNECT:
-		if (e->http.cause == HTTP_C_POLICY) {
-			health_set(r, HEALTH_ERROR, "%s resolves to an address "
-			    "the connector may not connect to (loopback, "
-			    "link-local or reserved). Check the DNS servers.",
-			    host);
-			return;
-		}
-		health_set(r, HEALTH_ERROR, "Nothing answered at AWS %s (%s). "
-		    "Check the network, the firewall (outbound HTTPS, port "
-		    "443) and the proxy setting.", host, e->http.detail);
-		return;
-	default:
-		aws_error_describe(e, desc, sizeof desc);
-		health_set(r, HEALTH_ERROR, "AWS could not be reached: %s.",
-		    desc);
-		return;
-	}
+	enroll_explain_aws(e, "AWS", FIX_AT, &er);
+	health_set(r, e->kind == AWS_E_SERVICE && e->code == AWS_C_THROTTLING ?
+	    HEALTH_WARNING : HEALTH_ERROR, "%s", er.msg);
 }
 
 /* ---- AWS Connectivity ---- */
@@ -283,19 +207,14 @@ check_aws(const struct health_env *env, struct health_result *r, json_t *d)
 	struct aws_error err;
 	struct aws_conf c;
 	struct aws a;
-	const char *why;
 	char host[300];
 
 	if (!reg_registered()) {
 		not_registered(r, "its AWS connection");
 		return;
 	}
-	if (aws_open(&c, &a, deadline, &why) != 0) {
-		aws_conf_free(&c);
-		put_str(d, "stage", "local");
-		health_set(r, HEALTH_ERROR, "%s", why);
+	if (aws_open_item(&c, &a, deadline, r, d) != 0)
 		return;
-	}
 	put_str(d, "region", c.region);
 	put_str(d, "access_key_id", c.key_id);
 	if (c.net.opts.proxy_host)
@@ -304,8 +223,8 @@ check_aws(const struct health_env *env, struct health_result *r, json_t *d)
 	memset(&err, 0, sizeof err);
 	t0 = wall();
 	if (aws_get_caller_identity(&a, &id, &err) != 0) {
-		explain_aws(&err, "the connector's keys (GetCallerIdentity)",
-		    &c.net, env->timeout, r, d);
+		explain_aws(&err, "GetCallerIdentity with the connector's keys",
+		    env->timeout, r, d);
 		goto out;
 	}
 	snprintf(host, sizeof host, "%s", a.endpoint[AWS_STS]);
@@ -314,7 +233,7 @@ check_aws(const struct health_env *env, struct health_result *r, json_t *d)
 	    check_ms3(wall() - t0)));
 	put_str(d, "account", id.account);
 	put_str(d, "arn", id.arn);
-	url_host(a.endpoint[AWS_STS], host, sizeof host);
+	util_url_host(a.endpoint[AWS_STS], host, sizeof host);
 	if (c.net.opts.proxy_host)
 		health_set(r, HEALTH_OK, "Signed in to AWS (%s, through the "
 		    "proxy %s:%d) as %s, account %s.", host,
@@ -411,90 +330,42 @@ vc_login(struct vc_conf *c, struct vsphere *vs, double deadline,
 	    "", err);
 }
 
-/* Put in r and d why the vCenter call what failed with e. */
+/*
+ * Put in r and d why signing in to the registration's vCenter failed with
+ * e.  The words are the registration's table of causes
+ * (enroll_explain_vsphere); the check adds the stage and the details (both
+ * thumbprints when the certificate is not the pinned one).
+ */
 static void
 explain_vcenter(const struct vsphere_error *e, const struct vc_conf *c,
     const struct vsphere *vs, int timeout, struct health_result *r,
     json_t *d)
 {
-	const char *h = c->host, *p = c->port;
+	struct enroll_result er;
 
+	memset(&er, 0, sizeof er);
 	put_str(d, "endpoint", e->http.endpoint);
 	if (e->kind == VSPHERE_E_FAULT) {
 		put_str(d, "stage", "authentication");
 		json_object_set_new(d, "error", json_sprintf("%s: %s",
 		    e->fault_type, e->message));
-		if (e->fault == VSPHERE_FAULT_INVALID_LOGIN)
-			health_set(r, HEALTH_ERROR, "vCenter %s:%s refused the "
-			    "service account %s: its password was probably "
-			    "changed in vCenter, or the account was locked or "
-			    "removed. Enter the account's current password in "
-			    "Update the registration.", h, p, c->user);
-		else if (e->fault == VSPHERE_FAULT_NO_PERMISSION)
-			health_set(r, HEALTH_ERROR, "vCenter %s:%s: the service "
-			    "account %s lacks the permission to sign in (%s). "
-			    "Give it back its role in vCenter.", h, p, c->user,
-			    e->message);
-		else
-			health_set(r, HEALTH_ERROR, "vCenter %s:%s refused the "
-			    "sign-in of %s: %s (%s).", h, p, c->user,
-			    e->message, e->fault_type);
-		return;
-	}
-	if (e->kind == VSPHERE_E_PROTOCOL) {
+	} else if (e->kind == VSPHERE_E_PROTOCOL) {
 		put_str(d, "stage", "response");
 		put_str(d, "error", e->message);
-		health_set(r, HEALTH_ERROR, "%s:%s answered, but not as a "
-		    "vCenter does (%s). Check that the registration names "
-		    "vCenter itself.", h, p, e->message);
-		return;
-	}
-	put_http_error(d, &e->http);
-	switch (e->http.kind) {
-	case HTTP_EDNS:
-		health_set(r, HEALTH_ERROR, "vCenter's name %s does not resolve "
-		    "(DNS). Check the connector's DNS servers.", h);
-		return;
-	case HTTP_ETIMEOUT:
-		health_set(r, HEALTH_ERROR, "vCenter %s:%s did not answer within "
-		    "%d s: it is overloaded, hung or unreachable. Check "
-		    "vCenter's services (and restart them if they hang).", h, p,
-		    timeout);
-		return;
-	case HTTP_ETLS:
-		if (e->http.cause == HTTP_C_PIN) {
+	} else {
+		put_http_error(d, &e->http);
+		if (e->http.kind == HTTP_ETIMEOUT)
+			json_object_set_new(d, "limit_seconds",
+			    json_integer(timeout));
+		if (e->http.kind == HTTP_ETLS && e->http.cause == HTTP_C_PIN) {
 			put_str(d, "stage", "tls");
 			put_str(d, "pinned_thumbprint", c->pin);
 			put_str(d, "seen_thumbprint", vs->http.peer_thumbprint);
 			put_str(d, "seen_subject", vs->http.peer_subject);
-			health_set(r, HEALTH_ERROR, "vCenter %s:%s presents a "
-			    "certificate other than the one the connector "
-			    "trusts: pinned %s, seen %s. If vCenter's "
-			    "certificate was replaced, review the new one and "
-			    "trust it again in Update the registration; if not, "
-			    "find out what answers in vCenter's place.", h, p,
-			    c->pin, vs->http.peer_thumbprint[0] ?
-			    vs->http.peer_thumbprint : "(none)");
-			return;
 		}
-		health_set(r, HEALTH_ERROR, "The TLS handshake with vCenter "
-		    "%s:%s failed (%s).", h, p, e->http.detail);
-		return;
-	case HTTP_ECONNECT:
-		if (e->http.cause == HTTP_C_POLICY) {
-			health_set(r, HEALTH_ERROR, "%s resolves to an address "
-			    "the connector may not connect to (loopback, "
-			    "link-local or reserved).", h);
-			return;
-		}
-		/* FALLTHROUGH */
-	default:
-		health_set(r, HEALTH_ERROR, "Nothing answered at vCenter %s:%s "
-		    "(%s): vCenter or its web service is down, or a firewall "
-		    "blocks the port. Check that vCenter runs and the "
-		    "connector can reach it.", h, p, e->http.detail);
-		return;
 	}
+	enroll_explain_vsphere(e, c->host, atoi(c->port), FIX_AT, &er);
+	health_set(r, HEALTH_ERROR, "%s", er.msg);
 }
 
 /* ---- vCenter Connectivity ---- */
@@ -780,7 +651,8 @@ void
 check_proxy(const struct health_env *env, struct health_result *r,
     json_t *d)
 {
-	char region[32], url[300], host[300];
+	char region[32], url[300], host[300], port[8];
+	struct enroll_result er;
 	struct http_response resp;
 	struct http_client cl;
 	struct http_error err;
@@ -818,7 +690,7 @@ check_proxy(const struct health_env *env, struct health_result *r,
 		    "registration is not usable.");
 		return;
 	}
-	url_host(url, host, sizeof host);
+	util_url_host(url, host, sizeof host);
 	rq.url = url;
 	rc = http_request(&cl, &rq, &resp, &err);
 	http_client_free(&cl);
@@ -836,32 +708,91 @@ check_proxy(const struct health_env *env, struct health_result *r,
 		return;
 	}
 	put_http_error(d, &err);
-	if (err.kind == HTTP_EPROXY && err.cause == HTTP_C_PROXY_AUTH)
-		health_set(r, HEALTH_ERROR, "The proxy %s:%d refused the "
-		    "connector's user name and password (407 Proxy "
-		    "Authentication Required): they were probably changed on "
-		    "the proxy. Enter the proxy's current credentials in Update "
-		    "the registration.", n.opts.proxy_host, n.opts.proxy_port);
-	else if (err.kind == HTTP_EPROXY)
-		health_set(r, HEALTH_ERROR, "The proxy %s:%d did not answer or "
-		    "refused to connect the connector to AWS STS at %s (%s). "
-		    "Check that the proxy runs and allows CONNECT to %s.",
-		    n.opts.proxy_host, n.opts.proxy_port, host, err.detail,
-		    host);
-	else if (err.kind == HTTP_ETIMEOUT)
-		health_set(r, HEALTH_ERROR, "Through the proxy %s:%d, AWS STS at "
-		    "%s did not answer within %d s. Check the proxy and its "
-		    "way out.", n.opts.proxy_host, n.opts.proxy_port, host,
-		    env->timeout);
-	else
-		health_set(r, HEALTH_ERROR, "Through the proxy %s:%d, AWS STS at "
-		    "%s was not reached (%s error: %s).", n.opts.proxy_host,
-		    n.opts.proxy_port, host, http_errkind_string(err.kind),
-		    err.detail);
+	if (err.kind == HTTP_ETIMEOUT)
+		json_object_set_new(d, "limit_seconds",
+		    json_integer(env->timeout));
+	snprintf(port, sizeof port, "%d", n.opts.proxy_port);
+	memset(&er, 0, sizeof er);
+	enroll_explain_proxy(&err, n.opts.proxy_host, port, FIX_AT, &er);
+	health_set(r, HEALTH_ERROR, "%s", er.msg);
 	reg_net_wipe(&n);
 }
 
 /* ---- Authentication Proxy Service ---- */
+
+/* The item's row as the last run left it. */
+struct ap_last {
+	int found;
+	struct health_row row;
+};
+
+static int
+ap_last_row(void *arg, const struct health_row *r)
+{
+	struct ap_last *l = arg;
+
+	if (r->item == HI_AUTHPROXY) {
+		l->row = *r;
+		l->found = 1;
+	}
+	return 0;
+}
+
+/*
+ * A digest of what AssumeRole is asked with (role, session policy,
+ * duration cap) into out: a changed setting asks afresh.
+ */
+static void
+ap_settings_digest(const struct authproxy_config *cfg, char out[65])
+{
+	char *s = NULL;
+	int n;
+
+	n = asprintf(&s, "%s\n%s\n%d", cfg->role_arn, cfg->policy,
+	    cfg->duration);
+	if (n < 0 || util_sha256_hex(s, (size_t)n, out) != 0)
+		out[0] = '\0';
+	free(s);
+}
+
+/*
+ * Keep the last answer instead of asking AWS again (every AssumeRole is
+ * an entry in the customer's CloudTrail): 1, with r and d as the last run
+ * left them, when that answer was a success less than AP_HEALTH_RECHECK
+ * seconds ago for the same settings (digest), no user's AssumeRole has
+ * failed since, and the run was not asked for by hand (Check now,
+ * --only).  Else 0: ask.
+ */
+static int
+ap_keep_last(const struct health_env *env, const char *digest,
+    struct health_result *r, json_t *d)
+{
+	static struct ap_last l;
+	char failed[24] = "";
+	json_t *old;
+	long long asked;
+	int keep;
+
+	memset(&l, 0, sizeof l);
+	if (env->by_hand || !digest[0] || health_rows_each(ap_last_row, &l) !=
+	    0 || !l.found || l.row.state != HEALTH_OK ||
+	    (old = json_loads(l.row.details, 0, NULL)) == NULL)
+		return 0;
+	asked = json_integer_value(json_object_get(old, "asked_at"));
+	db_setting_copy(AP_SET_ASSUME_FAILED_AT, failed, sizeof failed);
+	keep = asked > 0 && asked <= (long long)env->now &&
+	    (long long)env->now - asked < AP_HEALTH_RECHECK &&
+	    json_is_string(json_object_get(old, "settings_digest")) &&
+	    strcmp(json_string_value(json_object_get(old,
+	    "settings_digest")), digest) == 0 &&
+	    strtoll(failed, NULL, 10) < asked;
+	if (keep) {
+		json_object_update(d, old);
+		health_set(r, HEALTH_OK, "%s", l.row.summary);
+	}
+	json_decref(old);
+	return keep;
+}
 
 void
 check_authproxy(const struct health_env *env, struct health_result *r,
@@ -873,8 +804,7 @@ check_authproxy(const struct health_env *env, struct health_result *r,
 	struct aws_error err;
 	struct aws_conf c;
 	struct aws a;
-	const char *why;
-	char what[AP_ROLE_MAX + 64];
+	char what[AP_ROLE_MAX + 64], digest[65];
 
 	if (authproxy_config_get(&cfg) != 0) {
 		put_str(d, "stage", "local");
@@ -900,19 +830,18 @@ check_authproxy(const struct health_env *env, struct health_result *r,
 		return;
 	}
 	put_str(d, "role_arn", cfg.role_arn);
-	if (aws_open(&c, &a, deadline, &why) != 0) {
-		aws_conf_free(&c);
-		put_str(d, "stage", "local");
-		health_set(r, HEALTH_ERROR, "%s", why);
+	ap_settings_digest(&cfg, digest);
+	if (ap_keep_last(env, digest, r, d))
 		return;
-	}
+	if (aws_open_item(&c, &a, deadline, r, d) != 0)
+		return;
 	memset(&err, 0, sizeof err);
 	t0 = wall();
 	if (aws_assume_role(&a, cfg.role_arn, HEALTH_SESSION,
 	    AP_DURATION_MIN, cfg.policy[0] ? cfg.policy : NULL, &cred,
 	    &err) != 0) {
 		snprintf(what, sizeof what, "AssumeRole on %s", cfg.role_arn);
-		explain_aws(&err, what, &c.net, env->timeout, r, d);
+		explain_aws(&err, what, env->timeout, r, d);
 		if (err.kind == AWS_E_SERVICE &&
 		    err.code == AWS_C_ACCESS_DENIED)
 			health_set(r, HEALTH_ERROR, "AWS refused the connector "
@@ -927,6 +856,11 @@ check_authproxy(const struct health_env *env, struct health_result *r,
 	json_object_set_new(d, "timings", json_pack("{s:f}", "total",
 	    check_ms3(wall() - t0)));
 	put_str(d, "expiration", cred.expiration);
+	/* The answer is kept until then (ap_keep_last). */
+	json_object_set_new(d, "asked_at", json_integer(env->now));
+	json_object_set_new(d, "next_ask_at", json_integer(env->now +
+	    AP_HEALTH_RECHECK));
+	put_str(d, "settings_digest", digest);
 	util_wipe(&cred, sizeof cred);
 	health_set(r, HEALTH_OK, "The connector obtained temporary "
 	    "credentials of %s (AssumeRole), as it does for users who sign in "

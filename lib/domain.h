@@ -74,6 +74,7 @@ int auth_new_setup_code(char code[AUTH_SETUP_CODE_LEN + 1]);
 int auth_setup_code_matches(const char *code);
 int auth_claim(const char *code, const char *pw);
 int auth_login(const char *pw, const char *addr);
+int auth_reauthenticate(const char *pw, const char *addr);
 int auth_login_report(const char *pw, const char *addr,
     struct auth_admin *before);
 int auth_reset_password(const char *pw);
@@ -128,6 +129,8 @@ int tls_cert_facts_file(const char *path, const char *addr,
 int netinfo_addresses(char out[][64], size_t max, size_t *n);
 int netinfo_primary_ipv4(char *out, size_t outlen);
 int netinfo_console_ip(const char *listen_addr, char *out, size_t outlen);
+int netinfo_current_ip(char *out, size_t outlen, char *listen,
+    size_t listenlen);
 
 /* ---- secret.c: stored credentials, encrypted with the connector key ---- */
 

@@ -53,15 +53,43 @@ empty(const char *s)
 	return s == NULL || *s == '\0';
 }
 
-/* ---- explaining a peer's failure ---- */
+/* ---- explaining a peer's failure ----
+ *
+ * The one table of the causes of a failed call to vCenter, AWS (or the
+ * portal) and the proxy, in the administrator's words: what failed, why,
+ * and what to do.  The wizard calls it with where NULL (the form with the
+ * value to correct is at hand); the health checks and jobs call it with
+ * where naming the place the administrator corrects the registration
+ * ("Update the registration"), which the sentences then point to.
+ */
+
+/* Append " <what> in <where>." to r->msg when where is not NULL. */
+static void
+fix_in(struct enroll_result *r, const char *where, const char *what)
+{
+	size_t n = strlen(r->msg);
+
+	if (where != NULL && n < sizeof r->msg)
+		snprintf(r->msg + n, sizeof r->msg - n, " %s in %s.", what,
+		    where);
+}
+
+/* host resolved to an address the connector refuses to connect to. */
+static void
+not_allowed(struct enroll_result *r, const char *host)
+{
+	snprintf(r->msg, sizeof r->msg, "%s resolves to an address the "
+	    "connector may not connect to (loopback, link-local or reserved). "
+	    "Check the DNS servers.", host);
+}
 
 /*
- * Put in r->msg, in the administrator's words, why a call to the vCenter
- * at host:port failed (r->field is left to the caller).
+ * Put in r->msg why a call to the vCenter at host:port failed (r->field
+ * is left to the caller).
  */
 void
 enroll_explain_vsphere(const struct vsphere_error *e, const char *host,
-    int port, struct enroll_result *r)
+    int port, const char *where, struct enroll_result *r)
 {
 	char d[600];
 
@@ -74,26 +102,32 @@ enroll_explain_vsphere(const struct vsphere_error *e, const char *host,
 			return;
 		case HTTP_ECONNECT:
 			if (e->http.cause == HTTP_C_POLICY) {
-				snprintf(r->msg, sizeof r->msg, "%s resolves "
-				    "to an address the connector may not "
-				    "connect to (loopback, link-local or "
-				    "reserved).", host);
+				not_allowed(r, host);
 				return;
 			}
 			snprintf(r->msg, sizeof r->msg, "Nothing answered at "
-			    "%s:%d. Check the host name, the port and the "
-			    "firewall.", host, port);
+			    "%s:%d. Check that vCenter runs, the host name, "
+			    "the port and the firewall.", host, port);
 			return;
 		case HTTP_ETIMEOUT:
 			snprintf(r->msg, sizeof r->msg, "%s:%d did not answer "
-			    "in time.", host, port);
+			    "in time: vCenter is overloaded, hung or "
+			    "unreachable. Check vCenter's services.", host,
+			    port);
 			return;
 		case HTTP_ETLS:
 			if (e->http.cause == HTTP_C_PIN) {
 				snprintf(r->msg, sizeof r->msg, "vCenter's "
 				    "certificate is no longer the one you "
-				    "trusted. Go back to the vCenter step to "
-				    "review the new one.");
+				    "trusted.");
+				if (where == NULL)
+					fix_in(r, "the vCenter step", "Go back "
+					    "to review the new one");
+				else
+					fix_in(r, where, "If it was replaced, "
+					    "review the new one and trust it "
+					    "again (if not, find out what answers "
+					    "in vCenter's place)");
 				return;
 			}
 			snprintf(r->msg, sizeof r->msg, "The TLS handshake "
@@ -108,10 +142,14 @@ enroll_explain_vsphere(const struct vsphere_error *e, const char *host,
 		case VSPHERE_FAULT_INVALID_LOGIN:
 			snprintf(r->msg, sizeof r->msg, "vCenter refused this "
 			    "user name and password.");
+			fix_in(r, where, "It was probably changed in vCenter, "
+			    "or the account was locked: enter the account's "
+			    "current password");
 			return;
 		case VSPHERE_FAULT_NO_PERMISSION:
 			snprintf(r->msg, sizeof r->msg, "The vCenter account "
-			    "lacks the permission for this.");
+			    "lacks the permission for this. Give it its role "
+			    "in vCenter.");
 			return;
 		default:
 			break;
@@ -129,23 +167,29 @@ enroll_explain_vsphere(const struct vsphere_error *e, const char *host,
 /* Put in r->msg why a call to AWS or the portal (who) failed. */
 void
 enroll_explain_aws(const struct aws_error *e, const char *who,
-    struct enroll_result *r)
+    const char *where, struct enroll_result *r)
 {
-	char d[600];
+	char d[600], host[200];
 
+	util_url_host(e->http.endpoint, host, sizeof host);
 	if (e->kind == AWS_E_SERVICE) {
 		switch (e->code) {
 		case AWS_C_SIGNATURE:
 			snprintf(r->msg, sizeof r->msg, "%s refused the secret: "
 			    "the request's signature did not match.", who);
+			fix_in(r, where, "Enter the key's current secret "
+			    "access key");
 			return;
 		case AWS_C_INVALID_TOKEN:
 			snprintf(r->msg, sizeof r->msg, "%s does not know this "
 			    "key ID, or it was revoked.", who);
+			fix_in(r, where, "Create a new access key for the "
+			    "connector's IAM user and enter it");
 			return;
 		case AWS_C_EXPIRED_TOKEN:
 			snprintf(r->msg, sizeof r->msg, "The session token has "
 			    "expired.");
+			fix_in(r, where, "Enter new credentials");
 			return;
 		case AWS_C_REQUEST_EXPIRED:
 			snprintf(r->msg, sizeof r->msg, "%s says the "
@@ -154,39 +198,108 @@ enroll_explain_aws(const struct aws_error *e, const char *who,
 			return;
 		case AWS_C_ACCESS_DENIED:
 			snprintf(r->msg, sizeof r->msg, "%s refused this key "
-			    "the permission.", who);
+			    "the permission (%s). Grant it in IAM.", who,
+			    e->message);
+			return;
+		case AWS_C_THROTTLING:
+			snprintf(r->msg, sizeof r->msg, "%s throttled the "
+			    "connector (%s): too many requests with its keys "
+			    "just now. If this lasts, look for other users of "
+			    "the same keys.", who, e->code_name);
 			return;
 		default:
 			break;
 		}
 	}
-	if (e->kind == AWS_E_TRANSPORT && e->http.kind == HTTP_EPROXY) {
-		snprintf(r->msg, sizeof r->msg, "The proxy did not let the "
-		    "connector through to %s (%s).", who, e->http.detail);
+	if (e->kind == AWS_E_PROTOCOL) {
+		snprintf(r->msg, sizeof r->msg, "%s answered, but not as AWS "
+		    "does (%.300s). Check what answers in AWS's place.", host,
+		    e->message);
 		return;
+	}
+	if (e->kind == AWS_E_TRANSPORT) {
+		switch (e->http.kind) {
+		case HTTP_EPROXY:
+			if (e->http.cause == HTTP_C_PROXY_AUTH) {
+				snprintf(r->msg, sizeof r->msg, "The proxy "
+				    "refused the connector's user name and "
+				    "password (407), so %s was not reached.",
+				    who);
+				fix_in(r, where, "Enter the proxy's current "
+				    "credentials");
+				return;
+			}
+			snprintf(r->msg, sizeof r->msg, "The proxy did not let "
+			    "the connector through to %s (%s).", who,
+			    e->http.detail);
+			return;
+		case HTTP_EDNS:
+			snprintf(r->msg, sizeof r->msg, "%s could not be "
+			    "reached: the name %s does not resolve (DNS). "
+			    "Check the connector's DNS servers.", who, host);
+			return;
+		case HTTP_ETIMEOUT:
+			snprintf(r->msg, sizeof r->msg, "%s at %s did not "
+			    "answer in time. Check the network and the proxy "
+			    "setting; if it lasts, check AWS's service "
+			    "health.", who, host);
+			return;
+		case HTTP_ETLS:
+			snprintf(r->msg, sizeof r->msg, "The TLS handshake with "
+			    "%s at %s failed (%.300s). If a proxy inspects TLS, "
+			    "add its CA to the connector's trust store.", who,
+			    host, e->http.detail);
+			return;
+		case HTTP_ECONNECT:
+			if (e->http.cause == HTTP_C_POLICY)
+				not_allowed(r, host);
+			else
+				snprintf(r->msg, sizeof r->msg, "%s could not "
+				    "be reached: nothing answered at %s (%.300s). "
+				    "Check the network, the firewall (outbound "
+				    "HTTPS, port 443) and the proxy setting.",
+				    who, host, e->http.detail);
+			return;
+		default:
+			break;
+		}
 	}
 	aws_error_describe(e, d, sizeof d);
 	snprintf(r->msg, sizeof r->msg, "%s: %s", who, d);
 }
 
-/* Put in r the failure of a test through the proxy at host:port, with the
- * field it belongs to. */
+/*
+ * Put in r the failure of a request through the proxy at host:port to
+ * AWS, with the field it belongs to.
+ */
 void
 enroll_explain_proxy(const struct http_error *e, const char *host,
-    const char *port, struct enroll_result *r)
+    const char *port, const char *where, struct enroll_result *r)
 {
+	char d[600];
+
 	if (e->kind == HTTP_EPROXY && e->cause == HTTP_C_PROXY_AUTH) {
 		r->field = EF_PROXY_PASSWORD;
 		snprintf(r->msg, sizeof r->msg, "The proxy refused this user "
 		    "name and password.");
+		fix_in(r, where, "They were probably changed on the proxy: "
+		    "enter its current ones");
 	} else if (e->kind == HTTP_EPROXY) {
 		r->field = EF_PROXY_HOST;
 		snprintf(r->msg, sizeof r->msg, "The proxy at %s:%s did not "
-		    "answer or refused to connect the connector to AWS.",
-		    host, port);
+		    "answer or refused to connect the connector to AWS. Check "
+		    "that the proxy runs and allows CONNECT to AWS.", host,
+		    port);
+	} else if (e->kind == HTTP_ETIMEOUT) {
+		r->field = EF_PROXY_HOST;
+		snprintf(r->msg, sizeof r->msg, "Through the proxy at %s:%s, "
+		    "AWS did not answer in time. Check the proxy and its way "
+		    "out.", host, port);
 	} else {
 		r->field = EF_FORM;
-		http_error_describe(e, r->msg, sizeof r->msg);
+		http_error_describe(e, d, sizeof d);
+		snprintf(r->msg, sizeof r->msg, "Through the proxy at %s:%s, "
+		    "AWS was not reached: %s.", host, port, d);
 	}
 }
 
@@ -301,7 +414,7 @@ enroll_vcenter(const char *typed, struct enroll_result *r)
 	}
 	reg_net_wipe(&n);
 	if (rc != 0) {
-		enroll_explain_vsphere(&err, host, port, r);
+		enroll_explain_vsphere(&err, host, port, NULL, r);
 		log_warn("register: vCenter %s:%d: %s", host, port, r->msg);
 		vsphere_free(&vs);
 		r->field = EF_VC_HOST;
@@ -418,7 +531,7 @@ enroll_account(const char *user, const char *password,
 	vsphere_free(&vs);
 	reg_net_wipe(&n);
 	if (rc != 0) {
-		enroll_explain_vsphere(&err, host, atoi(port), r);
+		enroll_explain_vsphere(&err, host, atoi(port), NULL, r);
 		r->field = err.kind == VSPHERE_E_FAULT &&
 		    err.fault == VSPHERE_FAULT_INVALID_LOGIN ? EF_VC_PASSWORD :
 		    EF_FORM;
@@ -544,7 +657,7 @@ enroll_proxy(const struct enroll_proxy *p, struct enroll_result *r)
 	rc = proxy_test(&n, &herr);
 	reg_net_wipe(&n);
 	if (rc == CONN_EIO) {
-		enroll_explain_proxy(&herr, p->host, p->port, r);
+		enroll_explain_proxy(&herr, p->host, p->port, NULL, r);
 		r->audit = r->field == EF_PROXY_PASSWORD ?
 		    "register: proxy refused the credentials" :
 		    "register: proxy test failed";
@@ -627,7 +740,7 @@ enroll_aws(const char *region, const char *key_id, const char *secret,
 	aws_free(&a);
 	reg_net_wipe(&n);
 	if (rc != 0) {
-		enroll_explain_aws(&err, "AWS", r);
+		enroll_explain_aws(&err, "AWS", NULL, r);
 		r->field = EF_FORM;
 		if (err.kind == AWS_E_SERVICE && err.code == AWS_C_SIGNATURE)
 			r->field = EF_SECRET_KEY;
@@ -702,7 +815,7 @@ enroll_portal(const char *data, size_t len, int keep,
 
 /*
  * The console's own URL, as vCenter and the portal should reach it, and
- * its address.  Returns 0 (both may be "" on a fresh instance).
+ * its address: the one it uses now (netinfo_current_ip).  Returns 0.
  */
 int
 enroll_console_url(char *ip, size_t iplen, char *url, size_t urllen)
@@ -710,7 +823,7 @@ enroll_console_url(char *ip, size_t iplen, char *url, size_t urllen)
 	char listen[80];
 	const char *colon;
 
-	reg_value(SETTING_IP, 0, ip, iplen);
+	netinfo_current_ip(ip, iplen, NULL, 0);
 	reg_value(SETTING_LISTEN, 0, listen, sizeof listen);
 	colon = strrchr(listen, ':');
 	if (colon && strcmp(colon + 1, "443") != 0)
@@ -916,7 +1029,7 @@ enroll_register(struct enroll_result *r)
 	rc = portal_register(&p, &info, regid, sizeof regid, &aerr);
 	portal_free(&p);
 	if (rc != 0) {
-		enroll_explain_aws(&aerr, "The portal", r);
+		enroll_explain_aws(&aerr, "The portal", NULL, r);
 		goto undo;
 	}
 	if (pending_set(registered_now ? "new" : "update", regid) != 0)
@@ -951,11 +1064,11 @@ enroll_register(struct enroll_result *r)
 	    "updated" : "new");
 	goto out;
 vfail:
-	enroll_explain_vsphere(&verr, host, atoi(port), r);
+	enroll_explain_vsphere(&verr, host, atoi(port), NULL, r);
 	goto out;
 vfail_undo:
 	/* vCenter refused the change: nothing to take back there. */
-	enroll_explain_vsphere(&verr, host, atoi(port), r);
+	enroll_explain_vsphere(&verr, host, atoi(port), NULL, r);
 	if (!orphan)
 		goto done;
 	registered_now = 1;
@@ -1053,7 +1166,7 @@ portal_goodbye(struct enroll_result *r)
 		    strcmp(aerr.code_name, "NotRegistered") == 0))
 			rc = 0;
 		else
-			enroll_explain_aws(&aerr, "The portal", r);
+			enroll_explain_aws(&aerr, "The portal", NULL, r);
 		portal_free(&p);
 	} else
 		snprintf(r->msg, sizeof r->msg, "The portal endpoint is not "
@@ -1109,7 +1222,7 @@ enroll_unregister(const char *user, const char *password,
 	vsphere_free(&vs);
 	reg_net_wipe(&vn);
 	if (rc != 0) {
-		enroll_explain_vsphere(&verr, host, atoi(port), r);
+		enroll_explain_vsphere(&verr, host, atoi(port), NULL, r);
 		if (verr.kind == VSPHERE_E_FAULT &&
 		    (verr.fault == VSPHERE_FAULT_INVALID_LOGIN ||
 		    verr.fault == VSPHERE_FAULT_NO_PERMISSION)) {

@@ -100,10 +100,10 @@ int enroll_clear_local(void);
 int enroll_rotate_amp(const char *data, size_t len, struct enroll_result *r);
 int enroll_console_url(char *ip, size_t iplen, char *url, size_t urllen);
 void enroll_explain_vsphere(const struct vsphere_error *e, const char *host,
-    int port, struct enroll_result *r);
+    int port, const char *where, struct enroll_result *r);
 void enroll_explain_aws(const struct aws_error *e, const char *who,
-    struct enroll_result *r);
+    const char *where, struct enroll_result *r);
 void enroll_explain_proxy(const struct http_error *e, const char *host,
-    const char *port, struct enroll_result *r);
+    const char *port, const char *where, struct enroll_result *r);
 
 #endif

@@ -55,6 +55,8 @@ const struct job_def health_job = {
 
 /* The item a run checks alone (connector-health --only), or HI__MAX. */
 static enum health_item selected = HI__MAX;
+/* 1 while Check now starts its run (the run is a fork: it sees this). */
+static int by_hand;
 
 /* One check under way. */
 struct running {
@@ -452,7 +454,7 @@ health_run_items(enum health_item only, struct job_report *rep)
 	struct running cs[HI__MAX];
 	int ran[HI__MAX] = { 0 }, counts[HEALTH_ERROR + 1] = { 0 }, rc;
 	struct health_env env = { .timeout = health_timeout(),
-	    .now = util_now() };
+	    .now = util_now(), .by_hand = by_hand || only != HI__MAX };
 
 	/* The checks open their own connections: none crosses a fork. */
 	db_close();
@@ -511,9 +513,12 @@ health_run(struct job_report *rep)
 int
 health_start(long long *before)
 {
-	int running;
+	int running, rc;
 
 	if (job_newest(HEALTH_JOB, before, &running) != 0)
 		return CONN_EDB;
-	return job_start_detached(&health_job);
+	by_hand = 1;
+	rc = job_start_detached(&health_job);
+	by_hand = 0;
+	return rc;
 }

@@ -109,6 +109,8 @@ struct health_result {
 struct health_env {
 	int timeout;		/* seconds: give this to every client */
 	time_t now;
+	int by_hand;		/* 1: Check now or --only: ask afresh, keep
+				   no remembered answer */
 };
 
 /* A check: fills r (state, summary) and details; never blocks past

@@ -131,7 +131,6 @@ int
 manifest_parse_time(const char *s, time_t *out)
 {
 	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	struct tm tm = { 0 };
 	const char *p;
 	time_t t;
 
@@ -160,18 +159,8 @@ manifest_parse_time(const char *s, time_t *out)
 		p += 6;
 	} else
 		return CONN_EINVAL;
-	if (*p != '\0' || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
-	    h > 23 || mi > 59 || sec > 59)
+	if (*p != '\0' || util_utc_time(y, mo, d, h, mi, sec, &t) != 0)
 		return CONN_EINVAL;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	if ((t = timegm(&tm)) == (time_t)-1 || tm.tm_mday != d ||
-	    tm.tm_mon != mo - 1)
-		return CONN_EINVAL;	/* 31 April and the like */
 	*out = t - sign * (oh * 3600 + om * 60);
 	return 0;
 }

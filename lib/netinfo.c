@@ -63,8 +63,9 @@ netinfo_primary_ipv4(char *out, size_t outlen)
  * a loopback listen address as it is (test and demonstration instances
  * listen there), else the first non-loopback IPv4 address of the machine.
  * listen_addr is the console's listen address without its port ("0.0.0.0"
- * or empty: every address).  connector-setup init records this address
- * and a registration sends it; the health check compares them.
+ * or empty: every address).  Callers that want the address the
+ * connector uses now call netinfo_current_ip, which adds the listen
+ * address from the settings.
  */
 int
 netinfo_console_ip(const char *listen_addr, char *out, size_t outlen)
@@ -75,4 +76,26 @@ netinfo_console_ip(const char *listen_addr, char *out, size_t outlen)
 		return 0;
 	}
 	return netinfo_primary_ipv4(out, outlen);
+}
+
+/*
+ * The address the connector uses now: the console's listen address from
+ * the settings (without its port) and the machine's addresses measured
+ * now, as netinfo_console_ip reads them.  A registration sends it, the
+ * "Registered IP" item compares it with the registered one, the dashboard
+ * and the page footer show it.  listen, when not NULL, receives the listen
+ * address without its port ("" when none is set).  Returns 0.
+ */
+int
+netinfo_current_ip(char *out, size_t outlen, char *listen, size_t listenlen)
+{
+	char addr[80] = "";
+	char *colon;
+
+	db_setting_copy(SETTING_LISTEN, addr, sizeof addr);
+	if ((colon = strrchr(addr, ':')) != NULL)
+		*colon = '\0';
+	if (listen != NULL)
+		snprintf(listen, listenlen, "%s", addr);
+	return netinfo_console_ip(addr, out, outlen);
 }

@@ -382,13 +382,12 @@ explain(const struct aws_error *e, const char *region, char *out,
 		snprintf(r.msg, sizeof r.msg, "AWS refused the connector's "
 		    "keys: they are not known there, or were revoked");
 	else
-		enroll_explain_aws(e, "AWS", &r);
+		enroll_explain_aws(e, "AWS", NULL, &r);
 	n = strlen(r.msg);
 	while (n > 0 && (r.msg[n - 1] == '.' || r.msg[n - 1] == ' '))
 		r.msg[--n] = '\0';
-	if (e->kind == AWS_E_TRANSPORT)
-		todo = "; check the connector's network and proxy";
-	else if (e->kind == AWS_E_SERVICE && (e->code == AWS_C_SIGNATURE ||
+	/* A network failure's words already say what to check. */
+	if (e->kind == AWS_E_SERVICE && (e->code == AWS_C_SIGNATURE ||
 	    e->code == AWS_C_INVALID_TOKEN || e->code == AWS_C_AUTH_FAILURE ||
 	    e->code == AWS_C_EXPIRED_TOKEN || e->code == AWS_C_ACCESS_DENIED))
 		todo = "; update the AWS keys (Dashboard, Update the "

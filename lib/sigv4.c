@@ -106,10 +106,7 @@ decode(struct buf *b, const char *s, size_t len)
 int
 sigv4_parse_date(const char *s, time_t *out)
 {
-	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	struct tm tm;
-	int y, mo, d, h, mi, se, leap;
+	int y, mo, d, h, mi, se;
 
 	if (s == NULL || strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z' ||
 	    !util_all_in(s, 8, "0123456789") ||
@@ -122,20 +119,7 @@ sigv4_parse_date(const char *s, time_t *out)
 	h = (s[9] - '0') * 10 + (s[10] - '0');
 	mi = (s[11] - '0') * 10 + (s[12] - '0');
 	se = (s[13] - '0') * 10 + (s[14] - '0');
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
-	    d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 || mi > 59 ||
-	    se > 59)
-		return CONN_EINVAL;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	*out = timegm(&tm);
-	return 0;
+	return util_utc_time(y, mo, d, h, mi, se, out);
 }
 
 /* 1 when the list "a;b;c" is 1..SIGV4_MAX_SIGNED names of [a-z0-9-]

@@ -483,3 +483,51 @@ util_percent_encode(struct buf *b, const char *s, size_t len, int keep_slash)
 	}
 	return 0;
 }
+
+/* The host[:port] of a URL ("https://h:p/path" -> "h:p"), for sentences;
+ * the text as it is when it has no scheme. */
+void
+util_url_host(const char *url, char *out, size_t outlen)
+{
+	const char *h = strstr(url, "://");
+
+	h = h ? h + 3 : url;
+	snprintf(out, outlen, "%.*s", (int)strcspn(h, "/?#"), h);
+}
+
+/* 1 when y is a leap year of the Gregorian calendar. */
+static int
+leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/*
+ * The UTC time y-mo-d h:mi:s as seconds since 1970-01-01 00:00:00 UTC,
+ * into *out.  Every field is checked: the year 1970 to 9999, the day
+ * within its month (leap years by the Gregorian rules, so no 31 February
+ * and no 29 February 2100), hours 0-23, minutes and seconds 0-59 (no leap
+ * second).  Independent of the time zone and of time_t's library calls.
+ * Returns 0, or CONN_EINVAL with *out untouched.
+ */
+int
+util_utc_time(int y, int mo, int d, int h, int mi, int s, time_t *out)
+{
+	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+	long long days, era, yoe, doy, yy;
+
+	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 ||
+	    d > mdays[mo - 1] + (mo == 2 && leap_year(y)) || h < 0 || h > 23 ||
+	    mi < 0 || mi > 59 || s < 0 || s > 59)
+		return CONN_EINVAL;
+	/* Days since the epoch of a proleptic Gregorian date: the year is
+	 * counted from March, so the leap day ends it. */
+	yy = mo <= 2 ? y - 1 : y;
+	era = yy / 400;
+	yoe = yy - era * 400;
+	doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1;
+	days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+	*out = (time_t)(days * 86400 + h * 3600 + mi * 60 + s);
+	return 0;
+}

@@ -441,19 +441,24 @@ class Client:
     """An HTTPS client of one instance: verifies its certificate, keeps one
     connection and a cookie jar, sends Origin on POST unless told not to.
     source: the local address to connect from (another loopback address
-    such as 127.0.0.2 looks like another client to the console)."""
+    such as 127.0.0.2 looks like another client to the console).  host:
+    the console's address, when it was moved off 127.0.0.1 (its
+    certificate, made for 127.0.0.1, is still verified but not its name)."""
 
     def __init__(self, inst, timeout=60, source=None):
         self.inst = inst
         self.timeout = timeout
         self.source = source
+        self.host = "127.0.0.1"
         self.jar = {}
         self.conn = None
 
     def _connect(self):
+        ctx = self.inst.tls_context()
+        if self.host != "127.0.0.1":
+            ctx.check_hostname = False
         self.conn = http.client.HTTPSConnection(
-            "127.0.0.1", self.inst.port, timeout=self.timeout,
-            context=self.inst.tls_context(),
+            self.host, self.inst.port, timeout=self.timeout, context=ctx,
             source_address=(self.source, 0) if self.source else None)
 
     def close(self):

@@ -169,8 +169,10 @@ class Proxy:
     """tests/peers/proxy.py with basic credentials; log holds one dict per
     CONNECT it handled."""
 
-    def __init__(self, user=None, password=None):
+    def __init__(self, user=None, password=None, port=None):
         args = [sys.executable, PROXY]
+        if port is not None:
+            args += ["--port", str(port)]
         if user is not None:
             args += ["--user", user, "--password", password]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 
 from harness import (Instance, AwsDouble, VCenterDouble, portal_file,
-                     TOP, PASSWORD)
+                     TOP, PASSWORD, job_env)
 
 VC_USER = "CORP\\svc-connector"
 VC_PASSWORD = "Vc-Service-Pass-7"
@@ -21,6 +21,7 @@ AMP_KEY = "AMPKEYTESTCONNECTOR1"
 AMP_SECRET = "amp-test-secret-0001-abcdef"
 EXTENSION_KEY = "connector.console"
 VSPHERE_PROBE = os.path.join(TOP, "build", "tests", "vsphere-probe")
+HEALTH = os.path.join(TOP, "build", "cron", "connector-health")
 
 
 class Env:
@@ -192,3 +193,75 @@ def copy_db_files(inst):
             with open(p, "rb") as f:
                 out += f.read()
     return out
+
+
+def run_health(inst, only=None, env=None):
+    """Run the health job once as cron would, --verbose (only: one item),
+    with env added to the job's environment (e.g. the AWS double's
+    endpoints); the finished process, its output as text."""
+    e = job_env(env)
+    args = [HEALTH, "--root", inst.root, "--verbose"]
+    if only:
+        args += ["--only", only]
+    return subprocess.run(args, env=e, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=300)
+
+
+def health_rows(inst):
+    """{item: (state, summary, details dict)} as the health table holds
+    them."""
+    return {item: (state, summary, json.loads(details or "{}"))
+            for item, state, summary, details in inst.sql(
+                "SELECT item, state, summary, details FROM health")}
+
+
+def health_item(inst, item, env=None):
+    """Run the health job for item alone: (state, summary, details)."""
+    p = run_health(inst, item, env)
+    if p.returncode != 0:
+        raise AssertionError("health run %d: %s" % (p.returncode,
+                                                    p.stderr[-500:]))
+    row = health_rows(inst).get(item)
+    if row is None:
+        raise AssertionError("no row for %s after the run: %s" %
+                             (item, p.stdout))
+    return row
+
+
+def set_setting(inst, name, value):
+    """Set a setting of the instance (value None: remove it)."""
+    if value is None:
+        inst.sql("DELETE FROM settings WHERE name = ?", (name,), write=True)
+    else:
+        inst.sql("INSERT INTO settings (name, value) VALUES (?, ?) "
+                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                 (name, value), write=True)
+
+
+def get_setting(inst, name):
+    row = inst.sql1("SELECT value FROM settings WHERE name = ?", (name,))
+    return row[0] if row else None
+
+
+def registered(env, client=None):
+    """Register env's console with its doubles through the wizard (client:
+    a signed-in client, else a new one); returns the client."""
+    w = Wizard(env, client)
+    r = w.run_all()
+    if r.status != 303:
+        raise RuntimeError("registration failed: %r %s" % (r, errors(r)))
+    return w.c
+
+
+def move_console(inst, addr, *clients):
+    """Move the console to addr (same port) the way an administrator would:
+    connector-setup init with the new listen address, then a reload of the
+    web server.  clients talk to it there from then on."""
+    for args in (("init", "--listen", "%s:%d" % (addr, inst.port),
+                  "--allow-loopback-peers"), ("reload-nginx",)):
+        p = inst.setup_tool(*args)
+        if p.returncode != 0:
+            raise AssertionError("%s: %s" % (args[0], p.stderr.decode()))
+    for c in clients:
+        c.close()
+        c.host = addr

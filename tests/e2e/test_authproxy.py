@@ -24,7 +24,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Suite, check, eq, wait_for  # noqa: E402
-from regflow import AWS_KEY, AWS_SECRET, AMP_KEY, Env, Wizard  # noqa: E402
+from regflow import (AWS_KEY, AWS_SECRET, AMP_KEY, Env, Wizard,  # noqa
+                     get_setting, health_item, health_rows, run_health)
 
 suite = Suite()
 E = None
@@ -601,6 +602,107 @@ def test_bad_namesake_of_the_listed_domain_refused():
     finally:
         E.inst.sql("UPDATE vcenter_users SET domain = 'vsphere.local' "
                    "WHERE principal = 'user3'", write=True)
+
+
+# ---- the Authentication Proxy Service health item ----
+
+HEALTH_SESSION = "connector-health-check"
+RECHECK = 15 * 60
+
+
+def health_asks():
+    """The health item's AssumeRole calls the double accepted."""
+    return [c for c in assume_calls() if c["session_name"] == HEALTH_SESSION]
+
+
+def health_asked_afresh():
+    """connector-health --only authproxy: asked by hand, it asks AWS."""
+    n = len(health_asks())
+    state, summary, d = health_item(E.inst, "authproxy", E.aws.env())
+    eq(state, "ok", "authproxy by hand (%s)" % summary)
+    eq(len(health_asks()), n + 1, "AssumeRole calls of a run by hand")
+    eq(d["next_ask_at"], d["asked_at"] + RECHECK, "next ask")
+    return d
+
+
+def health_run():
+    """The every-minute run, all items as cron runs it: the item's (state,
+    summary, details)."""
+    p = run_health(E.inst, env=E.aws.env())
+    check(p.returncode in (0, 1), "health run %d: %s", p.returncode,
+          p.stderr[-500:])
+    return health_rows(E.inst)["authproxy"]
+
+
+@suite.test
+def test_health_item_asks_aws_every_15_minutes_not_every_minute():
+    d0 = health_asked_afresh()
+    n = len(health_asks())
+    for i in range(2):
+        state, summary, d = health_run()
+        eq(state, "ok", "run %d (%s)" % (i, summary))
+        eq(d.get("asked_at"), d0["asked_at"], "run %d: the answer kept" % i)
+    eq(len(health_asks()), n, "AssumeRole calls of runs within 15 minutes")
+    # The kept answer as old as the limit: the next run asks.
+    E.inst.sql("UPDATE health SET details = json_set(details, '$.asked_at',"
+               " ?) WHERE item = 'authproxy'", (d0["asked_at"] - RECHECK,),
+               write=True)
+    state, summary, d = health_run()
+    eq(state, "ok", "after 15 minutes (%s)" % summary)
+    eq(len(health_asks()), n + 1, "AssumeRole calls after 15 minutes")
+    check(d["asked_at"] >= d0["asked_at"], "asked at %r", d)
+
+
+@suite.test
+def test_health_item_asks_again_when_the_settings_change():
+    health_asked_afresh()
+    n = len(health_asks())
+    eq(health_run()[0], "ok", "kept")
+    eq(len(health_asks()), n, "no call while kept")
+    federation(duration=CAP - 60)
+    try:
+        state, summary, _ = health_run()
+        eq(state, "ok", "after the change (%s)" % summary)
+        eq(len(health_asks()), n + 1, "AssumeRole calls after the change")
+    finally:
+        federation()
+
+
+@suite.test
+def test_health_item_red_at_the_next_run_after_a_users_request_failed():
+    health_asked_afresh()
+    n = len(health_asks())
+    E.aws.control({"deny_roles": [ROLE]})
+    try:
+        eq(health_run()[0], "ok", "the kept answer before any request "
+           "failed")
+        status, _, body = portal_call(creds("user1", pw(1)))
+        eq((status, body), (503, UNAVAILABLE), "a user's request")
+        check(get_setting(E.inst, "federation.assume_failed_at"),
+              "the failure is not recorded")
+        state, summary, d = health_run()
+        eq(state, "error", "the next run (%s)" % summary)
+        check("AccessDenied" in summary and ROLE in summary, "summary %r",
+              summary)
+        check("asked_at" not in d, "a failure kept as an answer: %r", d)
+    finally:
+        E.aws.control({"deny_roles": []})
+    # An error is not kept: the next run asks, and it is green again.
+    state, summary, _ = health_run()
+    eq(state, "ok", "after the role is allowed again (%s)" % summary)
+    eq(len(health_asks()), n + 1, "AssumeRole calls")
+
+
+@suite.test
+def test_health_item_check_now_asks_afresh():
+    health_asked_afresh()
+    n = len(health_asks())
+    c = S["admin"]
+    r = c.post("/health/check", [("csrf", c.get("/").csrf)])
+    eq(r.status, 303, "Check now")
+    check(wait_for(lambda: len(health_asks()) == n + 1, 60, 0.2),
+          "Check now did not ask AWS: %d calls, want %d" %
+          (len(health_asks()), n + 1))
 
 
 def before():

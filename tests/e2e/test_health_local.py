@@ -25,7 +25,6 @@ against the vCenter and AWS doubles.
   part says SKIP).
 """
 import html
-import json
 import os
 import re
 import shutil
@@ -39,9 +38,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (TOP, PASSWORD, WRONG, Suite, check, eq,  # noqa
                      run_job, wait_for)
-from regflow import Env, Wizard  # noqa: E402
+from regflow import Env, Wizard, health_item, move_console  # noqa: E402
 
-HEALTH = os.path.join(TOP, "build", "cron", "connector-health")
 CRON = os.path.join(TOP, "build", "cron")
 TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d UTC"
 HOUR = 3600
@@ -63,12 +61,7 @@ def run_cron(name):
 
 
 def health(item):
-    """Run the health job for item alone: (state, summary, details)."""
-    rc, _, err = run_job(HEALTH, inst().root, "--only", item)
-    eq(rc, 0, "health run (%s)" % err)
-    state, summary, details = inst().sql1(
-        "SELECT state, summary, details FROM health WHERE item = ?", (item,))
-    return state, summary, json.loads(details) if details else {}
+    return health_item(inst(), item)
 
 
 def expect(item, state, pattern=None):
@@ -128,13 +121,7 @@ def test_registered_the_jobs_first_runs_are_due():
 # ---- Connector Registered IP Is Current ----
 
 def reinit(addr):
-    """Move the console to addr:PORT the way an administrator would:
-    init with the new listen address, then reload the web server."""
-    p = inst().setup_tool("init", "--listen", "%s:%d" % (addr, inst().port),
-                          "--allow-loopback-peers")
-    eq(p.returncode, 0, "init (%s)" % p.stderr.decode())
-    p = inst().setup_tool("reload-nginx")
-    eq(p.returncode, 0, "reload (%s)" % p.stderr.decode())
+    move_console(inst(), addr)
 
 
 def answers_at(addr):
@@ -349,6 +336,36 @@ def test_login_no_warning_without_failures():
     r = c.login()
     eq(r.status, 303, "sign-in")
     eq(notice_of(c.get(r.location or "/")), None, "a notice without failures")
+
+
+@suite.test
+def test_login_key_rotation_is_not_a_sign_in():
+    """Keys -> rotate asks for the password again: the right one keeps the
+    failed attempts since the last sign-in (the item stays amber and the
+    next sign-in still warns); a wrong one counts as a failed attempt."""
+    c = inst().signed_in_client()
+
+    def rotate(password):
+        return c.post("/keys/encryption", [("csrf", c.form_csrf("/keys")),
+                                           ("password", password)])
+    fail_sign_ins(2, "127.0.0.8")
+    r = rotate(PASSWORD)
+    eq(r.status, 303, "rotation with the right password")
+    eq(inst().admin()["failed_count"], 2, "failures after the rotation")
+    expect("login", "warning", r"^2 failed sign-ins since the last "
+           r"successful sign-in at " + TIME + r", the last from "
+           r"127\.0\.0\.8 at ")
+    r = rotate(WRONG)
+    eq(r.status, 400, "rotation with a wrong password")
+    eq(inst().admin()["failed_count"], 3, "the wrong password counted")
+    c2 = inst().client()
+    r = c2.login()
+    eq(r.status, 303, "sign-in")
+    note = notice_of(c2.get(r.location or "/"))
+    check(note and re.match(r"^3 failed attempts since your last sign-in "
+                            r"\(last from 127\.0\.0\.1 at " + TIME +
+                            r"\)\.$", note[1]), "notice %r", note)
+    expect("login", "ok")
 
 
 @suite.test

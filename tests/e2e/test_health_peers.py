@@ -26,13 +26,12 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import (TOP, Suite, VCenterDouble, check, eq,  # noqa: E402
-                     free_port, stop_process)
+from harness import Suite, VCenterDouble, check, eq, free_port  # noqa
 from regflow import (AWS_KEY, AWS_SECRET, VC_PASSWORD, VC_USER,  # noqa: E402
-                     Env, Wizard)  # noqa: E402
+                     Env, Wizard, health_rows, registered, run_health,
+                     set_setting)
+from regcheck import Proxy  # noqa: E402
 
-HEALTH = os.path.join(TOP, "build", "cron", "connector-health")
-PROXY = os.path.join(TOP, "tests", "peers", "proxy.py")
 ROLE = "arn:aws:iam::123456789012:role/portal-users"
 PEER_ITEMS = ("aws", "vcenter", "time", "proxy", "authproxy")
 
@@ -48,22 +47,10 @@ def inst():
 def run(only=None):
     """Run the health job as cron would (one item, or all); the items'
     rows afterwards: {item: (state, summary, details dict)}."""
-    e = dict(os.environ)
-    for k in ("CONNECTOR_ROOT", "LD_PRELOAD", "CRASHPOINT"):
-        e.pop(k, None)
-    e.update(S["aws_env"])
-    args = [HEALTH, "--root", inst().root, "--verbose"]
-    if only:
-        args += ["--only", only]
-    p = subprocess.run(args, env=e, stdin=subprocess.DEVNULL,
-                       capture_output=True, text=True, timeout=300)
+    p = run_health(inst(), only, S["aws_env"])
     check(p.returncode in (0, 1), "connector-health status %d: %s %s",
           p.returncode, p.stdout, p.stderr[-500:])
-    rows = {}
-    for item, state, summary, details in inst().sql(
-            "SELECT item, state, summary, details FROM health"):
-        rows[item] = (state, summary, json.loads(details or "{}"))
-    return rows
+    return health_rows(inst())
 
 
 def item(name):
@@ -91,13 +78,7 @@ def ok(name, *words):
 
 
 def setting(name, value):
-    if value is None:
-        inst().sql("DELETE FROM settings WHERE name = ?", (name,),
-                   write=True)
-    else:
-        inst().sql("INSERT INTO settings (name, value) VALUES (?, ?) "
-                   "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                   (name, value), write=True)
+    set_setting(inst(), name, value)
 
 
 def aws(body):
@@ -147,20 +128,6 @@ def aws_start():
     E.aws.start()
 
 
-class Proxy:
-    """tests/peers/proxy.py on a given port with basic credentials."""
-
-    def __init__(self, port, user, password):
-        self.proc = subprocess.Popen(
-            [sys.executable, PROXY, "--port", str(port), "--user", user,
-             "--password", password], stdout=subprocess.PIPE,
-            stdin=subprocess.DEVNULL, text=True, start_new_session=True)
-        json.loads(self.proc.stdout.readline())
-
-    def stop(self):
-        stop_process(self.proc)
-
-
 # ---- the tests ----
 
 @suite.test
@@ -193,8 +160,8 @@ def test_all_peer_items_ok_after_registration():
 def test_aws_key_revoked_then_restored():
     aws({"revoked_keys": [AWS_KEY]})
     try:
-        expect("aws", "error", ["does not know the connector's access key "
-                                "ID", "revoked", "Update the registration"],
+        expect("aws", "error", ["AWS does not know this key ID", "revoked",
+                                "enter it in Update the registration"],
                "authentication")
     finally:
         aws({"revoked_keys": []})
@@ -207,7 +174,8 @@ def test_aws_signature_rejected_then_restored():
                           "secret_key": "another-secret-key-0002"}]})
     try:
         s, d = expect("aws", "error", ["signature did not match",
-                                       "secret access key"],
+                                       "current secret access key in "
+                                       "Update the registration"],
                       "authentication")
         check("SignatureDoesNotMatch" in d.get("error", ""), "error %r", d)
     finally:
@@ -220,8 +188,8 @@ def test_aws_signature_rejected_then_restored():
 def test_aws_down_then_back():
     aws_stop()
     try:
-        expect("aws", "error", ["Nothing answered at AWS", "firewall"],
-               "connect")
+        expect("aws", "error", ["AWS could not be reached: nothing "
+                                "answered at", "firewall"], "connect")
     finally:
         aws_start()
     ok("aws", "Signed in to AWS")
@@ -232,8 +200,8 @@ def test_aws_hanging_costs_one_timeout():
     setting("health.timeout", "3")
     aws({"faults": {"sts": {"hang": True}}})
     try:
-        s, d = expect("aws", "error", ["did not answer", "within 3 s"],
-                      "http")
+        s, d = expect("aws", "error", ["did not answer in time"], "http")
+        eq(d.get("limit_seconds"), 3, "aws details: the limit")
     finally:
         aws({"faults": {"sts": None}})
         setting("health.timeout", None)
@@ -244,8 +212,9 @@ def test_aws_hanging_costs_one_timeout():
 def test_vcenter_stopped_then_back():
     vc_stop()
     try:
-        expect("vcenter", "error", ["Nothing answered at vCenter",
-                                    E.vc.hostport, "is down"], "connect")
+        expect("vcenter", "error", ["Nothing answered at %s." %
+                                    E.vc.hostport, "Check that vCenter "
+                                    "runs"], "connect")
     finally:
         vc_start()
     ok("vcenter", "Signed in to vCenter")
@@ -255,8 +224,9 @@ def test_vcenter_stopped_then_back():
 def test_vcenter_password_changed_then_back():
     vc_control("/control/password?password=Changed-In-vCenter-9")
     try:
-        expect("vcenter", "error", ["refused the service account",
-                                    "password", "Update the registration"],
+        expect("vcenter", "error", ["vCenter refused this user name and "
+                                    "password", "current password in "
+                                    "Update the registration"],
                "authentication")
     finally:
         vc_control("/control/password?password=" + VC_PASSWORD)
@@ -270,9 +240,9 @@ def test_vcenter_certificate_replaced_shows_both_thumbprints():
     check(seen != pinned, "the double kept its certificate")
     try:
         s, d = expect("vcenter", "error", [
-            "certificate other than the one the connector trusts",
-            pinned, seen, "review the new one and trust it again",
-            "Update the registration"], "tls")
+            "certificate is no longer the one you trusted",
+            "review the new one and trust it again",
+            "in Update the registration"], "tls")
         eq(d.get("pinned_thumbprint"), pinned, "details: pinned")
         eq(d.get("seen_thumbprint"), seen, "details: seen")
     finally:
@@ -286,7 +256,9 @@ def test_vcenter_hanging_costs_one_timeout():
     setting("health.timeout", "3")
     vc_control("/control/hang?on=1")
     try:
-        expect("vcenter", "error", ["did not answer within 3 s"], "http")
+        s, d = expect("vcenter", "error", ["did not answer in time"],
+                      "http")
+        eq(d.get("limit_seconds"), 3, "vcenter details: the limit")
     finally:
         vc_control("/control/hang?on=0")
         setting("health.timeout", None)
@@ -330,7 +302,7 @@ def test_time_aws_6min_off_makes_aws_refuse_too():
     aws({"skew_seconds": 360})
     try:
         expect("aws", "error", ["clock is off by more than 5 minutes",
-                                "System Time Synchronization"],
+                                "Check the time synchronization"],
                "authentication")
     finally:
         aws({"skew_seconds": 0})
@@ -390,7 +362,7 @@ def test_one_hanging_double_does_not_hold_up_the_others():
 @suite.test
 def test_proxy_present_down_wrong_password_then_ok():
     port = free_port()
-    p = Proxy(port, "proxy-user", "Proxy-Pass-1")
+    p = Proxy("proxy-user", "Proxy-Pass-1", port=port)
     S["proxy"] = p
     w = Wizard(E, S["client"])
     for step in (w.start, lambda: w.proxy("127.0.0.1", str(port),
@@ -406,17 +378,17 @@ def test_proxy_present_down_wrong_password_then_ok():
     expect("proxy", "error", ["127.0.0.1:%d" % port, "did not answer or "
                               "refused", "Check that the proxy runs"],
            "connect")
-    p = S["proxy"] = Proxy(port, "proxy-user", "Proxy-Pass-1")
+    p = S["proxy"] = Proxy("proxy-user", "Proxy-Pass-1", port=port)
     ok("proxy", "tunnels to AWS")
 
     p.stop()
-    p = S["proxy"] = Proxy(port, "proxy-user", "Changed-On-Proxy-2")
-    expect("proxy", "error", ["refused the connector's user name and "
-                              "password", "407", "Update the registration"],
-           "connect")
+    p = S["proxy"] = Proxy("proxy-user", "Changed-On-Proxy-2", port=port)
+    expect("proxy", "error", ["The proxy refused this user name and "
+                              "password", "current ones in Update the "
+                              "registration"], "connect")
     expect("aws", "error", ["407"], "connect")
     p.stop()
-    p = S["proxy"] = Proxy(port, "proxy-user", "Proxy-Pass-1")
+    p = S["proxy"] = Proxy("proxy-user", "Proxy-Pass-1", port=port)
     ok("proxy", "tunnels to AWS")
     ok("aws", "Signed in to AWS")
 
@@ -434,10 +406,7 @@ def setup():
     S["vc_args"] = (VC_USER, VC_PASSWORD, 3, 2, extra)
     S["aws_env"] = E.aws.env()
     S["unregistered"] = run()
-    S["client"] = E.inst.signed_in_client()
-    r = Wizard(E, S["client"]).run_all()
-    if r.status != 303:
-        raise RuntimeError("registration failed: %r" % r)
+    S["client"] = registered(E)
 
 
 def teardown():

@@ -14,17 +14,16 @@ gone."""
 import json
 import os
 import ssl
-import subprocess
 import sys
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from harness import TOP, Suite, check, eq, free_port  # noqa: E402
-from regflow import Env, Wizard  # noqa: E402
+from regflow import (Env, Wizard, get_setting as get_setting_of,  # noqa
+                     health_rows, run_health, set_setting)
 from regcheck import Proxy  # noqa: E402
 
-HEALTH = os.path.join(TOP, "build", "cron", "connector-health")
 with open(os.path.join(TOP, "VERSION")) as f:
     VERSION = f.read().strip()
 UNTRUSTED = "The update information could not be trusted: "
@@ -42,19 +41,11 @@ def aws(body=None):
 
 
 def setting(name, value):
-    """Set (value None: remove) a setting of the instance."""
-    if value is None:
-        inst().sql("DELETE FROM settings WHERE name = ?", (name,),
-                   write=True)
-    else:
-        inst().sql("INSERT INTO settings (name, value) VALUES (?, ?) "
-                   "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                   (name, value), write=True)
+    set_setting(inst(), name, value)
 
 
 def get_setting(name):
-    row = inst().sql1("SELECT value FROM settings WHERE name = ?", (name,))
-    return row[0] if row else None
+    return get_setting_of(inst(), name)
 
 
 def package(version, notes="", released="2030-01-01T00:00:00Z"):
@@ -71,20 +62,14 @@ def publish(packages, manifest=None):
 def run():
     """connector-health --only uptodate; the item's (state, summary,
     details) as stored."""
-    e = dict(os.environ)
-    e.pop("CONNECTOR_ROOT", None)
-    e.update(E.aws.env())
-    p = subprocess.run([HEALTH, "--root", inst().root, "--only", "uptodate",
-                        "--verbose"], env=e, stdin=subprocess.DEVNULL,
-                       capture_output=True, text=True, timeout=120)
+    p = run_health(inst(), "uptodate", E.aws.env())
     eq(p.returncode, 0, "connector-health status (%s %s)" % (
         p.stdout, p.stderr[-300:]))
-    row = inst().sql1("SELECT state, summary, details FROM health "
-                      "WHERE item = 'uptodate'")
+    row = health_rows(inst()).get("uptodate")
     check(row is not None, "no uptodate row after the run: %s", p.stdout)
     check(("uptodate %s " % row[0]) in p.stdout, "verbose line %r",
           p.stdout)
-    return row[0], row[1], json.loads(row[2] or "{}")
+    return row
 
 
 def manifest_requests(since):

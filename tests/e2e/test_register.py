@@ -25,7 +25,7 @@ from harness import (TOP, Suite, VCenterDouble, check, eq,  # noqa: E402
                      free_port, stop_process, wait_for)
 from regflow import (AMP_KEY, AWS_KEY, AWS_SECRET, EXTENSION_KEY,  # noqa
                      VC_PASSWORD, VC_USER, VSPHERE_PROBE, Env, Wizard,
-                     errors, state)
+                     errors, health_item, move_console, state)
 
 suite = Suite()
 E = None            # the Env of the file
@@ -47,7 +47,9 @@ def inst():
 
 
 def loc(path):
-    return inst().origin + path
+    """The console's URL of path where it is now (see moved_to)."""
+    host = W.c.host if W else "127.0.0.1"
+    return "https://%s:%d%s" % (host, inst().port, path)
 
 
 def settings():
@@ -661,9 +663,7 @@ def test_bad_forged_portal_file_on_update_leaves_plugin_as_it_was():
     at the portal must leave vCenter's plugin as the stored registration
     describes it, as a failed first registration takes its plugin back."""
     ensure_registered()
-    old_ip = settings()["ip"]
-    inst().sql("UPDATE settings SET value = '192.0.2.78' WHERE name = 'ip'",
-               write=True)
+    moved_to("127.0.0.4")
     try:
         before = state(inst())
         ext = ext_view(E.find_extension())
@@ -679,8 +679,7 @@ def test_bad_forged_portal_file_on_update_leaves_plugin_as_it_was():
         eq(ext_view(E.find_extension()), ext,
            "vCenter's plugin after the failed update")
     finally:
-        inst().sql("UPDATE settings SET value = ? WHERE name = 'ip'",
-                   (old_ip,), write=True)
+        moved_to("127.0.0.1")
         clear_draft()
         step_ok(W.start(), "/register/review", "GET /register")
         r = W.register()
@@ -1032,17 +1031,36 @@ def test_changed_certificate_trusted_again_is_pinned():
 
 # ---- registering again after an IP change ----
 
+def moved_to(addr):
+    """The console moved to addr (init --listen, reload), as after a new
+    address from DHCP; the file's client follows it."""
+    move_console(inst(), addr, W.c)
+    # The programs read their origins when they start: restart them, as
+    # the dashboard's Restart services does, so redirects name addr.
+    p = inst().setup_tool("restart-services")
+    eq(p.returncode, 0, "restart-services (%s)" % p.stderr.decode())
+
+    def answers():
+        try:
+            return W.c.get("/register").location.startswith(loc("/"))
+        except (OSError, AttributeError):
+            W.c.close()
+            return False
+    check(wait_for(answers, timeout=20), "the console does not answer at "
+          "%s", addr)
+
+
 @suite.test
 def test_reregister_after_ip_change_updates_plugin():
     ensure_registered()
-    old_ip = settings()["ip"]
-    new_ip = "192.0.2.77"
+    old_url = "https://127.0.0.1:%d/" % inst().port
+    new_ip = "127.0.0.3"
     new_url = "https://%s:%d/" % (new_ip, inst().port)
-    inst().sql("UPDATE settings SET value = ? WHERE name = 'ip'", (new_ip,),
-               write=True)
+    moved_to(new_ip)
     try:
-        # The dashboard's word on the address is the Health Status item
-        # Connector Registered IP Is Current (tests/e2e/test_health_local.py).
+        state_, summary, _ = health_item(inst(), "registered_ip")
+        eq(state_, "warning", "Registered IP after the move (%s)" % summary)
+        eq(E.find_extension()["url"], old_url, "the plugin before Register")
         mark = inst().audit_mark()
         step_ok(W.start(), "/register/review", "GET /register")
         check(new_url in W.review().text, "the review does not show %s",
@@ -1060,13 +1078,19 @@ def test_reregister_after_ip_change_updates_plugin():
         eq([g["ip"] for g in regs], [new_ip], "the portal's registration")
         text = dashboard()
         check(dashboard_registered(text), "the dashboard after Register")
+        check(">%s</dd>" % new_ip in text, "the dashboard does not show the "
+              "address %s", new_ip)
         audited(mark, "register: updated")
+        eq(health_item(inst(), "registered_ip")[:2],
+           ("ok", "The connector is registered with the address it uses "
+            "now, %s." % new_ip), "Registered IP after Register")
     finally:
-        inst().sql("UPDATE settings SET value = ? WHERE name = 'ip'",
-                   (old_ip,), write=True)
+        moved_to("127.0.0.1")
     ensure_registered()
-    eq(E.find_extension()["url"], "https://127.0.0.1:%d/" % inst().port,
-       "the plugin's URL after going back")
+    eq(E.find_extension()["url"], old_url, "the plugin's URL after going "
+       "back")
+    eq(health_item(inst(), "registered_ip")[0], "ok", "Registered IP back "
+       "at 127.0.0.1")
 
 
 # ---- CSRF and Origin ----

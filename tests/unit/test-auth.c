@@ -554,6 +554,49 @@ TEST(login_bad_wrong_password_reports_nothing)
 	CHECK(before.failed_count == 0x5a5a5a5a);
 }
 
+TEST(reauthenticate_keeps_failures_since_last_sign_in)
+{
+	struct auth_admin before, a;
+
+	CHECK(claimed_state() == 0);
+	CHECK(auth_login(PW, ADDR) == 0);
+	CHECK(auth_login(PW_WRONG, "198.51.100.7") == CONN_EDENIED);
+	CHECK(auth_login(PW_WRONG, "198.51.100.8") == CONN_EDENIED);
+	CHECK(auth_admin_get(&a) == 0);
+	/* The right password again inside the session: not a sign-in. */
+	CHECK(auth_reauthenticate(PW, ADDR) == 0);
+	CHECK(auth_admin_get(&before) == 0);
+	CHECK(before.failed_count == 2 && before.locked == 0);
+	CHECK(before.failures_began_at == a.failures_began_at);
+	CHECK(strcmp(before.last_failure_addr, "198.51.100.8") == 0);
+	CHECK(before.last_login_at == a.last_login_at);
+	CHECK(sql_int("SELECT sum(recent) FROM login_sources") == 2);
+	CHECK(sql_int("SELECT consecutive FROM login_sources WHERE addr = "
+	    "'198.51.100.8'") == 1);
+	/* So the next sign-in still reports them. */
+	CHECK(auth_login_report(PW, ADDR, &before) == 0);
+	CHECK(before.failed_count == 2);
+	CHECK(strcmp(before.last_failure_addr, "198.51.100.8") == 0);
+}
+
+TEST(reauthenticate_bad_wrong_password_counts_toward_lockout)
+{
+	struct auth_admin a;
+
+	CHECK(claimed_state() == 0);
+	CHECK(sql("UPDATE admin SET failed_count = 18") == 0);
+	CHECK(auth_reauthenticate(PW_WRONG, ADDR) == CONN_EDENIED);
+	CHECK(auth_admin_get(&a) == 0);
+	CHECK(a.failed_count == 19 && a.locked == 0);
+	CHECK(strcmp(a.last_failure_addr, ADDR) == 0);
+	CHECK(auth_reauthenticate(PW_WRONG, ADDR) == CONN_ELOCKED);
+	CHECK(auth_admin_get(&a) == 0);
+	CHECK(a.failed_count == AUTH_LOCK_AFTER && a.locked == 1);
+	/* Locked: the right password is refused too, and counts nothing. */
+	CHECK(auth_reauthenticate(PW, ADDR) == CONN_ELOCKED);
+	CHECK(auth_admin_get(&a) == 0 && a.failed_count == AUTH_LOCK_AFTER);
+}
+
 TEST(reset_password_clears_recent_failures)
 {
 	struct auth_admin a;
@@ -1109,6 +1152,8 @@ main(void)
 	RUN(login_success_resets_count_before_lock);
 	RUN(login_reports_failures_since_last_sign_in);
 	RUN(login_bad_wrong_password_reports_nothing);
+	RUN(reauthenticate_keeps_failures_since_last_sign_in);
+	RUN(reauthenticate_bad_wrong_password_counts_toward_lockout);
 	RUN(reset_password_clears_recent_failures);
 	RUN(reset_password_unlocks_and_ends_sessions);
 	RUN(source_consecutive_grows_on_failure);

@@ -63,7 +63,7 @@ TEST(explain_refused_address_by_cause)
 	e.http.kind = HTTP_ECONNECT;
 	e.http.cause = HTTP_C_POLICY;
 	snprintf(e.http.detail, sizeof e.http.detail, "whatever the text");
-	enroll_explain_vsphere(&e, "vc.example.com", 443, &r);
+	enroll_explain_vsphere(&e, "vc.example.com", 443, NULL, &r);
 	CHECK(strstr(r.msg, "vc.example.com resolves to an address the "
 	    "connector may not connect to") != NULL);
 }
@@ -76,7 +76,7 @@ TEST(explain_nothing_answered_names_the_port)
 	e.http.kind = HTTP_ECONNECT;
 	snprintf(e.http.detail, sizeof e.http.detail, "connection refused, "
 	    "not allowed");
-	enroll_explain_vsphere(&e, "192.0.2.10", 8443, &r);
+	enroll_explain_vsphere(&e, "192.0.2.10", 8443, NULL, &r);
 	CHECK(strstr(r.msg, "Nothing answered at 192.0.2.10:8443.") != NULL);
 }
 
@@ -87,11 +87,11 @@ TEST(explain_pinned_certificate_by_cause)
 
 	e.http.kind = HTTP_ETLS;
 	e.http.cause = HTTP_C_PIN;
-	enroll_explain_vsphere(&e, "vc", 443, &r);
+	enroll_explain_vsphere(&e, "vc", 443, NULL, &r);
 	CHECK(strstr(r.msg, "no longer the one you trusted") != NULL);
 	e.http.cause = HTTP_C_NONE;
 	snprintf(e.http.detail, sizeof e.http.detail, "not the pinned one");
-	enroll_explain_vsphere(&e, "vc", 443, &r);
+	enroll_explain_vsphere(&e, "vc", 443, NULL, &r);
 	CHECK(strstr(r.msg, "The TLS handshake with vc:443 failed.") != NULL);
 }
 
@@ -101,7 +101,7 @@ TEST(explain_invalid_login)
 	    .fault = VSPHERE_FAULT_INVALID_LOGIN };
 	struct enroll_result r = { 0 };
 
-	enroll_explain_vsphere(&e, "vc", 443, &r);
+	enroll_explain_vsphere(&e, "vc", 443, NULL, &r);
 	CHECK(strcmp(r.msg, "vCenter refused this user name and password.") ==
 	    0);
 }
@@ -112,10 +112,10 @@ TEST(explain_aws_codes)
 	    .code = AWS_C_REQUEST_EXPIRED };
 	struct enroll_result r = { 0 };
 
-	enroll_explain_aws(&e, "AWS", &r);
+	enroll_explain_aws(&e, "AWS", NULL, &r);
 	CHECK(strstr(r.msg, "AWS says the connector's clock is off") != NULL);
 	e.code = AWS_C_INVALID_TOKEN;
-	enroll_explain_aws(&e, "The portal", &r);
+	enroll_explain_aws(&e, "The portal", NULL, &r);
 	CHECK(strstr(r.msg, "The portal does not know this key ID") != NULL);
 }
 
@@ -125,15 +125,74 @@ TEST(explain_proxy_credentials_by_cause)
 	    .cause = HTTP_C_PROXY_AUTH };
 	struct enroll_result r = { 0 };
 
-	enroll_explain_proxy(&e, "proxy.example.com", "3128", &r);
+	enroll_explain_proxy(&e, "proxy.example.com", "3128", NULL, &r);
 	CHECK(r.field == EF_PROXY_PASSWORD);
 	CHECK(strcmp(r.msg, "The proxy refused this user name and password.") ==
 	    0);
 	e.cause = HTTP_C_NONE;
 	snprintf(e.detail, sizeof e.detail, "407 in the text only");
-	enroll_explain_proxy(&e, "proxy.example.com", "3128", &r);
+	enroll_explain_proxy(&e, "proxy.example.com", "3128", NULL, &r);
 	CHECK(r.field == EF_PROXY_HOST);
 	CHECK(strstr(r.msg, "The proxy at proxy.example.com:3128") != NULL);
+}
+
+TEST(explain_where_adds_what_to_do_there)
+{
+	struct vsphere_error v = { .kind = VSPHERE_E_FAULT,
+	    .fault = VSPHERE_FAULT_INVALID_LOGIN };
+	struct aws_error a = { .kind = AWS_E_SERVICE,
+	    .code = AWS_C_INVALID_TOKEN };
+	struct http_error p = { .kind = HTTP_EPROXY,
+	    .cause = HTTP_C_PROXY_AUTH };
+	struct enroll_result r = { 0 };
+
+	enroll_explain_vsphere(&v, "vc", 443, "Update the registration", &r);
+	CHECK(strstr(r.msg, "vCenter refused this user name and password. ") ==
+	    r.msg);
+	CHECK(strstr(r.msg, "current password in Update the registration.") !=
+	    NULL);
+	enroll_explain_aws(&a, "AWS", "Update the registration", &r);
+	CHECK(strcmp(r.msg, "AWS does not know this key ID, or it was "
+	    "revoked. Create a new access key for the connector's IAM user "
+	    "and enter it in Update the registration.") == 0);
+	enroll_explain_proxy(&p, "proxy", "3128", "Update the registration",
+	    &r);
+	CHECK(strstr(r.msg, "current ones in Update the registration.") !=
+	    NULL);
+	/* The wizard's pin advice names its own step. */
+	v.kind = VSPHERE_E_TRANSPORT;
+	v.http.kind = HTTP_ETLS;
+	v.http.cause = HTTP_C_PIN;
+	enroll_explain_vsphere(&v, "vc", 443, NULL, &r);
+	CHECK(strstr(r.msg, "Go back to review the new one in the vCenter "
+	    "step.") != NULL);
+	enroll_explain_vsphere(&v, "vc", 443, "Update the registration", &r);
+	CHECK(strstr(r.msg, "trust it again (if not, find out what answers in "
+	    "vCenter's place) in Update the registration.") != NULL);
+}
+
+TEST(explain_aws_transport_in_words_not_codes)
+{
+	struct aws_error e = { .kind = AWS_E_TRANSPORT };
+	struct enroll_result r = { 0 };
+
+	snprintf(e.http.endpoint, sizeof e.http.endpoint,
+	    "https://sts.us-east-1.amazonaws.com/");
+	snprintf(e.http.detail, sizeof e.http.detail, "Connection refused");
+	e.http.kind = HTTP_ECONNECT;
+	enroll_explain_aws(&e, "AWS", NULL, &r);
+	CHECK(strcmp(r.msg, "AWS could not be reached: nothing answered at "
+	    "sts.us-east-1.amazonaws.com (Connection refused). Check the "
+	    "network, the firewall (outbound HTTPS, port 443) and the proxy "
+	    "setting.") == 0);
+	e.http.kind = HTTP_ETIMEOUT;
+	enroll_explain_aws(&e, "The portal", NULL, &r);
+	CHECK(strstr(r.msg, "The portal at sts.us-east-1.amazonaws.com did "
+	    "not answer in time.") == r.msg);
+	e.http.kind = HTTP_EDNS;
+	enroll_explain_aws(&e, "AWS", NULL, &r);
+	CHECK(strstr(r.msg, "does not resolve (DNS)") != NULL);
+	CHECK(strstr(r.msg, "error at") == NULL);
 }
 
 /* ---- the wizard's view ---- */
@@ -296,6 +355,8 @@ main(void)
 	RUN(explain_invalid_login);
 	RUN(explain_aws_codes);
 	RUN(explain_proxy_credentials_by_cause);
+	RUN(explain_where_adds_what_to_do_there);
+	RUN(explain_aws_transport_in_words_not_codes);
 	RUN(next_step_of_empty_store_is_vcenter);
 	RUN(reading_the_view_makes_no_draft);
 	RUN(draft_names_are_made_in_one_place);

@@ -2,9 +2,11 @@
  * test-netinfo.c — the appliance's IPv4 addresses as the machine running
  * the tests has them: 127.0.0.1 is among them and comes after every
  * other address; the primary address is the first non-loopback one, else
- * 127.0.0.1.
+ * 127.0.0.1.  The address the connector uses now: its loopback listen
+ * address as it is, else the primary address, whatever init recorded.
  */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <string.h>
 
 #include "../../lib/core.h"
@@ -13,6 +15,7 @@
 
 static char addrs[16][64];
 static size_t naddrs;
+static char share[PATH_MAX];
 
 static int
 is_loopback(const char *a)
@@ -93,14 +96,52 @@ TEST(primary_truncated_to_buffer)
 	CHECK(small[3] == '\0' && strlen(small) == 3);
 }
 
+TEST(current_ip_is_the_loopback_listen_address)
+{
+	char ip[64], listen[80];
+
+	CHECK(unit_fresh_store() == 0);
+	CHECK(db_setting_set(SETTING_LISTEN, "127.0.0.5:8443") == 0);
+	CHECK(db_setting_set(SETTING_IP, "192.0.2.9") == 0);	/* init's, old */
+	CHECK(netinfo_current_ip(ip, sizeof ip, listen, sizeof listen) == 0);
+	CHECK(strcmp(ip, "127.0.0.5") == 0);
+	CHECK(strcmp(listen, "127.0.0.5") == 0);
+	CHECK(netinfo_current_ip(ip, sizeof ip, NULL, 0) == 0);
+	CHECK(strcmp(ip, "127.0.0.5") == 0);
+}
+
+TEST(current_ip_of_every_address_or_none_is_the_primary)
+{
+	char ip[64], listen[80], primary[64];
+
+	CHECK(netinfo_primary_ipv4(primary, sizeof primary) == 0);
+	CHECK(unit_fresh_store() == 0);
+	CHECK(db_setting_set(SETTING_IP, "192.0.2.9") == 0);
+	CHECK(netinfo_current_ip(ip, sizeof ip, listen, sizeof listen) == 0);
+	CHECK(strcmp(ip, primary) == 0 && listen[0] == '\0');
+	CHECK(db_setting_set(SETTING_LISTEN, "0.0.0.0:443") == 0);
+	CHECK(netinfo_current_ip(ip, sizeof ip, listen, sizeof listen) == 0);
+	CHECK(strcmp(ip, primary) == 0 && strcmp(listen, "0.0.0.0") == 0);
+	/* Not an address: measured, never echoed. */
+	CHECK(db_setting_set(SETTING_LISTEN, "127.evil:1") == 0);
+	CHECK(netinfo_current_ip(ip, sizeof ip, NULL, 0) == 0);
+	CHECK(strcmp(ip, primary) == 0);
+}
+
 int
 main(void)
 {
+	if (unit_tmp_root("test-netinfo", share, sizeof share) != 0)
+		return 1;
 	RUN(addresses_are_ipv4_literals);
 	RUN(loopback_among_addresses);
 	RUN(loopback_comes_last);
 	RUN(addresses_respect_max);
 	RUN(primary_is_first_non_loopback_else_loopback);
 	RUN(primary_truncated_to_buffer);
+	RUN(current_ip_is_the_loopback_listen_address);
+	RUN(current_ip_of_every_address_or_none_is_the_primary);
+	db_close();
+	unit_rm_rf(unit_tmp);
 	UNIT_EXIT();
 }

@@ -6,11 +6,114 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../lib/core.h"
 #include "../../lib/domain.h"
 #include "unit.h"
+
+
+/* ---- calendar: util_utc_time ---- */
+
+TEST(utc_time_epoch_and_known_instants)
+{
+	time_t t = 1;
+
+	CHECK(util_utc_time(1970, 1, 1, 0, 0, 0, &t) == 0 && t == 0);
+	CHECK(util_utc_time(1970, 1, 1, 23, 59, 59, &t) == 0 && t == 86399);
+	CHECK(util_utc_time(2000, 3, 1, 0, 0, 0, &t) == 0 && t == 951868800);
+	/* The 32-bit rollover and the second after it. */
+	CHECK(util_utc_time(2038, 1, 19, 3, 14, 7, &t) == 0 &&
+	    t == (time_t)2147483647);
+	CHECK(util_utc_time(2038, 1, 19, 3, 14, 8, &t) == 0 &&
+	    (long long)t == 2147483648LL);
+	CHECK(util_utc_time(2106, 2, 7, 6, 28, 16, &t) == 0 &&
+	    (long long)t == 4294967296LL);
+	CHECK(util_utc_time(9999, 12, 31, 23, 59, 59, &t) == 0 &&
+	    (long long)t == 253402300799LL);
+}
+
+TEST(utc_time_leap_years)
+{
+	time_t t;
+
+	CHECK(util_utc_time(2024, 2, 29, 12, 0, 0, &t) == 0);
+	CHECK(util_utc_time(2000, 2, 29, 0, 0, 0, &t) == 0);	/* 400 */
+	CHECK(util_utc_time(2400, 2, 29, 0, 0, 0, &t) == 0);
+	CHECK(util_utc_time(1972, 2, 29, 0, 0, 0, &t) == 0);
+	CHECK(util_utc_time(2023, 2, 29, 0, 0, 0, &t) == CONN_EINVAL);
+	CHECK(util_utc_time(2100, 2, 29, 0, 0, 0, &t) == CONN_EINVAL);	/* 100 */
+	CHECK(util_utc_time(2200, 2, 29, 0, 0, 0, &t) == CONN_EINVAL);
+	CHECK(util_utc_time(2024, 2, 30, 0, 0, 0, &t) == CONN_EINVAL);
+	/* 29 February 2024 and 1 March are one day apart. */
+	{
+		time_t a, b;
+		CHECK(util_utc_time(2024, 2, 29, 0, 0, 0, &a) == 0);
+		CHECK(util_utc_time(2024, 3, 1, 0, 0, 0, &b) == 0);
+		CHECK(b - a == 86400);
+	}
+}
+
+TEST(utc_time_bad_day_of_month)
+{
+	static const int last[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	time_t t;
+
+	for (int mo = 1; mo <= 12; mo++) {
+		CHECK(util_utc_time(2023, mo, last[mo - 1], 0, 0, 0, &t) == 0);
+		CHECK(util_utc_time(2023, mo, last[mo - 1] + 1, 0, 0, 0, &t) ==
+		    CONN_EINVAL);
+		CHECK(util_utc_time(2023, mo, 0, 0, 0, 0, &t) == CONN_EINVAL);
+	}
+	CHECK(util_utc_time(2023, 2, 31, 0, 0, 0, &t) == CONN_EINVAL);
+	CHECK(util_utc_time(2023, 4, 31, 0, 0, 0, &t) == CONN_EINVAL);
+}
+
+TEST(utc_time_bad_ranges_and_hostile_values)
+{
+	static const int bad[][6] = {
+		{ 1969, 12, 31, 23, 59, 59 }, { 10000, 1, 1, 0, 0, 0 },
+		{ 0, 1, 1, 0, 0, 0 }, { -1, 1, 1, 0, 0, 0 },
+		{ 2024, 0, 1, 0, 0, 0 }, { 2024, 13, 1, 0, 0, 0 },
+		{ 2024, 1, 32, 0, 0, 0 }, { 2024, 1, 1, 24, 0, 0 },
+		{ 2024, 1, 1, 0, 60, 0 }, { 2024, 1, 1, 0, 0, 60 },
+		{ 2024, 1, 1, -1, 0, 0 }, { 2024, 1, 1, 0, -1, 0 },
+		{ 2024, 1, 1, 0, 0, -1 }, { 2024, -1, 1, 0, 0, 0 },
+		{ 2024, 1, -1, 0, 0, 0 },
+		{ INT_MAX, 1, 1, 0, 0, 0 }, { INT_MIN, 1, 1, 0, 0, 0 },
+		{ 2024, INT_MAX, 1, 0, 0, 0 }, { 2024, INT_MIN, 1, 0, 0, 0 },
+		{ 2024, 1, INT_MAX, 0, 0, 0 }, { 2024, 1, INT_MIN, 0, 0, 0 },
+		{ 2024, 1, 1, INT_MAX, 0, 0 }, { 2024, 1, 1, 0, INT_MIN, 0 },
+		{ 2024, 1, 1, 0, 0, INT_MAX },
+	};
+	time_t t = 12345;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(util_utc_time(bad[i][0], bad[i][1], bad[i][2], bad[i][3],
+		    bad[i][4], bad[i][5], &t) == CONN_EINVAL);
+	CHECK(t == 12345);	/* untouched on refusal */
+}
+
+TEST(utc_time_agrees_with_the_c_library_every_day)
+{
+	struct tm tm;
+	time_t want, got;
+	int n = 0;
+
+	/* Every day from 1970 to 2500 (and its last second), against
+	 * timegm's normalized count. */
+	for (want = 0; want < (time_t)16725225600LL; want += 86400) {
+		gmtime_r(&want, &tm);
+		if (util_utc_time(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		    23, 59, 59, &got) != 0 || got != want + 86399) {
+			n++;
+			break;
+		}
+	}
+	CHECK(n == 0);
+}
 
 
 /* ---- buffers ---- */
@@ -555,6 +658,11 @@ main(void)
 	RUN(mkdirs_bad_through_file);
 	RUN(fsync_dir_ok);
 	RUN(fsync_dir_bad_missing_or_file);
+	RUN(utc_time_epoch_and_known_instants);
+	RUN(utc_time_leap_years);
+	RUN(utc_time_bad_day_of_month);
+	RUN(utc_time_bad_ranges_and_hostile_values);
+	RUN(utc_time_agrees_with_the_c_library_every_day);
 	unit_rm_rf(unit_tmp);
 	UNIT_EXIT();
 }
