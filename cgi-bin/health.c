@@ -67,7 +67,7 @@ page_check(struct app_ctx *c)
 	/* A run already going when Check now is pressed answers for it: its
 	 * results are the newest there will be, and the new run is skipped
 	 * while it holds the job's lock. */
-	if (health_last_run(&newest, &ended, &running) != 0)
+	if (job_newest(HEALTH_JOB, &newest, &ended, &running) != 0)
 		return 500;
 	if ((rc = health_start(&before)) != 0) {
 		log_err("health: Check now could not start a run (%d)", rc);
@@ -144,7 +144,7 @@ page_run(struct app_ctx *c)
 	static struct rows rs;
 	int running;
 
-	if (health_last_run(&newest, &ended, &running) != 0)
+	if (job_newest(HEALTH_JOB, &newest, &ended, &running) != 0)
 		return 500;
 	if (newest < after) {
 		app_error_message(c, "There is no such health check. Choose "

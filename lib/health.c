@@ -513,7 +513,7 @@ health_start(long long *before)
 {
 	int running;
 
-	if (job_newest(HEALTH_JOB, before, &running) != 0)
+	if (job_newest(HEALTH_JOB, before, NULL, &running) != 0)
 		return CONN_EDB;
 	return job_start_detached(&health_job);
 }

@@ -183,26 +183,6 @@ TEST(log_newest_first_one_item_limited)
 	CHECK(health_log_each(HI__MAX, 1, log_keep, &g) == CONN_EINVAL);
 }
 
-TEST(last_run_newest_of_the_health_job)
-{
-	long long id;
-	time_t ended;
-	int running;
-
-	CHECK(unit_fresh_store() == 0);
-	CHECK(health_last_run(&id, &ended, &running) == 0);
-	CHECK(id == 0 && ended == 0 && running == 0);
-	CHECK(exec_sql("INSERT INTO jobs (id, job, started_at, ended_at, "
-	    "outcome) VALUES (4, 'health', 10, 12, 'ok'), "
-	    "(9, 'poller', 20, NULL, 'running')") == 0);
-	CHECK(health_last_run(&id, &ended, &running) == 0);
-	CHECK(id == 4 && ended == 12 && running == 0);
-	CHECK(exec_sql("INSERT INTO jobs (id, job, started_at, outcome) "
-	    "VALUES (11, 'health', 30, 'running')") == 0);
-	CHECK(health_last_run(&id, &ended, &running) == 0);
-	CHECK(id == 11 && ended == 0 && running == 1);
-}
-
 TEST(ago_in_words)
 {
 	char b[HEALTH_AGO_MAX];
@@ -280,7 +260,6 @@ main(void)
 	RUN(rows_bad_unknown_state_shown_not_applicable);
 	RUN(rows_callback_stops_the_walk);
 	RUN(log_newest_first_one_item_limited);
-	RUN(last_run_newest_of_the_health_job);
 	RUN(ago_in_words);
 	RUN(strip_runs_merged_with_times);
 	RUN(stage_words);
