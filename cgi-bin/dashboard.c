@@ -87,11 +87,12 @@ state_icon(enum health_state s)
 }
 
 /* The pane at the top of the dashboard: the overall state, when it was
- * last checked, and each item shown with its 24-hour strip. */
-static void
+ * last checked, and each item shown with its 24-hour strip; 0, or
+ * CONN_ENOMEM. */
+static int
 pane_set(struct app_ctx *c, const struct pane *p)
 {
-	static struct health_seg segs[HEALTH_STRIP_SLOTS];
+	struct buf strip = { 0 };
 	enum health_state overall;
 	time_t now = util_now(), last = 0;
 	char k[80], ago[HEALTH_AGO_MAX];
@@ -100,7 +101,6 @@ pane_set(struct app_ctx *c, const struct pane *p)
 	for (size_t i = 0; i < p->n; i++) {
 		const struct health_row *r = &p->rows[i];
 		const char *id = health_items[r->item].id;
-		int nseg;
 
 		if (r->state == HEALTH_ABSENT)
 			continue;
@@ -126,23 +126,18 @@ pane_set(struct app_ctx *c, const struct pane *p)
 				app_set(c, ITEM("what_fixed"), "1");
 			json_decref(d);
 		}
-		/* The strip: the quarter-hours not seen are its background,
-		 * drawn by the stylesheet, not a rectangle each. */
-		nseg = r->checked_at > 0 ? health_strip_segs(r, segs) : 0;
-		for (int j = 0, m = 0; j < nseg; j++) {
-			if (segs[j].state == '-')
-				continue;
-#define SEG(name) (snprintf(k, sizeof k, "health.items.%d.seg.%d." \
-		    name, nshown, m), k)
-			app_set_int(c, SEG("x"), segs[j].start);
-			app_set_int(c, SEG("w"), segs[j].len);
-			app_set(c, SEG("class"), segs[j].class);
-			app_set(c, SEG("title"), segs[j].title);
-#undef SEG
-			m++;
-		}
-		if (nseg > 0)
+		/* The strip, drawn here as one value: a value per run made
+		 * the pane most of the page's work. */
+		if (r->checked_at > 0) {
+			buf_reset(&strip);
+			if (health_strip_svg(r, &strip) != 0) {
+				buf_free(&strip);
+				return CONN_ENOMEM;
+			}
 			app_set(c, ITEM("strip"), "1");
+			app_set(c, ITEM("strip_svg"), strip.data ? strip.data :
+			    "");
+		}
 #undef ITEM
 		nshown++;
 	}
@@ -156,6 +151,8 @@ pane_set(struct app_ctx *c, const struct pane *p)
 		app_set(c, "health.ago", ago);
 		app_set_time(c, "health.at", last);
 	}
+	buf_free(&strip);
+	return 0;
 }
 
 static int
@@ -177,7 +174,8 @@ page_dashboard(struct app_ctx *c)
 	pane.n = 0;
 	if (health_rows_each(pane_row, &pane) != 0)
 		return 500;
-	pane_set(c, &pane);
+	if (pane_set(c, &pane) != 0)
+		return 500;
 	return 200;
 }
 

@@ -67,7 +67,7 @@ page_check(struct app_ctx *c)
 	/* A run already going when Check now is pressed answers for it: its
 	 * results are the newest there will be, and the new run is skipped
 	 * while it holds the job's lock. */
-	if (health_last_run(&newest, &ended, &running) != 0)
+	if (job_newest(HEALTH_JOB, &newest, &ended, &running) != 0)
 		return 500;
 	if ((rc = health_start(&before)) != 0) {
 		log_err("health: Check now could not start a run (%d)", rc);
@@ -144,7 +144,7 @@ page_run(struct app_ctx *c)
 	static struct rows rs;
 	int running;
 
-	if (health_last_run(&newest, &ended, &running) != 0)
+	if (job_newest(HEALTH_JOB, &newest, &ended, &running) != 0)
 		return 500;
 	if (newest < after) {
 		app_error_message(c, "There is no such health check. Choose "
@@ -188,17 +188,123 @@ page_run(struct app_ctx *c)
 
 /* ---- an item's error log ---- */
 
-/* "offset_vcenter_seconds" as a label: "Offset vcenter seconds". */
-static void
-key_label(const char *key, char *out, size_t outlen)
+/*
+ * The facts' labels in the administrator's words, by the key the checks
+ * store them under (lib/check*.c), with the unit of a number.  A nested
+ * object's keys are looked up here too, and shown in lower case after the
+ * first ("warning above 15 s, error above 300 s").
+ */
+static const struct {
+	const char *key, *label, *unit;
+} fact_labels[] = {
+	{ "access_key_id", "Access key ID", NULL },
+	{ "account", "AWS account", NULL },
+	{ "address", "Address", NULL },
+	{ "addresses", "Addresses", NULL },
+	{ "api_version", "vCenter API version", NULL },
+	{ "arn", "Signed in to AWS as", NULL },
+	{ "aws_date", "Time at AWS (its Date header)", NULL },
+	{ "bits", "Bits", NULL },
+	{ "certificate_expiry_seconds", "Time left until it expires", "s" },
+	{ "covers_address", "Names the address in use", NULL },
+	{ "current", "Address in use now", NULL },
+	{ "disk_free_bytes_log", "Free for the logs", "bytes" },
+	{ "disk_free_bytes_state", "Free for the state", "bytes" },
+	{ "disk_free_percent_log", "Free for the logs", "%" },
+	{ "disk_free_percent_state", "Free for the state", "%" },
+	{ "endpoint_aws", "AWS endpoint", NULL },
+	{ "endpoint_vcenter", "vCenter endpoint", NULL },
+	{ "error_aws", "AWS error", NULL },
+	{ "error_below_bytes", "Error below", "bytes" },
+	{ "error_seconds", "Error above", "s" },
+	{ "error_vcenter", "vCenter error", NULL },
+	{ "expiration", "Temporary credentials expire", NULL },
+	{ "expires", "Manifest expires", NULL },
+	{ "failed", "Failed sign-ins", NULL },
+	{ "failed_sign_ins", "Failed sign-ins", NULL },
+	{ "failures_began", "First failure", NULL },
+	{ "free", "Free", "bytes" },
+	{ "interval_seconds", "Runs every", "s" },
+	{ "issuer", "Issuer", NULL },
+	{ "key", "Key", NULL },
+	{ "key_id", "Signing key", NULL },
+	{ "last_failure", "Last failure", NULL },
+	{ "last_run", "Last run", NULL },
+	{ "last_serial", "Last accepted manifest serial", NULL },
+	{ "last_success", "Last success", NULL },
+	{ "last_success_age_seconds", "Time since the last success", "s" },
+	{ "latest", "Latest version", NULL },
+	{ "listen", "Console listens on", NULL },
+	{ "locked", "Locked", NULL },
+	{ "locked_at", "Locked at", NULL },
+	{ "log", "Log directory", NULL },
+	{ "minimum_version", "Minimum version", NULL },
+	{ "names", "Names", NULL },
+	{ "not_after", "Valid until", NULL },
+	{ "not_before", "Valid from", NULL },
+	{ "note", "Note", NULL },
+	{ "notes_shortened", "Release notes shortened", NULL },
+	{ "offset_aws_seconds", "Clock offset to AWS", "s" },
+	{ "offset_vcenter_seconds", "Clock offset to vCenter", "s" },
+	{ "outcome", "Last outcome", NULL },
+	{ "path", "Path", NULL },
+	{ "percent", "Free", "%" },
+	{ "pinned_thumbprint", "Pinned thumbprint", NULL },
+	{ "product", "Product", NULL },
+	{ "proxy", "Network proxy", NULL },
+	{ "proxy_user", "Proxy user", NULL },
+	{ "published", "Manifest published", NULL },
+	{ "recalled", "This version recalled", NULL },
+	{ "refusal", "Refused because", NULL },
+	{ "region", "AWS region", NULL },
+	{ "registered", "Registered address", NULL },
+	{ "role_arn", "IAM role", NULL },
+	{ "round_trip_aws_seconds", "Round trip to AWS", "s" },
+	{ "round_trip_vcenter_seconds", "Round trip to vCenter", "s" },
+	{ "seen_subject", "Certificate subject shown now", NULL },
+	{ "seen_thumbprint", "Thumbprint shown now", NULL },
+	{ "self_signed", "Self-signed", NULL },
+	{ "serial", "Manifest serial", NULL },
+	{ "sha1", "SHA-1 fingerprint", NULL },
+	{ "sha256", "SHA-256 fingerprint", NULL },
+	{ "signature", "Signature", NULL },
+	{ "since", "Since", NULL },
+	{ "since_event", "Counted since", NULL },
+	{ "sources_period", "Sources listed", NULL },
+	{ "stage_aws", "AWS failed", NULL },
+	{ "stage_vcenter", "vCenter failed", NULL },
+	{ "state", "State directory", NULL },
+	{ "status", "HTTP status", NULL },
+	{ "subject", "Subject", NULL },
+	{ "thresholds", "Thresholds", NULL },
+	{ "total", "Size", "bytes" },
+	{ "type", "Type", NULL },
+	{ "update_available", "Update available", NULL },
+	{ "user", "Service account", NULL },
+	{ "version", "Version", NULL },
+	{ "warning_seconds", "Warning above", "s" },
+};
+
+/* The label and unit of key; a key not in the table (a newer version
+ * wrote it) reads as its words: "free_ratio" as "Free ratio". */
+static const char *
+key_label(const char *key, char *out, size_t outlen, const char **unit)
 {
 	size_t i;
 
+	*unit = NULL;
+	for (i = 0; i < sizeof fact_labels / sizeof fact_labels[0]; i++)
+		if (strcmp(key, fact_labels[i].key) == 0) {
+			*unit = fact_labels[i].unit;
+			snprintf(out, outlen, "%s", fact_labels[i].label);
+			return out;
+		}
 	for (i = 0; key[i] && i + 1 < outlen; i++)
 		out[i] = key[i] == '_' ? ' ' : key[i];
 	out[i] = '\0';
 	if (out[0] >= 'a' && out[0] <= 'z')
 		out[0] = (char)(out[0] - 'a' + 'A');
+	return out;
 }
 
 /* A time stored as seconds since 1970, in UTC words. */
@@ -211,37 +317,112 @@ time_words(time_t t, char *out, size_t outlen)
 	strftime(out, outlen, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
-/* A JSON value as text: strings as they are, numbers, yes/no, and what
- * is nested as compact JSON.  Keys ending in _at, and "since", "last",
- * "released" holding a number, are times. */
+/* n bytes in words: "41.2 GB". */
 static void
-value_text(const char *key, json_t *v, char *out, size_t outlen)
+bytes_words(double n, char *out, size_t outlen)
 {
-	size_t kl = key ? strlen(key) : 0;
+	static const char *const units[] = { "bytes", "KB", "MB", "GB",
+	    "TB" };
+	size_t u = 0;
+
+	while (n >= 1000 && u + 1 < sizeof units / sizeof units[0]) {
+		n /= 1000;
+		u++;
+	}
+	snprintf(out, outlen, u ? "%.1f %s" : "%.0f %s", n, units[u]);
+}
+
+/* A JSON value as text: strings as they are, numbers with their unit,
+ * yes/no, lists joined by commas, and an object as its labelled values
+ * ("warning above 15 s, error above 300 s").  Keys ending in _at, and
+ * "since", "last", "released" holding a number, are times; a stage is in
+ * words.  depth stops nesting beyond an object in an object. */
+static void
+value_words(const char *key, const char *unit, json_t *v, char *out,
+    size_t outlen, int depth)
+{
+	size_t kl = key ? strlen(key) : 0, len = 0;
 	int is_time = key && (strcmp(key, "since") == 0 ||
 	    strcmp(key, "last") == 0 || strcmp(key, "released") == 0 ||
+	    strcmp(key, "at") == 0 ||
 	    (kl > 3 && strcmp(key + kl - 3, "_at") == 0));
+	enum health_state st;
+	const char *k, *w;
+	json_t *x;
+	size_t i;
 	char *s;
 
-	if (json_is_string(v))
+	out[0] = '\0';
+	if (json_is_string(v) && key && strncmp(key, "stage", 5) == 0 &&
+	    (w = health_stage_words(json_string_value(v))) != NULL)
+		snprintf(out, outlen, "%s", w);
+	else if (json_is_string(v))
 		snprintf(out, outlen, "%s", json_string_value(v));
 	else if (json_is_integer(v) && is_time && json_integer_value(v) > 0)
 		time_words((time_t)json_integer_value(v), out, outlen);
+	else if (json_is_number(v) && unit && strcmp(unit, "bytes") == 0)
+		bytes_words(json_number_value(v), out, outlen);
 	else if (json_is_integer(v))
-		snprintf(out, outlen, "%lld", (long long)json_integer_value(v));
+		snprintf(out, outlen, "%lld%s%s",
+		    (long long)json_integer_value(v),
+		    unit && strcmp(unit, "%") != 0 ? " " : "", unit ? unit : "");
 	else if (json_is_real(v))
-		snprintf(out, outlen, "%g", json_real_value(v));
+		snprintf(out, outlen, "%g%s%s", json_real_value(v),
+		    unit && strcmp(unit, "%") != 0 ? " " : "", unit ? unit : "");
 	else if (json_is_true(v))
 		snprintf(out, outlen, "yes");
 	else if (json_is_false(v))
 		snprintf(out, outlen, "no");
 	else if (json_is_null(v))
 		snprintf(out, outlen, "none");
-	else if ((s = json_dumps(v, JSON_COMPACT)) != NULL) {
+	else if (json_is_array(v) && depth < 2) {
+		json_array_foreach(v, i, x) {
+			char one[512];
+			value_words(NULL, NULL, x, one, sizeof one, depth + 1);
+			if (len < outlen)
+				len += (size_t)snprintf(out + len, outlen - len,
+				    "%s%s", len ? ", " : "", one);
+		}
+	} else if (json_is_object(v) && depth < 2) {
+		json_object_foreach(v, k, x) {
+			char label[80], one[512];
+			const char *u;
+			key_label(k, label, sizeof label, &u);
+			value_words(k, u, x, one, sizeof one, depth + 1);
+			/* A part's own state ("state" at the top is the
+			 * state directory). */
+			if (strcmp(k, "state") == 0 && json_is_string(x) &&
+			    health_state_parse(json_string_value(x), &st) ==
+			    0) {
+				snprintf(label, sizeof label, "State");
+				snprintf(one, sizeof one, "%s",
+				    health_state_word(st));
+			}
+			/* After the first, labels read on in lower case,
+			 * unless they start with a name (AWS, IAM). */
+			if (len > 0 && label[0] >= 'A' && label[0] <= 'Z' &&
+			    !(label[1] >= 'A' && label[1] <= 'Z'))
+				label[0] = (char)(label[0] - 'A' + 'a');
+			if (len < outlen)
+				len += (size_t)snprintf(out + len, outlen - len,
+				    "%s%s %s", len ? ", " : "", label, one);
+		}
+	} else if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) !=
+	    NULL) {
 		snprintf(out, outlen, "%s", s);
 		free(s);
-	} else
-		out[0] = '\0';
+	}
+}
+
+static void
+value_text(const char *key, json_t *v, char *out, size_t outlen)
+{
+	const char *unit = NULL;
+	char label[80];
+
+	if (key)
+		key_label(key, label, sizeof label, &unit);
+	value_words(key, unit, v, out, outlen, 0);
 }
 
 /* One fact into <k>.facts.<n>: label and value. */
@@ -283,7 +464,7 @@ details_set(struct app_ctx *c, const char *k, json_t *d)
 		{ "total", "total" },
 	};
 	char name[128], v[2048], label[80];
-	const char *key, *stage;
+	const char *key, *stage, *unit;
 	json_t *x;
 	int n = 0;
 
@@ -319,15 +500,15 @@ details_set(struct app_ctx *c, const char *k, json_t *d)
 	json_object_foreach(d, key, x) {
 		if (own_section(key))
 			continue;
-		key_label(key, label, sizeof label);
-		value_text(key, x, v, sizeof v);
+		key_label(key, label, sizeof label, &unit);
+		value_words(key, unit, x, v, sizeof v, 0);
 		fact(c, k, &n, label, v);
 	}
 	if (json_is_object(x = json_object_get(d, "values"))) {
 		json_t *y;
 		json_object_foreach(x, key, y) {
-			key_label(key, label, sizeof label);
-			value_text(key, y, v, sizeof v);
+			key_label(key, label, sizeof label, &unit);
+			value_words(key, unit, y, v, sizeof v, 0);
 			fact(c, k, &n, label, v);
 		}
 	}

@@ -227,7 +227,6 @@ enum db_stmt_id {
 	/* the Health Status pane, reading (lib/healthstate.c) */
 	DB_HEALTH_ROWS,
 	DB_HEALTH_LOG,
-	DB_HEALTH_LAST_RUN,
 	DB__MAX
 };
 

@@ -272,8 +272,8 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "ELSE 0 END) FROM health_log WHERE item = ?1 AND at >= ?2 "
 	    "GROUP BY 1",
 	[DB_JOB_NEWEST] =
-	    "SELECT id, outcome FROM jobs WHERE job = ?1 "
-	    "ORDER BY id DESC LIMIT 1",
+	    "SELECT id, outcome, coalesce(ended_at, 0) FROM jobs "
+	    "WHERE job = ?1 ORDER BY id DESC LIMIT 1",
 	[DB_JOB_LAST] =
 	    "SELECT outcome, started_at, coalesce(ended_at, 0), "
 	    "coalesce(counts, ''), coalesce(error, '') FROM jobs "
@@ -390,9 +390,6 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "SELECT at, state, summary, coalesce(details, ''), duration_ms "
 	    "FROM health_log WHERE item = ?1 ORDER BY at DESC, id DESC "
 	    "LIMIT ?2",
-	[DB_HEALTH_LAST_RUN] =
-	    "SELECT id, coalesce(ended_at, 0), outcome = 'running' FROM jobs "
-	    "WHERE job = ?1 ORDER BY id DESC LIMIT 1",
 };
 
 static sqlite3 *db;

@@ -53,6 +53,15 @@ const struct job_def health_job = {
 	.run = health_run,
 };
 
+/* The order the checks start in: those that wait on peers first. */
+static const enum health_item start_order[] = {
+	HI_VCENTER, HI_TIME, HI_AWS, HI_UPTODATE, HI_AUTHPROXY, HI_PROXY,
+	HI_REGISTERED_IP, HI_USERPROVIDER, HI_POLLER, HI_LOGIN,
+	HI_CERTIFICATE, HI_DISK,
+};
+_Static_assert(sizeof start_order / sizeof start_order[0] == HI__MAX,
+    "every item starts once");
+
 /* The item a run checks alone (connector-health --only), or HI__MAX. */
 static enum health_item selected = HI__MAX;
 /* 1 while Check now starts its run (the run is a fork: it sees this). */
@@ -462,10 +471,17 @@ health_run_items(enum health_item only, struct job_report *rep)
 	for (int i = 0; i < HI__MAX; i++) {
 		cs[i].done = 1;
 		cs[i].fd = -1;
-		if (only != HI__MAX && (int)only != i)
+	}
+	/* The checks that wait on peers start first: the run lasts as long
+	 * as the slowest of them, and the quick local checks start while
+	 * they wait instead of before. */
+	for (size_t k = 0; k < sizeof start_order / sizeof start_order[0];
+	    k++) {
+		enum health_item i = start_order[k];
+		if (only != HI__MAX && only != i)
 			continue;
 		ran[i] = 1;
-		start_check((enum health_item)i, &env, &cs[i]);
+		start_check(i, &env, &cs[i]);
 	}
 	collect(cs, env.timeout);
 	if (db_open(paths_get(PATH_DB)) != 0) {
@@ -515,7 +531,7 @@ health_start(long long *before)
 {
 	int running, rc;
 
-	if (job_newest(HEALTH_JOB, before, &running) != 0)
+	if (job_newest(HEALTH_JOB, before, NULL, &running) != 0)
 		return CONN_EDB;
 	by_hand = 1;
 	rc = job_start_detached(&health_job);

@@ -149,8 +149,6 @@ enum health_state health_overall(const struct health_row *rows, size_t n);
 int health_log_each(enum health_item item, int limit,
     int (*cb)(void *arg, time_t at, enum health_state s, const char *summary,
     const char *details, long duration_ms), void *arg);
-/* The last finished run of the health job: its id, end, outcome. */
-int health_last_run(long long *id, time_t *ended_at, int *running);
 
 /* ---- health.c: the runner ---- */
 

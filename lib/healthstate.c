@@ -98,7 +98,7 @@ health_set(struct health_result *r, enum health_state s, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- reading: the rows, the overall state, the history, the last run ---- */
+/* ---- reading: the rows, the overall state, the history ---- */
 
 /* A row as stored into r (its item already set); 0, or CONN_EINVAL for a
  * state this program does not know (a newer schema). */
@@ -214,27 +214,4 @@ health_log_each(enum health_item item, int limit,
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : CONN_EDB;
-}
-
-/* The newest run of the health job: its id (0 when there is none), its
- * end (0 while it runs) and whether it is still running. */
-int
-health_last_run(long long *id, time_t *ended_at, int *running)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	*id = 0;
-	*ended_at = 0;
-	*running = 0;
-	if ((st = db_stmt(DB_HEALTH_LAST_RUN)) == NULL)
-		return CONN_EDB;
-	sqlite3_bind_text(st, 1, HEALTH_JOB, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		*ended_at = (time_t)sqlite3_column_int64(st, 1);
-		*running = sqlite3_column_int(st, 2);
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : CONN_EDB;
 }

@@ -85,6 +85,27 @@ health_strip_segs(const struct health_row *r,
 	return n;
 }
 
+int
+health_strip_svg(const struct health_row *r, struct buf *out)
+{
+	static struct health_seg segs[HEALTH_STRIP_SLOTS];
+	int n;
+
+	if (r->checked_at <= 0)
+		return 0;
+	n = health_strip_segs(r, segs);
+	for (int i = 0; i < n; i++) {
+		const struct health_seg *s = &segs[i];
+		if (s->state == '-')
+			continue;
+		if (buf_addf(out, "<rect class=\"s-%s\" x=\"%d\" y=\"0\" "
+		    "width=\"%d\" height=\"6\"><title>%s</title></rect>",
+		    s->class, s->start, s->len, s->title) != 0)
+			return CONN_ENOMEM;
+	}
+	return 0;
+}
+
 const char *
 health_stage_words(const char *stage)
 {

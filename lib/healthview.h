@@ -34,6 +34,16 @@ struct health_seg {
 int health_strip_segs(const struct health_row *r,
     struct health_seg segs[HEALTH_STRIP_SLOTS]);
 
+/*
+ * The strip of r drawn: one SVG <rect> with its <title> per run of
+ * quarter-hours seen, appended to out; the quarter-hours not seen are
+ * left out (the strip's background).  Nothing is appended for a row never
+ * checked.  The markup is made only of the strip's states, slot numbers
+ * and times, never of stored or outside text, so the template prints it
+ * as it is.  0, or CONN_ENOMEM.
+ */
+int health_strip_svg(const struct health_row *r, struct buf *out);
+
 /* A details "stage" in words: "while looking up the name", "during the
  * TLS handshake" ...; NULL for one it does not know. */
 const char *health_stage_words(const char *stage);

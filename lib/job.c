@@ -419,16 +419,18 @@ stop_signals(void)
 	sigprocmask(SIG_BLOCK, &stops, &job_unblocked);
 }
 
-/* The newest run of job name: its id (0: none yet) and whether it is
- * still running. */
+/* The newest run of job name: its id (0: none yet), its end (0 while it
+ * runs; ended_at may be NULL) and whether it is still running. */
 int
-job_newest(const char *name, long long *id, int *running)
+job_newest(const char *name, long long *id, time_t *ended_at, int *running)
 {
 	sqlite3_stmt *st = db_stmt(DB_JOB_NEWEST);
 	int rc;
 
 	*id = 0;
 	*running = 0;
+	if (ended_at)
+		*ended_at = 0;
 	if (st == NULL)
 		return CONN_EDB;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -436,6 +438,8 @@ job_newest(const char *name, long long *id, int *running)
 		const char *o = (const char *)sqlite3_column_text(st, 1);
 		*id = sqlite3_column_int64(st, 0);
 		*running = o != NULL && strcmp(o, "running") == 0;
+		if (ended_at)
+			*ended_at = (time_t)sqlite3_column_int64(st, 2);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : CONN_EDB;

@@ -42,7 +42,8 @@ int job_main(int argc, char **argv, const struct job_def *def);
 int job_run(const struct job_def *def, int verbose, FILE *out);
 int job_lock_path(const char *name, char *out, size_t outlen);
 int job_count(struct job_report *rep, const char *name, long n);
-int job_newest(const char *name, long long *id, int *running);
+int job_newest(const char *name, long long *id, time_t *ended_at,
+    int *running);
 int job_start_detached(const struct job_def *def);
 
 #endif

@@ -29,7 +29,7 @@
       <div class="item-side"><?cs
       if:i.strip ?>
         <svg class="strip" viewBox="0 0 <?cs var:Page.health.slots ?> 6" preserveAspectRatio="none" width="240" height="14" role="img" aria-label="<?cs var:i.name ?>: the last 24 hours"><?cs
-          each:s = i.seg ?><rect class="s-<?cs var:s.class ?>" x="<?cs var:s.x ?>" y="0" width="<?cs var:s.w ?>" height="6"><title><?cs var:s.title ?></title></rect><?cs /each ?></svg><?cs
+          escape:"none" ?><?cs var:i.strip_svg ?><?cs /escape ?></svg><?cs
       /if ?>
         <p class="item-meta"><?cs if:i.ago ?><span class="ago">checked <?cs var:i.ago ?></span><?cs else ?><span class="ago">not checked yet</span><?cs /if ?>
           <a href="/health/log?item=<?cs var:i.id ?>">View Error Log</a><?cs

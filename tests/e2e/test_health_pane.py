@@ -237,6 +237,45 @@ def test_log_page_history_newest_first_with_facts_in_words():
 
 
 @suite.test
+def test_log_page_facts_labelled_in_words_never_raw_json():
+    """The facts the time and disk checks store (lib/check_peers.c,
+    check_local.c) read as words with their units: no raw JSON, no label
+    made from a key."""
+    clear()
+    all_ok()
+    put("time", "warning", "The clock is 20 s off AWS.",
+        {"values": {"offset_aws_seconds": -20.2},
+         "round_trip_aws_seconds": 0.004,
+         "aws_date": "Wed, 02 Dec 2026 15:07:00 GMT",
+         "stage_vcenter": "connect",
+         "thresholds": {"warning_seconds": 15, "error_seconds": 300}})
+    put("disk", "ok", "Plenty of space.",
+        {"state": {"path": "/var/lib/connector", "free": 41200000000,
+                   "total": 50000000000, "percent": 82, "state": "ok"},
+         "values": {"disk_free_percent_state": 82}})
+    c = inst.signed_in_client()
+    facts = {}
+    for item in ("time", "disk"):
+        r = c.get("/health/log?item=" + item)
+        eq(r.status, 200, item + " log status")
+        now = r.text[r.text.index('id="now"'):r.text.index('id="history"')]
+        facts.update(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", now))
+        check("{" not in now and "_" not in "".join(
+            k for k, _ in re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>",
+                                     now)), "%s: raw facts %r", item, now)
+    eq(facts.get("Thresholds"), "Warning above 15 s, error above 300 s",
+       "thresholds")
+    eq(facts.get("Time at AWS (its Date header)"),
+       "Wed, 02 Dec 2026 15:07:00 GMT", "the AWS date")
+    eq(facts.get("Clock offset to AWS"), "-20.2 s", "the offset")
+    eq(facts.get("Round trip to AWS"), "0.004 s", "the round trip")
+    eq(facts.get("vCenter failed"), "while connecting", "a peer's stage")
+    eq(facts.get("State directory"), "Path /var/lib/connector, free 41.2 GB, "
+       "size 50.0 GB, free 82%, state OK", "a directory")
+    eq(facts.get("Free for the state"), "82%", "a percentage")
+
+
+@suite.test
 def test_log_page_login_sources_table():
     clear()
     all_ok()

@@ -183,26 +183,6 @@ TEST(log_newest_first_one_item_limited)
 	CHECK(health_log_each(HI__MAX, 1, log_keep, &g) == CONN_EINVAL);
 }
 
-TEST(last_run_newest_of_the_health_job)
-{
-	long long id;
-	time_t ended;
-	int running;
-
-	CHECK(unit_fresh_store() == 0);
-	CHECK(health_last_run(&id, &ended, &running) == 0);
-	CHECK(id == 0 && ended == 0 && running == 0);
-	CHECK(exec_sql("INSERT INTO jobs (id, job, started_at, ended_at, "
-	    "outcome) VALUES (4, 'health', 10, 12, 'ok'), "
-	    "(9, 'poller', 20, NULL, 'running')") == 0);
-	CHECK(health_last_run(&id, &ended, &running) == 0);
-	CHECK(id == 4 && ended == 12 && running == 0);
-	CHECK(exec_sql("INSERT INTO jobs (id, job, started_at, outcome) "
-	    "VALUES (11, 'health', 30, 'running')") == 0);
-	CHECK(health_last_run(&id, &ended, &running) == 0);
-	CHECK(id == 11 && ended == 0 && running == 1);
-}
-
 TEST(ago_in_words)
 {
 	char b[HEALTH_AGO_MAX];
@@ -260,6 +240,47 @@ TEST(strip_runs_merged_with_times)
 	CHECK(health_strip_segs(&r, segs) == HEALTH_STRIP_SLOTS);
 }
 
+/* The strip drawn for the dashboard: one rect with its title per run
+ * seen, the quarter-hours not seen left out, nothing for a row never
+ * checked; made of states, slots and times only. */
+TEST(strip_drawn_as_rects_with_titles)
+{
+	struct health_row r;
+	struct buf b = { 0 };
+	const char *p;
+	int rects = 0;
+
+	memset(&r, 0, sizeof r);
+	memset(r.strip, '-', HEALTH_STRIP_SLOTS);
+	memset(r.strip + 90, 'e', 3);	/* slots 90..92 */
+	r.strip[95] = 'w';
+	CHECK(health_strip_svg(&r, &b) == 0);
+	CHECK(b.len == 0);		/* never checked: nothing drawn */
+	r.checked_at = 1796224020;	/* 2026-12-02 15:07 UTC */
+	CHECK(health_strip_svg(&r, &b) == 0);
+	CHECK(b.data != NULL);
+	if (b.data == NULL)
+		return;
+	CHECK(strstr(b.data, "<rect class=\"s-error\" x=\"90\" y=\"0\" "
+	    "width=\"3\" height=\"6\"><title>Error 13:45\u201314:30 UTC"
+	    "</title></rect>") == b.data);
+	CHECK(strstr(b.data, "<rect class=\"s-none\"") == NULL);
+	for (p = b.data; (p = strstr(p, "<rect ")) != NULL; p++)
+		rects++;
+	CHECK(rects == 2);		/* the error and the warning */
+	CHECK(strstr(b.data, "x=\"95\" y=\"0\" width=\"1\"") != NULL);
+	/* Every slot a different state: the longest it gets. */
+	for (int i = 0; i < HEALTH_STRIP_SLOTS; i++)
+		r.strip[i] = "ow"[i % 2];
+	buf_reset(&b);
+	CHECK(health_strip_svg(&r, &b) == 0);
+	rects = 0;
+	for (p = b.data; (p = strstr(p, "<rect ")) != NULL; p++)
+		rects++;
+	CHECK(rects == HEALTH_STRIP_SLOTS);
+	buf_free(&b);
+}
+
 TEST(stage_words)
 {
 	CHECK(strcmp(health_stage_words("tls"), "during the TLS handshake") ==
@@ -280,9 +301,9 @@ main(void)
 	RUN(rows_bad_unknown_state_shown_not_applicable);
 	RUN(rows_callback_stops_the_walk);
 	RUN(log_newest_first_one_item_limited);
-	RUN(last_run_newest_of_the_health_job);
 	RUN(ago_in_words);
 	RUN(strip_runs_merged_with_times);
+	RUN(strip_drawn_as_rects_with_titles);
 	RUN(stage_words);
 	db_close();
 	unit_rm_rf(unit_tmp);

@@ -481,6 +481,32 @@ TEST(job_runs_beyond_newest_kept_removed_per_job)
 	    "'running'") == 1);
 }
 
+/* The one reader of a job's newest run: its id, end and whether it is
+ * still running, whatever the other jobs' rows say. */
+TEST(newest_run_with_its_end)
+{
+	long long id;
+	time_t ended;
+	int running;
+
+	CHECK(fresh_store() == 0);
+	CHECK(job_newest("health", &id, &ended, &running) == 0);
+	CHECK(id == 0 && ended == 0 && running == 0);
+	CHECK(exec_sql("INSERT INTO jobs (id, job, started_at, ended_at, "
+	    "outcome) VALUES (4, 'health', 10, 12, 'ok'), "
+	    "(9, 'poller', 20, NULL, 'running')") == 0);
+	CHECK(job_newest("health", &id, &ended, &running) == 0);
+	CHECK(id == 4 && ended == 12 && running == 0);
+	CHECK(job_newest("health", &id, NULL, &running) == 0);
+	CHECK(id == 4 && running == 0);
+	CHECK(exec_sql("INSERT INTO jobs (id, job, started_at, outcome) "
+	    "VALUES (11, 'health', 30, 'running')") == 0);
+	CHECK(job_newest("health", &id, &ended, &running) == 0);
+	CHECK(id == 11 && ended == 0 && running == 1);
+	CHECK(job_newest("poller", &id, &ended, &running) == 0);
+	CHECK(id == 9 && ended == 0 && running == 1);
+}
+
 TEST(housekeeping_says_what_it_removed)
 {
 	struct job_report rep;
@@ -568,6 +594,7 @@ main(void)
 	RUN(commit_bad_without_draft_changes_nothing);
 	RUN(draft_none_nothing_removed);
 	RUN(job_runs_beyond_newest_kept_removed_per_job);
+	RUN(newest_run_with_its_end);
 	RUN(housekeeping_says_what_it_removed);
 	RUN(housekeeping_quiet_when_nothing_to_remove);
 	RUN(housekeeping_counts_the_proxys_signatures_and_attempts);
