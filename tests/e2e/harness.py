@@ -165,6 +165,7 @@ class Instance:
         self.schedule = schedule   # the jobs run on the cron schedule
         self.port = None
         self.proc = None
+        self.reader = None
         self.output = []
         self.setup_code = None
 
@@ -267,6 +268,10 @@ class Instance:
             except ProcessLookupError:
                 pass
             self.proc.wait(5)
+        # The reader ends at the end of the output; closing it under the
+        # reader would break the reader's loop with a traceback.
+        if self.reader:
+            self.reader.join(5)
         self.proc.stdout.close()
         self.proc = None
         if check and left:
