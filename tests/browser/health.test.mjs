@@ -11,7 +11,7 @@
 //
 // usage: node tests/browser/health.test.mjs
 // Prints "PASS name" / "FAIL name: why" lines; exits 1 if any failed.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -22,6 +22,7 @@ import {
 
 const shots = screenshotDir();
 const PASSWORD = 'orchard kettle granite ribbon';
+const VERSION = readFileSync(new URL('../../VERSION', import.meta.url), 'utf8').trim();
 const EVIL = '<img src=x onerror=alert(1)>';
 
 // The rows as a run of the health job leaves them: every item OK but AWS,
@@ -29,22 +30,22 @@ const EVIL = '<img src=x onerror=alert(1)>';
 function fillHealth(db, now) {
   const q = (s) => `'${String(s).replace(/'/g, "''")}'`;
   const ok = [
-    ['uptodate', 'This is the current version, 1.4.2.', '{}'],
-    ['vcenter', 'Signed in to vCenter vc01.example.com as svc-connector@vsphere.local.',
+    ['uptodate', `Up to date: version ${VERSION} is the latest.`, '{}'],
+    ['vcenter', 'Signed in to vCenter vc01.example.com:443 as svc-connector@vsphere.local (VMware vCenter Server 8.0.2), and out again.',
       '{"endpoint":"https://vc01.example.com/sdk","thumbprint":"3F:1A:77:C2"}'],
-    ['registered_ip', 'The connector uses 10.20.0.15, the address it registered with.', '{}'],
-    ['time', 'The clock agrees with vCenter (0.4 s) and AWS (0.2 s).',
+    ['registered_ip', 'The connector is registered with the address it uses now, 10.20.0.15.', '{}'],
+    ['time', "The connector's clock is within 1 s of vCenter and within 1 s of AWS.",
       '{"values":{"offset_vcenter_seconds":0.4,"offset_aws_seconds":0.2}}'],
-    ['userprovider', 'The list of vCenter users was read 3 minutes ago.', '{}'],
-    ['poller', "The migrations' status was read from AWS 1 minute ago.", '{}'],
-    ['login', 'No failed sign-ins since the last successful one, on 2026-12-01.', '{}'],
-    ['certificate', 'The certificate is valid until 2027-11-30 and names 10.20.0.15.', '{}'],
-    ['disk', '41 GB free for the state and logs (82%).', '{"values":{"free_ratio":0.82}}'],
+    ['userprovider', 'The UserProvider refreshed the list of vCenter users at 16:57 UTC: 42 users, 7 groups.', '{}'],
+    ['poller', "The poller refreshed the migrations' status at 16:59 UTC: 3 checked, 1 changed.", '{}'],
+    ['login', 'No failed sign-ins since the last sign-in at 2026-12-02 08:14 UTC.', '{}'],
+    ['certificate', "The console's certificate is valid until 2027-11-30 for 10.20.0.15 (self-signed).", '{}'],
+    ['disk', '41.2 GB of 50.0 GB free (82%) in /var/lib/connector for the state; 41.2 GB of 50.0 GB free (82%) in /var/log/connector for the logs.', '{"values":{"free_ratio":0.82}}'],
   ];
   const rows = ok.map(([item, summary, details]) =>
     `(${q(item)}, 'ok', ${q(summary)}, ${q(details)}, ${now - 40}, ${now - 86400}, 180, ${q('o'.repeat(96))})`);
-  const awsSummary = 'AWS refused the connector\'s access key (InvalidClientTokenId): the key ' +
-    'was deleted or deactivated. Update the registration with a working access key.';
+  const awsSummary = 'AWS does not know this key ID, or it was revoked. Create a new access key ' +
+    'for the connector\'s IAM user and enter it in Update the registration.';
   const awsDetails = JSON.stringify({
     endpoint: 'https://sts.eu-west-1.amazonaws.com/', stage: 'authentication',
     error: 'The security token included in the request is invalid.',
@@ -120,7 +121,7 @@ async function main() {
     if (word !== 'Error') return `word ${word}`;
     if (border !== 'rgb(180, 35, 24)') return `border ${border}`;
     if (ok !== 'rgb(29, 122, 58)') return `an OK item's border ${ok}`;
-    return summary.includes('InvalidClientTokenId') || `summary ${summary}`;
+    return summary.includes('does not know this key ID') || `summary ${summary}`;
   });
   await check('health-strip-runs-with-titles', async () => {
     const rects = await page.locator('#health-aws svg.strip rect').evaluateAll((els) =>
