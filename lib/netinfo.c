@@ -60,20 +60,35 @@ netinfo_primary_ipv4(char *out, size_t outlen)
 
 /*
  * The address vCenter and the portal reach the console at, measured now:
- * a loopback listen address as it is (test and demonstration instances
- * listen there), else the first non-loopback IPv4 address of the machine.
- * listen_addr is the console's listen address without its port ("0.0.0.0"
- * or empty: every address).  Callers that want the address the
+ * a specific listen address when the console listens there (any loopback
+ * address — test and demonstration instances listen on one — or one of
+ * the machine's addresses, as on an appliance with two networks), else the
+ * first non-loopback IPv4 address of the machine.  listen_addr is the
+ * console's listen address without its port ("0.0.0.0" or empty: every
+ * address; an address the machine does not have is not where the console
+ * answers, so it is not used either).  Callers that want the address the
  * connector uses now call netinfo_current_ip, which adds the listen
  * address from the settings.
  */
 int
 netinfo_console_ip(const char *listen_addr, char *out, size_t outlen)
 {
-	if (listen_addr != NULL && strncmp(listen_addr, "127.", 4) == 0 &&
-	    syntax_ipv4(listen_addr)) {
-		snprintf(out, outlen, "%s", listen_addr);
-		return 0;
+	char addrs[16][64];
+	size_t n = 0;
+
+	if (listen_addr != NULL && syntax_ipv4(listen_addr) &&
+	    strcmp(listen_addr, "0.0.0.0") != 0) {
+		if (strncmp(listen_addr, "127.", 4) == 0) {
+			snprintf(out, outlen, "%s", listen_addr);
+			return 0;
+		}
+		if (netinfo_addresses(addrs, 16, &n) == 0)
+			for (size_t i = 0; i < n; i++)
+				if (strcmp(addrs[i], listen_addr) == 0) {
+					snprintf(out, outlen, "%s",
+					    listen_addr);
+					return 0;
+				}
 	}
 	return netinfo_primary_ipv4(out, outlen);
 }

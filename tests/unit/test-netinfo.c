@@ -128,6 +128,28 @@ TEST(current_ip_of_every_address_or_none_is_the_primary)
 	CHECK(strcmp(ip, primary) == 0);
 }
 
+TEST(current_ip_is_a_listen_address_the_machine_has)
+{
+	char mine[16][64], ip[64], primary[64];
+	size_t n = 0;
+
+	CHECK(netinfo_addresses(mine, 16, &n) == 0 && n > 0);
+	CHECK(netinfo_primary_ipv4(primary, sizeof primary) == 0);
+	CHECK(unit_fresh_store() == 0);
+	/* Each of the machine's addresses, the last (loopback) one too. */
+	for (size_t i = 0; i < n; i++) {
+		char listen[96];
+		snprintf(listen, sizeof listen, "%.63s:443", mine[i]);
+		CHECK(db_setting_set(SETTING_LISTEN, listen) == 0);
+		CHECK(netinfo_current_ip(ip, sizeof ip, NULL, 0) == 0);
+		CHECK(strcmp(ip, mine[i]) == 0);
+	}
+	/* An address the machine does not have: the console is not there. */
+	CHECK(db_setting_set(SETTING_LISTEN, "192.0.2.77:443") == 0);
+	CHECK(netinfo_current_ip(ip, sizeof ip, NULL, 0) == 0);
+	CHECK(strcmp(ip, primary) == 0);
+}
+
 int
 main(void)
 {
@@ -141,6 +163,7 @@ main(void)
 	RUN(primary_truncated_to_buffer);
 	RUN(current_ip_is_the_loopback_listen_address);
 	RUN(current_ip_of_every_address_or_none_is_the_primary);
+	RUN(current_ip_is_a_listen_address_the_machine_has);
 	db_close();
 	unit_rm_rf(unit_tmp);
 	UNIT_EXIT();
