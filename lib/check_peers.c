@@ -767,8 +767,8 @@ ap_secret_stamp(struct buf *s, const char *name)
  * A digest of everything AssumeRole is asked with into out ("" when it
  * cannot be made): the role, session policy and duration; the
  * registration's key ID, region, STS endpoint and proxy as c and a hold
- * them; and when its secret key and session token were last stored.  A
- * change to any of them asks afresh.
+ * them; and when its secret key, session token and proxy password were
+ * last stored.  A change to any of them asks afresh.
  */
 static void
 ap_settings_digest(const struct authproxy_config *cfg,
@@ -783,6 +783,7 @@ ap_settings_digest(const struct authproxy_config *cfg,
 	    c->net.proxy_user) == 0 &&
 	    ap_secret_stamp(&s, REG_AWS_SECRET) == 0 &&
 	    ap_secret_stamp(&s, REG_AWS_TOKEN) == 0 &&
+	    ap_secret_stamp(&s, REG_PROXY_PASSWORD) == 0 &&
 	    util_sha256_hex(s.data, s.len, out) != 0)
 		out[0] = '\0';
 	buf_free(&s);
