@@ -227,6 +227,9 @@ enum db_stmt_id {
 	/* the Health Status pane, reading (lib/healthstate.c) */
 	DB_HEALTH_ROWS,
 	DB_HEALTH_LOG,
+	/* the authentication proxy's health item (lib/check_peers.c) */
+	DB_SECRET_STAMP,
+	DB_SETTING_SET_MAX,
 	DB__MAX
 };
 

@@ -739,20 +739,54 @@ ap_last_row(void *arg, const struct health_row *r)
 }
 
 /*
- * A digest of what AssumeRole is asked with (role, session policy,
- * duration cap) into out: a changed setting asks afresh.
+ * Append to s when and how the stored secret name was last sealed, never
+ * its value: the time and the seal's nonce, which is new at every store
+ * of it ("-" when there is none).  Returns 0 or an error.
+ */
+static int
+ap_secret_stamp(struct buf *s, const char *name)
+{
+	sqlite3_stmt *st = db_stmt(DB_SECRET_STAMP);
+	int rc;
+
+	if (st == NULL)
+		return CONN_EDB;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = buf_addf(s, "\n%lld:%s", (long long)
+		    sqlite3_column_int64(st, 0), (const char *)
+		    sqlite3_column_text(st, 1));
+	else
+		rc = rc == SQLITE_DONE ? buf_addf(s, "\n-") : CONN_EDB;
+	sqlite3_reset(st);
+	return rc;
+}
+
+/*
+ * A digest of everything AssumeRole is asked with into out ("" when it
+ * cannot be made): the role, session policy and duration; the
+ * registration's key ID, region, STS endpoint and proxy as c and a hold
+ * them; and when its secret key, session token and proxy password were
+ * last stored.  A change to any of them asks afresh.
  */
 static void
-ap_settings_digest(const struct authproxy_config *cfg, char out[65])
+ap_settings_digest(const struct authproxy_config *cfg,
+    const struct aws_conf *c, const struct aws *a, char out[65])
 {
-	char *s = NULL;
-	int n;
+	struct buf s = { 0 };
 
-	n = asprintf(&s, "%s\n%s\n%d", cfg->role_arn, cfg->policy,
-	    cfg->duration);
-	if (n < 0 || util_sha256_hex(s, (size_t)n, out) != 0)
+	out[0] = '\0';
+	if (buf_addf(&s, "%s\n%s\n%d\n%s\n%s\n%s\n%s:%d:%s",
+	    cfg->role_arn, cfg->policy, cfg->duration, c->key_id, c->region,
+	    a->endpoint[AWS_STS], c->net.proxy_host, c->net.opts.proxy_port,
+	    c->net.proxy_user) == 0 &&
+	    ap_secret_stamp(&s, REG_AWS_SECRET) == 0 &&
+	    ap_secret_stamp(&s, REG_AWS_TOKEN) == 0 &&
+	    ap_secret_stamp(&s, REG_PROXY_PASSWORD) == 0 &&
+	    util_sha256_hex(s.data, s.len, out) != 0)
 		out[0] = '\0';
-	free(s);
+	buf_free(&s);
 }
 
 /*
@@ -830,16 +864,17 @@ check_authproxy(const struct health_env *env, struct health_result *r,
 		return;
 	}
 	put_str(d, "role_arn", cfg.role_arn);
-	ap_settings_digest(&cfg, digest);
-	if (ap_keep_last(env, digest, r, d))
-		return;
 	if (aws_open_item(&c, &a, deadline, r, d) != 0)
 		return;
+	ap_settings_digest(&cfg, &c, &a, digest);
+	if (ap_keep_last(env, digest, r, d))
+		goto out;
 	memset(&err, 0, sizeof err);
 	t0 = wall();
-	if (aws_assume_role(&a, cfg.role_arn, HEALTH_SESSION,
-	    AP_DURATION_MIN, cfg.policy[0] ? cfg.policy : NULL, &cred,
-	    &err) != 0) {
+	/* The request users make: the same role, policy and duration. */
+	json_object_set_new(d, "duration_seconds", json_integer(cfg.duration));
+	if (aws_assume_role(&a, cfg.role_arn, HEALTH_SESSION, cfg.duration,
+	    cfg.policy[0] ? cfg.policy : NULL, &cred, &err) != 0) {
 		snprintf(what, sizeof what, "AssumeRole on %s", cfg.role_arn);
 		explain_aws(&err, what, env->timeout, r, d);
 		if (err.kind == AWS_E_SERVICE &&

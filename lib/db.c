@@ -390,6 +390,15 @@ static const char *const stmt_sql[DB__MAX] = {
 	    "SELECT at, state, summary, coalesce(details, ''), duration_ms "
 	    "FROM health_log WHERE item = ?1 ORDER BY at DESC, id DESC "
 	    "LIMIT ?2",
+	/* When and how a secret was last sealed (never its value): changes
+	 * with every store of it. */
+	[DB_SECRET_STAMP] =
+	    "SELECT updated_at, hex(nonce) FROM secrets WHERE name = ?1",
+	/* A time kept as the later of the stored one and ?2, in one step. */
+	[DB_SETTING_SET_MAX] =
+	    "INSERT INTO settings (name, value) VALUES (?1, ?2) "
+	    "ON CONFLICT (name) DO UPDATE SET value = CAST(max(CAST(value AS "
+	    "INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)",
 };
 
 static sqlite3 *db;

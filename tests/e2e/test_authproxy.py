@@ -25,7 +25,8 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Suite, check, eq, wait_for  # noqa: E402
 from regflow import (AWS_KEY, AWS_SECRET, AMP_KEY, Env, Wizard,  # noqa
-                     get_setting, health_item, health_rows, run_health)
+                     get_setting, health_item, health_rows, run_health,
+                     set_setting)
 
 suite = Suite()
 E = None
@@ -668,6 +669,77 @@ def test_health_item_asks_again_when_the_settings_change():
         federation()
 
 
+def update_registration(key, secret):
+    """Update the registration with other AWS keys, through the wizard."""
+    w = Wizard(E, S["admin"])
+    for step, args in ((w.start, ()), (w.aws, (key, secret))):
+        r = step(*args)
+        check(r.status in (302, 303), "%s: %r", step.__name__, r)
+    r = w.register()
+    eq(r.status, 303, "Update the registration with the key %s" % key)
+
+
+@suite.test
+def test_health_item_asks_again_when_the_registrations_keys_change():
+    """The kept answer is the registration's keys' too: a new secret key
+    (same key ID) or a new key ID asks afresh at the next run, with it."""
+    health_asked_afresh()
+    n = len(health_asks())
+    eq(health_run()[0], "ok", "kept")
+    eq(len(health_asks()), n, "no call while kept")
+    secret2 = "aws-test-secret-key-0002+/y"
+    key3, secret3 = "AKIATESTCONNECTOR003", "aws-test-secret-key-0003+/z"
+    try:
+        E.aws.control({"credentials": [
+            {"access_key": AWS_KEY, "secret_key": secret2},
+            {"access_key": key3, "secret_key": secret3}]})
+        update_registration(AWS_KEY, secret2)
+        state, summary, _ = health_run()
+        eq(state, "ok", "after a new secret key (%s)" % summary)
+        eq(len(health_asks()), n + 1, "AssumeRole calls after a new secret "
+           "key of the same key ID")
+        eq(health_run()[0], "ok", "kept again")
+        eq(len(health_asks()), n + 1, "no call while kept again")
+        update_registration(key3, secret3)
+        state, summary, _ = health_run()
+        eq(state, "ok", "after a new key ID (%s)" % summary)
+        eq(len(health_asks()), n + 2, "AssumeRole calls after a new key ID")
+        eq(health_asks()[-1]["caller"], key3, "asked with the new key")
+    finally:
+        E.aws.control({"credentials": [
+            {"access_key": AWS_KEY, "secret_key": AWS_SECRET}]})
+        update_registration(AWS_KEY, AWS_SECRET)
+    eq(health_run()[0], "ok", "after the keys are back")
+    eq(health_asks()[-1]["caller"], AWS_KEY, "asked with the first key again")
+
+
+@suite.test
+def test_health_item_asks_for_the_duration_users_get():
+    """The item asks AssumeRole for the duration cap users get: a role
+    whose MaxSessionDuration is below it is red, as every user's request
+    fails."""
+    health_asked_afresh()
+    eq(health_asks()[-1]["duration_seconds"], CAP, "the duration asked")
+    federation(duration=7200)
+    try:
+        state, summary, d = health_run()
+        eq(state, "error", "a cap above the role's 1 hour (%s)" % summary)
+        check("MaxSessionDuration" in d.get("error", ""), "details %r", d)
+        status, _, body = portal_call(creds("user1", pw(1)))
+        eq((status, body), (503, UNAVAILABLE), "a user's request")
+        E.aws.control({"role_max_session": {ROLE: 43200}})
+        state, summary, _ = health_run()
+        eq(state, "ok", "the role allows 12 hours (%s)" % summary)
+        eq(health_asks()[-1]["duration_seconds"], 7200, "the duration "
+           "asked")
+    finally:
+        E.aws.control({"role_max_session": {}})
+        federation()
+        # The user's failure is not the next tests' (a run in the same
+        # second would ask afresh).
+        set_setting(E.inst, "federation.assume_failed_at", None)
+
+
 @suite.test
 def test_health_item_red_at_the_next_run_after_a_users_request_failed():
     health_asked_afresh()
@@ -691,6 +763,31 @@ def test_health_item_red_at_the_next_run_after_a_users_request_failed():
     state, summary, _ = health_run()
     eq(state, "ok", "after the role is allowed again (%s)" % summary)
     eq(len(health_asks()), n + 1, "AssumeRole calls")
+
+
+@suite.test
+def test_failure_time_never_moves_back():
+    """A user's failed AssumeRole records its time as the later of it and
+    the one stored: a request that failed earlier but finished later
+    cannot hide a later failure from the health item."""
+    later = str(int(time.time()) + 3600)
+    E.aws.control({"deny_roles": [ROLE]})
+    try:
+        set_setting(E.inst, "federation.assume_failed_at", later)
+        status, _, body = portal_call(creds("user1", pw(1)))
+        eq((status, body), (503, UNAVAILABLE), "a user's request")
+        eq(get_setting(E.inst, "federation.assume_failed_at"), later,
+           "the later time kept")
+        set_setting(E.inst, "federation.assume_failed_at", "1")
+        before = int(time.time())
+        status, _, body = portal_call(creds("user1", pw(1)))
+        eq((status, body), (503, UNAVAILABLE), "a user's request")
+        at = int(get_setting(E.inst, "federation.assume_failed_at"))
+        check(before <= at <= int(time.time()), "an earlier time not "
+              "replaced: %r", at)
+    finally:
+        E.aws.control({"deny_roles": []})
+        set_setting(E.inst, "federation.assume_failed_at", None)
 
 
 @suite.test

@@ -57,6 +57,7 @@ const REGION = 'us-east-1';
 const MAX_BODY = 64 * 1024 * 1024;
 const MAX_RECORDS = 10000;
 const SKEW_LIMIT_MS = 5 * 60 * 1000;
+const ROLE_MAX_SESSION = 3600; // a role's MaxSessionDuration unless set
 const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const EC2_NS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 const SERVICES = ['sts', 'ec2', 's3', 'connector'];
@@ -261,6 +262,7 @@ function freshState() {
 		buckets: new Set(['connector-imports']),
 		objects: new Map(),   // "bucket/key" -> {size, etag, sha256, content_type, metadata}
 		denyRoles: new Set(),
+		roleMaxSession: new Map(), // role ARN -> its MaxSessionDuration (others: 3600)
 		packages: defaultPackages(),
 		manifest: {},         // the control's "manifest" fields
 		manifestSerial: nextSerial(),
@@ -595,6 +597,9 @@ function sts(p, who, requestId) {
 		}
 		if (state.denyRoles.has(roleArn)) {
 			fail(403, 'AccessDenied', `User: ${who.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+		}
+		if (seconds > (state.roleMaxSession.get(roleArn) ?? ROLE_MAX_SESSION)) {
+			fail(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
 		}
 		const arn = `arn:aws:sts::${m[1]}:assumed-role/${m[3]}/${session}`;
 		const rid = `AROA${crypto.createHash('sha256').update(roleArn).digest('hex').slice(0, 17).toUpperCase()}:${session}`;
@@ -1048,6 +1053,7 @@ function controlState() {
 		page_size: state.pageSize,
 		buckets: [...state.buckets],
 		deny_roles: [...state.denyRoles],
+		role_max_session: Object.fromEntries(state.roleMaxSession),
 		objects: [...state.objects.values()],
 		import_tasks_created: state.importTasks.filter((x) => x.roleName !== undefined)
 			.map(({ created, ...x }) => x),
@@ -1096,7 +1102,7 @@ function checkFault(svc, f) {
 function applyControl(v) {
 	if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(400, 'ValidationError', 'The body must be a JSON object.');
 	const known = ['reset', 'credentials', 'revoked_keys', 'skew_seconds', 'faults', 'preload', 'import_limit',
-		'buckets', 'deny_roles', 'packages', 'import_task_updates', 'page_size', 'conversion_tasks',
+		'buckets', 'deny_roles', 'role_max_session', 'packages', 'import_task_updates', 'page_size', 'conversion_tasks',
 		'conversion_task_updates', 'manifest'];
 	const out = {};
 	for (const k of Object.keys(v)) if (!known.includes(k)) fail(400, 'ValidationError', `Unknown field '${k}'.`);
@@ -1159,6 +1165,13 @@ function applyControl(v) {
 	if (v.deny_roles !== undefined) {
 		if (!Array.isArray(v.deny_roles)) fail(400, 'ValidationError', 'deny_roles must be a list of role ARNs');
 		state.denyRoles = new Set(v.deny_roles);
+	}
+	if (v.role_max_session !== undefined) {
+		const r = v.role_max_session;
+		if (!r || typeof r !== 'object' || Array.isArray(r) || !Object.values(r).every((x) => Number.isInteger(x) && x >= 3600 && x <= 43200)) {
+			fail(400, 'ValidationError', 'role_max_session must map role ARNs to seconds, 3600..43200');
+		}
+		state.roleMaxSession = new Map(Object.entries(r));
 	}
 	if (v.packages !== undefined) {
 		if (!Array.isArray(v.packages)) fail(400, 'ValidationError', 'packages must be a list');
