@@ -15,6 +15,9 @@
 
 #define HEALTH_AGO_MAX 32
 #define HEALTH_SEG_TITLE_MAX 64
+/* The latest check time a strip is drawn for (9999-12-31 23:59:59 UTC);
+ * a later stored time is shown as this one. */
+#define HEALTH_TIME_MAX ((time_t)253402300799LL)
 
 /* "just now", "1 minute ago", "5 minutes ago", "2 hours ago", "3 days
  * ago"; "never" when t is 0. */
