@@ -253,9 +253,18 @@ def test_log_page_facts_labelled_in_words_never_raw_json():
         {"state": {"path": "/var/lib/connector", "free": 41200000000,
                    "total": 50000000000, "percent": 82, "state": "ok"},
          "values": {"disk_free_percent_state": 82}})
+    # The keys the AWS check and a job's check write: every one in words,
+    # the settings' digest never shown, a job's counts in its own words
+    # (the poller's "failed" is not failed sign-ins).
+    put("aws", "error", "AWS did not answer in time.",
+        {"call": "GetCallerIdentity", "limit_seconds": 10,
+         "asked_at": 1796224020, "next_ask_at": 1796224920,
+         "settings_digest": "5f2a9c0e11d4b7a3"})
+    put("poller", "ok", "The poller ran on time.",
+        {"counts": {"checked": 5, "failed": 1}})
     c = inst.signed_in_client()
     facts = {}
-    for item in ("time", "disk"):
+    for item in ("time", "disk", "aws", "poller"):
         r = c.get("/health/log?item=" + item)
         eq(r.status, 200, item + " log status")
         now = r.text[r.text.index('id="now"'):r.text.index('id="history"')]
@@ -273,6 +282,14 @@ def test_log_page_facts_labelled_in_words_never_raw_json():
     eq(facts.get("State directory"), "Path /var/lib/connector, free 41.2 GB, "
        "size 50.0 GB, free 82%, state OK", "a directory")
     eq(facts.get("Free for the state"), "82%", "a percentage")
+    eq(facts.get("Call"), "GetCallerIdentity", "the call")
+    eq(facts.get("Time limit"), "10 s", "the time limit")
+    eq(facts.get("AWS last asked"), "2026-12-02 15:07:00 UTC", "asked at")
+    eq(facts.get("AWS asked next"), "2026-12-02 15:22:00 UTC", "next ask")
+    check(not any("digest" in k.lower() or "5f2a9c0e" in v
+                  for k, v in facts.items()), "the digest shown: %r", facts)
+    eq(facts.get("Counted by the last run"), "checked 5, failed 1",
+       "a job's counts")
 
 
 @suite.test
