@@ -331,19 +331,15 @@ time_words(time_t t, char *out, size_t outlen)
 	strftime(out, outlen, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
-/* n bytes in words: "41.2 GB". */
+/* n bytes in the disk check's words: "256 MiB", "38.4 GiB"; a number no
+ * size can be (negative, too large) as it is. */
 static void
 bytes_words(double n, char *out, size_t outlen)
 {
-	static const char *const units[] = { "bytes", "KB", "MB", "GB",
-	    "TB" };
-	size_t u = 0;
-
-	while (n >= 1000 && u + 1 < sizeof units / sizeof units[0]) {
-		n /= 1000;
-		u++;
-	}
-	snprintf(out, outlen, u ? "%.1f %s" : "%.0f %s", n, units[u]);
+	if (n >= 0 && n < 18e18)
+		util_size_words((unsigned long long)n, out, outlen);
+	else
+		snprintf(out, outlen, "%.0f bytes", n);
 }
 
 /* A JSON value as text: strings as they are, numbers with their unit,

@@ -40,7 +40,7 @@ function fillHealth(db, now) {
     ['poller', "The poller refreshed the migrations' status at 16:59 UTC: 3 checked, 1 changed.", '{}'],
     ['login', 'No failed sign-ins since the last sign-in at 2026-12-02 08:14 UTC.', '{}'],
     ['certificate', "The console's certificate is valid until 2027-11-30 for 10.20.0.15 (self-signed).", '{}'],
-    ['disk', '41.2 GB of 50.0 GB free (82%) in /var/lib/connector for the state; 41.2 GB of 50.0 GB free (82%) in /var/log/connector for the logs.', '{"values":{"free_ratio":0.82}}'],
+    ['disk', '38.4 GiB of 46.6 GiB free (82%) in /var/lib/connector for the state; 38.4 GiB of 46.6 GiB free (82%) in /var/log/connector for the logs.', '{"values":{"free_ratio":0.82}}'],
   ];
   const rows = ok.map(([item, summary, details]) =>
     `(${q(item)}, 'ok', ${q(summary)}, ${q(details)}, ${now - 40}, ${now - 86400}, 180, ${q('o'.repeat(96))})`);

@@ -252,6 +252,7 @@ def test_log_page_facts_labelled_in_words_never_raw_json():
     put("disk", "ok", "Plenty of space.",
         {"state": {"path": "/var/lib/connector", "free": 41200000000,
                    "total": 50000000000, "percent": 82, "state": "ok"},
+         "error_below_bytes": 268435456,
          "values": {"disk_free_percent_state": 82}})
     # The keys the AWS check and a job's check write: every one in words,
     # the settings' digest never shown, a job's counts in its own words
@@ -279,8 +280,10 @@ def test_log_page_facts_labelled_in_words_never_raw_json():
     eq(facts.get("Clock offset to AWS"), "-20.2 s", "the offset")
     eq(facts.get("Round trip to AWS"), "0.004 s", "the round trip")
     eq(facts.get("vCenter failed"), "while connecting", "a peer's stage")
-    eq(facts.get("State directory"), "Path /var/lib/connector, free 41.2 GB, "
-       "size 50.0 GB, free 82%, state OK", "a directory")
+    eq(facts.get("State directory"), "Path /var/lib/connector, free 38.4 GiB, "
+       "size 46.6 GiB, free 82%, state OK", "a directory")
+    # The threshold in the disk check's and INSTALL's binary units.
+    eq(facts.get("Error below"), "256 MiB", "the disk threshold")
     eq(facts.get("Free for the state"), "82%", "a percentage")
     eq(facts.get("Call"), "GetCallerIdentity", "the call")
     eq(facts.get("Time limit"), "10 s", "the time limit")
