@@ -111,7 +111,7 @@ pane_set(struct app_ctx *c, const struct pane *p)
 		app_set(c, ITEM("id"), id);
 		app_set(c, ITEM("name"), health_items[r->item].name);
 		app_set(c, ITEM("state"), health_state_id(r->state));
-		app_set(c, ITEM("word"), health_state_word(r->state));
+		app_set(c, ITEM("word"), health_row_word(r));
 		app_set(c, ITEM("icon"), state_icon(r->state));
 		app_set(c, ITEM("summary"), r->summary);
 		if (r->checked_at > 0) {

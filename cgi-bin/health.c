@@ -662,7 +662,7 @@ page_log(struct app_ctx *c)
 		app_set(c, "item.state", health_state_id(r->state));
 		app_set(c, "item.icon", r->state >= HEALTH_OK ?
 		    health_state_id(r->state) : "unknown");
-		app_set(c, "item.word", health_state_word(r->state));
+		app_set(c, "item.word", health_row_word(r));
 		app_set(c, "item.summary", r->summary);
 		if (r->checked_at > 0) {
 			health_ago(lp.now, r->checked_at, ago, sizeof ago);

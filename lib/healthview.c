@@ -114,6 +114,13 @@ health_strip_svg(const struct health_row *r, struct buf *out)
 }
 
 const char *
+health_row_word(const struct health_row *r)
+{
+	return r->checked_at > 0 ? health_state_word(r->state) :
+	    "Not checked";
+}
+
+const char *
 health_stage_words(const char *stage)
 {
 	static const struct { const char *id, *words; } stages[] = {

@@ -47,6 +47,11 @@ int health_strip_segs(const struct health_row *r,
  */
 int health_strip_svg(const struct health_row *r, struct buf *out);
 
+/* The word a row's state is shown with: "Not checked" for an item never
+ * checked yet (its stored state is Not applicable only as a placeholder),
+ * otherwise the state's word ("OK", "Not applicable", ...). */
+const char *health_row_word(const struct health_row *r);
+
 /* A details "stage" in words: "while looking up the name", "during the
  * TLS handshake" ...; NULL for one it does not know. */
 const char *health_stage_words(const char *stage);

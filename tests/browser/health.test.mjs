@@ -93,6 +93,29 @@ async function main() {
       `overall ${JSON.stringify(t)} (${cls})`;
   });
 
+  // Before the first run every item reads "Not checked" (grey), and the
+  // state column holds its longest word, "Not applicable", on one line.
+  await check('health-never-checked-words-on-one-line', async () => {
+    const words = await page.locator('#health .health-item .word').allTextContents();
+    if (words.length === 0 || words.some((w) => w !== 'Not checked'))
+      return `words ${JSON.stringify(words)}`;
+    const lines = await page.evaluate(() => {
+      const out = [];
+      for (const w of ['Not checked', 'Not applicable', 'Warning']) {
+        const el = document.querySelector('#health .health-item .word');
+        const was = el.textContent;
+        el.textContent = w;
+        // The word's lines: the distinct tops of its text's boxes.
+        const r = document.createRange();
+        r.selectNodeContents(el);
+        out.push([w, new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size]);
+        el.textContent = was;
+      }
+      return out;
+    });
+    return lines.every(([, n]) => n === 1) || `wrapped ${JSON.stringify(lines)}`;
+  });
+
   fillHealth(db, Math.floor(Date.now() / 1000));
   await page.reload();
   await check('health-pane-first-on-the-dashboard', async () => {

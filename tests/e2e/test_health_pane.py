@@ -105,6 +105,12 @@ def test_pane_first_and_grey_before_the_first_run():
     p = pane(r.text)
     check('class="state unknown overall"' in p and "Not checked yet" in p,
           "not grey before the first run")
+    # An item never checked says so; "Not applicable" is for an item that
+    # does not apply.
+    words = re.findall(r'<span class="word">([^<]*)</span>', p)
+    eq(words, ["Not checked"] * len(ITEMS), "the items' words")
+    eq(len(re.findall(r'class="health-item unknown"', p)), len(ITEMS),
+       "grey items")
     check('action="/health/check"' in p and 'name="csrf"' in p,
           "no Check now form with the form token")
     eq(len(re.findall(r'class="health-item ', p)), len(ITEMS), "items")
