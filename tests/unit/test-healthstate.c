@@ -331,6 +331,26 @@ TEST(strip_bad_checked_at_huge_negative)
 	buf_free(&b);
 }
 
+/* A run starts every item's check exactly once: an item left out of the
+ * start order would never be checked, one listed twice started twice. */
+TEST(start_order_every_item_exactly_once)
+{
+	const enum health_item *order = health_start_order();
+	int seen[HI__MAX] = { 0 };
+
+	for (int k = 0; k < HI__MAX; k++) {
+		CHECK((unsigned)order[k] < HI__MAX);
+		if ((unsigned)order[k] < HI__MAX)
+			seen[order[k]]++;
+	}
+	for (int i = 0; i < HI__MAX; i++)
+		if (seen[i] != 1) {
+			printf("  %s starts %d times\n", health_items[i].id,
+			    seen[i]);
+			CHECK(seen[i] == 1);
+		}
+}
+
 TEST(stage_words)
 {
 	CHECK(strcmp(health_stage_words("tls"), "during the TLS handshake") ==
@@ -355,6 +375,7 @@ main(void)
 	RUN(strip_runs_merged_with_times);
 	RUN(strip_drawn_as_rects_with_titles);
 	RUN(strip_bad_checked_at_huge_negative);
+	RUN(start_order_every_item_exactly_once);
 	RUN(stage_words);
 	db_close();
 	unit_rm_rf(unit_tmp);
