@@ -41,6 +41,7 @@ static const struct {
 struct seen {
 	struct app_ctx *c;
 	int registered;
+	char listen[80];	/* the console's listen address, no port */
 };
 
 /* One setting, for db_settings_each: into the page when it is shown. */
@@ -60,6 +61,14 @@ one_setting(void *arg, const char *name, const char *value)
 	else if (strcmp(name, SETTING_ALLOW_LOOPBACK) == 0 &&
 	    strcmp(value, "1") == 0)
 		app_set(s->c, "reg.test_mode", "1");
+	else if (strcmp(name, SETTING_LISTEN) == 0) {
+		/* As netinfo_current_ip reads it: the address without its
+		 * port. */
+		char *colon;
+		snprintf(s->listen, sizeof s->listen, "%s", value);
+		if ((colon = strrchr(s->listen, ':')) != NULL)
+			*colon = '\0';
+	}
 	return 0;
 }
 
@@ -111,7 +120,7 @@ pane_set(struct app_ctx *c, const struct pane *p)
 		app_set(c, ITEM("id"), id);
 		app_set(c, ITEM("name"), health_items[r->item].name);
 		app_set(c, ITEM("state"), health_state_id(r->state));
-		app_set(c, ITEM("word"), health_state_word(r->state));
+		app_set(c, ITEM("word"), health_row_word(r));
 		app_set(c, ITEM("icon"), state_icon(r->state));
 		app_set(c, ITEM("summary"), r->summary);
 		if (r->checked_at > 0) {
@@ -164,10 +173,11 @@ page_dashboard(struct app_ctx *c)
 
 	app_template(c, "dashboard.cs", "Dashboard");
 	app_set(c, "version", CONNECTOR_VERSION);
-	/* One read of the settings: the page is the most visited. */
+	/* One read of the settings, the listen address for the address in
+	 * use among them: the page is the most visited. */
 	if (db_settings_each(one_setting, &seen) != 0)
 		return 500;
-	netinfo_current_ip(ip, sizeof ip, NULL, 0);
+	netinfo_console_ip(seen.listen, ip, sizeof ip);
 	app_set(c, "ip", ip);
 	if (seen.registered)
 		app_set(c, "reg.registered", "1");

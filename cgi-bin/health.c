@@ -203,9 +203,13 @@ static const struct {
 	{ "addresses", "Addresses", NULL },
 	{ "api_version", "vCenter API version", NULL },
 	{ "arn", "Signed in to AWS as", NULL },
+	{ "asked_at", "AWS last asked", NULL },
+	{ "at", "At", NULL },
 	{ "aws_date", "Time at AWS (its Date header)", NULL },
 	{ "bits", "Bits", NULL },
+	{ "call", "Call", NULL },
 	{ "certificate_expiry_seconds", "Time left until it expires", "s" },
+	{ "counts", "Counted by the last run", NULL },
 	{ "covers_address", "Names the address in use", NULL },
 	{ "current", "Address in use now", NULL },
 	{ "disk_free_bytes_log", "Free for the logs", "bytes" },
@@ -234,12 +238,14 @@ static const struct {
 	{ "last_success", "Last success", NULL },
 	{ "last_success_age_seconds", "Time since the last success", "s" },
 	{ "latest", "Latest version", NULL },
+	{ "limit_seconds", "Time limit", "s" },
 	{ "listen", "Console listens on", NULL },
 	{ "locked", "Locked", NULL },
 	{ "locked_at", "Locked at", NULL },
 	{ "log", "Log directory", NULL },
 	{ "minimum_version", "Minimum version", NULL },
 	{ "names", "Names", NULL },
+	{ "next_ask_at", "AWS asked next", NULL },
 	{ "not_after", "Valid until", NULL },
 	{ "not_before", "Valid from", NULL },
 	{ "note", "Note", NULL },
@@ -285,6 +291,14 @@ static const struct {
 	{ "warning_seconds", "Warning above", "s" },
 };
 
+/* The keys never shown: a digest of the settings the check compares
+ * with its last run means nothing to an administrator. */
+static int
+hidden_key(const char *key)
+{
+	return strcmp(key, "settings_digest") == 0;
+}
+
 /* The label and unit of key; a key not in the table (a newer version
  * wrote it) reads as its words: "free_ratio" as "Free ratio". */
 static const char *
@@ -317,19 +331,15 @@ time_words(time_t t, char *out, size_t outlen)
 	strftime(out, outlen, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
-/* n bytes in words: "41.2 GB". */
+/* n bytes in the disk check's words: "256 MiB", "38.4 GiB"; a number no
+ * size can be (negative, too large) as it is. */
 static void
 bytes_words(double n, char *out, size_t outlen)
 {
-	static const char *const units[] = { "bytes", "KB", "MB", "GB",
-	    "TB" };
-	size_t u = 0;
-
-	while (n >= 1000 && u + 1 < sizeof units / sizeof units[0]) {
-		n /= 1000;
-		u++;
-	}
-	snprintf(out, outlen, u ? "%.1f %s" : "%.0f %s", n, units[u]);
+	if (n >= 0 && n < 18e18)
+		util_size_words((unsigned long long)n, out, outlen);
+	else
+		snprintf(out, outlen, "%.0f bytes", n);
 }
 
 /* A JSON value as text: strings as they are, numbers with their unit,
@@ -387,7 +397,19 @@ value_words(const char *key, const char *unit, json_t *v, char *out,
 		json_object_foreach(v, k, x) {
 			char label[80], one[512];
 			const char *u;
-			key_label(k, label, sizeof label, &u);
+			if (hidden_key(k))
+				continue;
+			/* A job's counts are named by the job itself
+			 * ("users", "failed" migrations): its words, not
+			 * the labels of the item's facts. */
+			if (key && strcmp(key, "counts") == 0) {
+				size_t m;
+				for (m = 0; k[m] && m + 1 < sizeof label; m++)
+					label[m] = k[m] == '_' ? ' ' : k[m];
+				label[m] = '\0';
+				u = NULL;
+			} else
+				key_label(k, label, sizeof label, &u);
 			value_words(k, u, x, one, sizeof one, depth + 1);
 			/* A part's own state ("state" at the top is the
 			 * state directory). */
@@ -498,7 +520,7 @@ details_set(struct app_ctx *c, const char *k, json_t *d)
 			fact(c, k, &n, "Timings", v);
 	}
 	json_object_foreach(d, key, x) {
-		if (own_section(key))
+		if (own_section(key) || hidden_key(key))
 			continue;
 		key_label(key, label, sizeof label, &unit);
 		value_words(key, unit, x, v, sizeof v, 0);
@@ -640,7 +662,7 @@ page_log(struct app_ctx *c)
 		app_set(c, "item.state", health_state_id(r->state));
 		app_set(c, "item.icon", r->state >= HEALTH_OK ?
 		    health_state_id(r->state) : "unknown");
-		app_set(c, "item.word", health_state_word(r->state));
+		app_set(c, "item.word", health_row_word(r));
 		app_set(c, "item.summary", r->summary);
 		if (r->checked_at > 0) {
 			health_ago(lp.now, r->checked_at, ago, sizeof ago);

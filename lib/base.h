@@ -63,6 +63,7 @@ int util_read_file(const char *path, size_t max, struct buf *out);
 int util_mkdirs(const char *path, unsigned mode);
 int util_fsync_dir(const char *dir);
 int util_count_entries(const char *dir);
+const char *util_size_words(unsigned long long b, char *out, size_t outlen);
 time_t util_now(void);
 void util_clean_text(char *s);
 void util_copy_text(char *out, size_t outlen, const char *src);

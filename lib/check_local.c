@@ -584,17 +584,6 @@ disk_min_free(void)
 	return mb * 1024 * 1024;
 }
 
-/* "1.2 GiB", "300 MiB" */
-static const char *
-size_words(unsigned long long b, char *out, size_t outlen)
-{
-	if (b >= 1024ULL * 1024 * 1024)
-		snprintf(out, outlen, "%.1f GiB", (double)b / (1 << 30));
-	else
-		snprintf(out, outlen, "%llu MiB", b >> 20);
-	return out;
-}
-
 void
 check_disk(const struct health_env *env, struct health_result *r,
     json_t *d)
@@ -645,8 +634,9 @@ check_disk(const struct health_env *env, struct health_result *r,
 		    dirs[i].key);
 		set_value(d, name, pct);
 		snprintf(line[i], sizeof line[i], "%s of %s free (%.0f%%) in %s "
-		    "for %s", size_words(fr, sz, sizeof sz),
-		    size_words(total, tot, sizeof tot), pct, p, dirs[i].words);
+		    "for %s", util_size_words(fr, sz, sizeof sz),
+		    util_size_words(total, tot, sizeof tot), pct, p,
+		    dirs[i].words);
 		if (s > worst) {
 			worst = s;
 			bad = (int)i;

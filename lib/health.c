@@ -62,6 +62,14 @@ static const enum health_item start_order[] = {
 _Static_assert(sizeof start_order / sizeof start_order[0] == HI__MAX,
     "every item starts once");
 
+/* The order the checks start in, HI__MAX items (each exactly once:
+ * tests/unit/test-healthstate.c). */
+const enum health_item *
+health_start_order(void)
+{
+	return start_order;
+}
+
 /* The item a run checks alone (connector-health --only), or HI__MAX. */
 static enum health_item selected = HI__MAX;
 /* 1 while Check now starts its run (the run is a fork: it sees this). */

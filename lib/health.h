@@ -164,6 +164,8 @@ int health_run(struct job_report *rep);
 /* Start a run in the background, detached from the caller (Check now):
  * the id of the newest run before it into *before. */
 int health_start(long long *before);
+/* The order a run starts the checks in: HI__MAX items. */
+const enum health_item *health_start_order(void);
 
 /* ---- check_*.c: one check per item ---- */
 

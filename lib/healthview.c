@@ -40,8 +40,11 @@ health_strip_segs(const struct health_row *r,
     struct health_seg segs[HEALTH_STRIP_SLOTS])
 {
 	/* The start of the newest slot: the quarter-hour of the last check
-	 * (now, when it was never checked). */
+	 * (now, when it was never checked), held to the years a clock can
+	 * write so the times below cannot overflow or fail to convert. */
 	time_t last = r->checked_at > 0 ? r->checked_at : util_now();
+	if (last > HEALTH_TIME_MAX)
+		last = HEALTH_TIME_MAX;
 	time_t newest = last - last % HEALTH_STRIP_SLOT;
 	int n = 0;
 
@@ -62,7 +65,7 @@ health_strip_segs(const struct health_row *r,
 		    s->start) * HEALTH_STRIP_SLOT;
 		time_t to = from + (time_t)s->len * HEALTH_STRIP_SLOT;
 		const char *word = "Not checked";
-		char a[8], b[8];
+		char a[8] = "--:--", b[8] = "--:--";
 		struct tm tm;
 
 		s->class = "none";
@@ -72,10 +75,14 @@ health_strip_segs(const struct health_row *r,
 				s->class = strip_states[k].class;
 				word = strip_states[k].word;
 			}
-		gmtime_r(&from, &tm);
-		strftime(a, sizeof a, "%H:%M", &tm);
-		gmtime_r(&to, &tm);
-		strftime(b, sizeof b, "%H:%M", &tm);
+		/* A time that does not convert keeps "--:--"; strftime
+		 * leaves its buffer undefined when it fails. */
+		if (gmtime_r(&from, &tm) == NULL ||
+		    strftime(a, sizeof a, "%H:%M", &tm) == 0)
+			snprintf(a, sizeof a, "--:--");
+		if (gmtime_r(&to, &tm) == NULL ||
+		    strftime(b, sizeof b, "%H:%M", &tm) == 0)
+			snprintf(b, sizeof b, "--:--");
 		/* The window is 24 hours: a run that starts on an earlier
 		 * day (UTC) than the newest slot started yesterday. */
 		snprintf(s->title, sizeof s->title, "%s %s%s\u2013%s UTC",
@@ -104,6 +111,13 @@ health_strip_svg(const struct health_row *r, struct buf *out)
 			return CONN_ENOMEM;
 	}
 	return 0;
+}
+
+const char *
+health_row_word(const struct health_row *r)
+{
+	return r->checked_at > 0 ? health_state_word(r->state) :
+	    "Not checked";
 }
 
 const char *

@@ -15,6 +15,9 @@
 
 #define HEALTH_AGO_MAX 32
 #define HEALTH_SEG_TITLE_MAX 64
+/* The latest check time a strip is drawn for (9999-12-31 23:59:59 UTC);
+ * a later stored time is shown as this one. */
+#define HEALTH_TIME_MAX ((time_t)253402300799LL)
 
 /* "just now", "1 minute ago", "5 minutes ago", "2 hours ago", "3 days
  * ago"; "never" when t is 0. */
@@ -43,6 +46,11 @@ int health_strip_segs(const struct health_row *r,
  * as it is.  0, or CONN_ENOMEM.
  */
 int health_strip_svg(const struct health_row *r, struct buf *out);
+
+/* The word a row's state is shown with: "Not checked" for an item never
+ * checked yet (its stored state is Not applicable only as a placeholder),
+ * otherwise the state's word ("OK", "Not applicable", ...). */
+const char *health_row_word(const struct health_row *r);
 
 /* A details "stage" in words: "while looking up the name", "during the
  * TLS handshake" ...; NULL for one it does not know. */

@@ -240,6 +240,21 @@ util_now(void)
 	return time(NULL);
 }
 
+/*
+ * A size in binary units, as INSTALL and the disk check speak of them:
+ * "1.2 GiB" from 1 GiB up, whole "300 MiB" below (so "0 MiB" under one
+ * MiB).  Returns out.
+ */
+const char *
+util_size_words(unsigned long long b, char *out, size_t outlen)
+{
+	if (b >= 1024ULL * 1024 * 1024)
+		snprintf(out, outlen, "%.1f GiB", (double)b / (1 << 30));
+	else
+		snprintf(out, outlen, "%llu MiB", b >> 20);
+	return out;
+}
+
 /* fsync a directory, so the entries created or renamed in it are durable. */
 /* Number of entries in the directory dir (besides . and ..), or -1. */
 int

@@ -27,7 +27,11 @@
         <p class="summary"><?cs var:i.summary ?></p>
       </div>
       <div class="item-side"><?cs
-      if:i.strip ?>
+      if:i.strip ?><?cs
+        # The one raw value in any template (STYLE.md: no raw output):
+          health_strip_svg draws it only of states, slot numbers and times,
+          never of stored or outside text; tests/unit/test-view.c checks
+          that nothing else is printed raw. ?>
         <svg class="strip" viewBox="0 0 <?cs var:Page.health.slots ?> 6" preserveAspectRatio="none" width="240" height="14" role="img" aria-label="<?cs var:i.name ?>: the last 24 hours"><?cs
           escape:"none" ?><?cs var:i.strip_svg ?><?cs /escape ?></svg><?cs
       /if ?>

@@ -40,7 +40,7 @@ function fillHealth(db, now) {
     ['poller', "The poller refreshed the migrations' status at 16:59 UTC: 3 checked, 1 changed.", '{}'],
     ['login', 'No failed sign-ins since the last sign-in at 2026-12-02 08:14 UTC.', '{}'],
     ['certificate', "The console's certificate is valid until 2027-11-30 for 10.20.0.15 (self-signed).", '{}'],
-    ['disk', '41.2 GB of 50.0 GB free (82%) in /var/lib/connector for the state; 41.2 GB of 50.0 GB free (82%) in /var/log/connector for the logs.', '{"values":{"free_ratio":0.82}}'],
+    ['disk', '38.4 GiB of 46.6 GiB free (82%) in /var/lib/connector for the state; 38.4 GiB of 46.6 GiB free (82%) in /var/log/connector for the logs.', '{"values":{"free_ratio":0.82}}'],
   ];
   const rows = ok.map(([item, summary, details]) =>
     `(${q(item)}, 'ok', ${q(summary)}, ${q(details)}, ${now - 40}, ${now - 86400}, 180, ${q('o'.repeat(96))})`);
@@ -91,6 +91,29 @@ async function main() {
     const cls = await page.locator('#health .overall').getAttribute('class');
     return (t.includes('Not checked yet') && cls.includes('unknown')) ||
       `overall ${JSON.stringify(t)} (${cls})`;
+  });
+
+  // Before the first run every item reads "Not checked" (grey), and the
+  // state column holds its longest word, "Not applicable", on one line.
+  await check('health-never-checked-words-on-one-line', async () => {
+    const words = await page.locator('#health .health-item .word').allTextContents();
+    if (words.length === 0 || words.some((w) => w !== 'Not checked'))
+      return `words ${JSON.stringify(words)}`;
+    const lines = await page.evaluate(() => {
+      const out = [];
+      for (const w of ['Not checked', 'Not applicable', 'Warning']) {
+        const el = document.querySelector('#health .health-item .word');
+        const was = el.textContent;
+        el.textContent = w;
+        // The word's lines: the distinct tops of its text's boxes.
+        const r = document.createRange();
+        r.selectNodeContents(el);
+        out.push([w, new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size]);
+        el.textContent = was;
+      }
+      return out;
+    });
+    return lines.every(([, n]) => n === 1) || `wrapped ${JSON.stringify(lines)}`;
   });
 
   fillHealth(db, Math.floor(Date.now() / 1000));

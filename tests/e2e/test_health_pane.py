@@ -105,6 +105,12 @@ def test_pane_first_and_grey_before_the_first_run():
     p = pane(r.text)
     check('class="state unknown overall"' in p and "Not checked yet" in p,
           "not grey before the first run")
+    # An item never checked says so; "Not applicable" is for an item that
+    # does not apply.
+    words = re.findall(r'<span class="word">([^<]*)</span>', p)
+    eq(words, ["Not checked"] * len(ITEMS), "the items' words")
+    eq(len(re.findall(r'class="health-item unknown"', p)), len(ITEMS),
+       "grey items")
     check('action="/health/check"' in p and 'name="csrf"' in p,
           "no Check now form with the form token")
     eq(len(re.findall(r'class="health-item ', p)), len(ITEMS), "items")
@@ -252,10 +258,20 @@ def test_log_page_facts_labelled_in_words_never_raw_json():
     put("disk", "ok", "Plenty of space.",
         {"state": {"path": "/var/lib/connector", "free": 41200000000,
                    "total": 50000000000, "percent": 82, "state": "ok"},
+         "error_below_bytes": 268435456,
          "values": {"disk_free_percent_state": 82}})
+    # The keys the AWS check and a job's check write: every one in words,
+    # the settings' digest never shown, a job's counts in its own words
+    # (the poller's "failed" is not failed sign-ins).
+    put("aws", "error", "AWS did not answer in time.",
+        {"call": "GetCallerIdentity", "limit_seconds": 10,
+         "asked_at": 1796224020, "next_ask_at": 1796224920,
+         "settings_digest": "5f2a9c0e11d4b7a3"})
+    put("poller", "ok", "The poller ran on time.",
+        {"counts": {"checked": 5, "failed": 1}})
     c = inst.signed_in_client()
     facts = {}
-    for item in ("time", "disk"):
+    for item in ("time", "disk", "aws", "poller"):
         r = c.get("/health/log?item=" + item)
         eq(r.status, 200, item + " log status")
         now = r.text[r.text.index('id="now"'):r.text.index('id="history"')]
@@ -270,9 +286,19 @@ def test_log_page_facts_labelled_in_words_never_raw_json():
     eq(facts.get("Clock offset to AWS"), "-20.2 s", "the offset")
     eq(facts.get("Round trip to AWS"), "0.004 s", "the round trip")
     eq(facts.get("vCenter failed"), "while connecting", "a peer's stage")
-    eq(facts.get("State directory"), "Path /var/lib/connector, free 41.2 GB, "
-       "size 50.0 GB, free 82%, state OK", "a directory")
+    eq(facts.get("State directory"), "Path /var/lib/connector, free 38.4 GiB, "
+       "size 46.6 GiB, free 82%, state OK", "a directory")
+    # The threshold in the disk check's and INSTALL's binary units.
+    eq(facts.get("Error below"), "256 MiB", "the disk threshold")
     eq(facts.get("Free for the state"), "82%", "a percentage")
+    eq(facts.get("Call"), "GetCallerIdentity", "the call")
+    eq(facts.get("Time limit"), "10 s", "the time limit")
+    eq(facts.get("AWS last asked"), "2026-12-02 15:07:00 UTC", "asked at")
+    eq(facts.get("AWS asked next"), "2026-12-02 15:22:00 UTC", "next ask")
+    check(not any("digest" in k.lower() or "5f2a9c0e" in v
+                  for k, v in facts.items()), "the digest shown: %r", facts)
+    eq(facts.get("Counted by the last run"), "checked 5, failed 1",
+       "a job's counts")
 
 
 @suite.test

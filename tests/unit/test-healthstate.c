@@ -5,6 +5,7 @@
  * know, the overall state, the history newest first and cut at its limit,
  * the newest run, "checked N minutes ago" and the strip's runs and titles.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -281,6 +282,75 @@ TEST(strip_drawn_as_rects_with_titles)
 	buf_free(&b);
 }
 
+/* A stored check time out of any clock's range (a hostile or broken
+ * row): the strip is still drawn, every title a whole terminated line of
+ * times, and a negative time is drawn as never checked. */
+TEST(strip_bad_checked_at_huge_negative)
+{
+	static struct health_seg segs[HEALTH_STRIP_SLOTS];
+	static const long long bad[] = { LLONG_MAX, LLONG_MAX - 1,
+	    (long long)HEALTH_TIME_MAX + 1, 67768036191676799LL };
+	struct health_row r;
+	struct buf b = { 0 };
+
+	memset(&r, 0, sizeof r);
+	memset(r.strip, 'o', HEALTH_STRIP_SLOTS);
+	r.strip[95] = 'e';
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int n;
+		r.checked_at = (time_t)bad[i];
+		memset(segs, 'x', sizeof segs);
+		n = health_strip_segs(&r, segs);
+		CHECK(n == 2);
+		for (int k = 0; k < n; k++)
+			CHECK(memchr(segs[k].title, '\0',
+			    sizeof segs[k].title) != NULL);
+		/* Held to 9999-12-31 23:59:59: the newest slot 23:45. */
+		CHECK(strcmp(segs[1].title,
+		    "Error 23:45\u201300:00 UTC") == 0);
+		CHECK(strcmp(segs[0].title,
+		    "OK 00:00\u201323:45 UTC") == 0);
+		buf_reset(&b);
+		CHECK(health_strip_svg(&r, &b) == 0);
+		CHECK(b.data != NULL && strstr(b.data, "x=\"95\" y=\"0\" "
+		    "width=\"1\" height=\"6\"><title>Error 23:45\u201300:00 "
+		    "UTC</title></rect>") != NULL);
+	}
+	/* Negative: never checked, nothing drawn. */
+	r.checked_at = (time_t)LLONG_MIN;
+	buf_reset(&b);
+	CHECK(health_strip_svg(&r, &b) == 0);
+	CHECK(b.len == 0);
+	r.checked_at = -1;
+	CHECK(health_strip_svg(&r, &b) == 0);
+	CHECK(b.len == 0);
+	memset(segs, 'x', sizeof segs);
+	CHECK(health_strip_segs(&r, segs) == 2);
+	CHECK(memchr(segs[1].title, '\0', sizeof segs[1].title) != NULL);
+	CHECK(strncmp(segs[1].title, "Error ", 6) == 0);
+	buf_free(&b);
+}
+
+/* A run starts every item's check exactly once: an item left out of the
+ * start order would never be checked, one listed twice started twice. */
+TEST(start_order_every_item_exactly_once)
+{
+	const enum health_item *order = health_start_order();
+	int seen[HI__MAX] = { 0 };
+
+	for (int k = 0; k < HI__MAX; k++) {
+		CHECK((unsigned)order[k] < HI__MAX);
+		if ((unsigned)order[k] < HI__MAX)
+			seen[order[k]]++;
+	}
+	for (int i = 0; i < HI__MAX; i++)
+		if (seen[i] != 1) {
+			printf("  %s starts %d times\n", health_items[i].id,
+			    seen[i]);
+			CHECK(seen[i] == 1);
+		}
+}
+
 TEST(stage_words)
 {
 	CHECK(strcmp(health_stage_words("tls"), "during the TLS handshake") ==
@@ -304,6 +374,8 @@ main(void)
 	RUN(ago_in_words);
 	RUN(strip_runs_merged_with_times);
 	RUN(strip_drawn_as_rects_with_titles);
+	RUN(strip_bad_checked_at_huge_negative);
+	RUN(start_order_every_item_exactly_once);
 	RUN(stage_words);
 	db_close();
 	unit_rm_rf(unit_tmp);

@@ -612,6 +612,28 @@ TEST(fsync_dir_bad_missing_or_file)
 	CHECK(util_fsync_dir(path) == CONN_EIO);
 }
 
+/* Sizes in binary units, the words of the disk check and the error log:
+ * whole MiB below a GiB, one decimal from a GiB up. */
+TEST(size_words_binary_units)
+{
+	char b[32];
+
+	CHECK(strcmp(util_size_words(0, b, sizeof b), "0 MiB") == 0);
+	CHECK(strcmp(util_size_words(1048575, b, sizeof b), "0 MiB") == 0);
+	CHECK(strcmp(util_size_words(256ULL << 20, b, sizeof b),
+	    "256 MiB") == 0);
+	CHECK(strcmp(util_size_words((1ULL << 30) - 1, b, sizeof b),
+	    "1023 MiB") == 0);
+	CHECK(strcmp(util_size_words(1ULL << 30, b, sizeof b), "1.0 GiB") ==
+	    0);
+	CHECK(strcmp(util_size_words(41200000000ULL, b, sizeof b),
+	    "38.4 GiB") == 0);
+	CHECK(strcmp(util_size_words(ULLONG_MAX, b, sizeof b),
+	    "17179869184.0 GiB") == 0);
+	/* A short buffer is cut, still terminated. */
+	CHECK(strcmp(util_size_words(256ULL << 20, b, 4), "256") == 0);
+}
+
 int
 main(void)
 {
@@ -663,6 +685,7 @@ main(void)
 	RUN(utc_time_bad_day_of_month);
 	RUN(utc_time_bad_ranges_and_hostile_values);
 	RUN(utc_time_agrees_with_the_c_library_every_day);
+	RUN(size_words_binary_units);
 	unit_rm_rf(unit_tmp);
 	UNIT_EXIT();
 }
