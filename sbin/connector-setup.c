@@ -724,7 +724,7 @@ cmd_health(void)
 		health_ago(now, r->checked_at, ago, sizeof ago);
 		snprintf(summary, sizeof summary, "%s", r->summary);
 		terminal_text(summary);
-		printf("%-15s %-35s %-16s %s\n", health_state_word(r->state),
+		printf("%-15s %-35s %-16s %s\n", health_row_word(r),
 		    health_items[r->item].name, ago, summary);
 	}
 	return overall == HEALTH_WARNING || overall == HEALTH_ERROR ? 1 : 0;

@@ -630,6 +630,10 @@ def test_setup_tool_health_table_and_status():
     p = inst.setup_tool("health")
     eq(p.returncode, 0, "never checked")
     check(b"not checked yet" in p.stdout, "before the first run")
+    rows = [x for x in p.stdout.decode().splitlines()
+            if "Connectivity" in x]
+    check(rows and all(x.startswith("Not checked ") for x in rows),
+          "an item never checked says so, not 'Not applicable': %r" % rows)
     all_ok()
     put("proxy", "absent", "no proxy")
     put("vcenter", "na", "Not registered yet")
