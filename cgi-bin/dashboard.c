@@ -72,22 +72,6 @@ one_setting(void *arg, const char *name, const char *value)
 	return 0;
 }
 
-/* The Health Status pane's rows as read, absent ones included. */
-struct pane {
-	struct health_row rows[HI__MAX];
-	size_t n;
-};
-
-static int
-pane_row(void *arg, const struct health_row *r)
-{
-	struct pane *p = arg;
-
-	if (p->n < HI__MAX)
-		p->rows[p->n++] = *r;
-	return 0;
-}
-
 /* The icon of a state (nginx/static/state-*.svg). */
 static const char *
 state_icon(enum health_state s)
@@ -99,7 +83,7 @@ state_icon(enum health_state s)
  * last checked, and each item shown with its 24-hour strip; 0, or
  * CONN_ENOMEM. */
 static int
-pane_set(struct app_ctx *c, const struct pane *p)
+pane_set(struct app_ctx *c, const struct health_table *p)
 {
 	struct buf strip = { 0 };
 	enum health_state overall;
@@ -167,7 +151,7 @@ pane_set(struct app_ctx *c, const struct pane *p)
 static int
 page_dashboard(struct app_ctx *c)
 {
-	static struct pane pane;
+	static struct health_table pane;
 	struct seen seen = { .c = c };
 	char ip[64];
 
@@ -181,8 +165,7 @@ page_dashboard(struct app_ctx *c)
 	app_set(c, "ip", ip);
 	if (seen.registered)
 		app_set(c, "reg.registered", "1");
-	pane.n = 0;
-	if (health_rows_each(pane_row, &pane) != 0)
+	if (health_table_read(&pane) != 0)
 		return 500;
 	if (pane_set(c, &pane) != 0)
 		return 500;
@@ -277,7 +260,7 @@ label_value(struct buf *b, const char *v)
  * offsets, which are connector_time_offset_seconds by peer.
  */
 static void
-health_metrics(struct buf *b, const struct pane *p)
+health_metrics(struct buf *b, const struct health_table *p)
 {
 	static const struct { const char *value, *peer; } offsets[] = {
 		{ "offset_vcenter_seconds", "vcenter" },
@@ -353,14 +336,13 @@ health_metrics(struct buf *b, const struct pane *p)
 static int
 api_metrics(struct app_ctx *c)
 {
-	static struct pane pane;
+	static struct health_table pane;
 	struct buf *b = app_text(c);
 	struct status s;
 
 	if (status_read(&s) != 0)
 		return 500;
-	pane.n = 0;
-	if (health_rows_each(pane_row, &pane) != 0)
+	if (health_table_read(&pane) != 0)
 		return 500;
 	metric(b, "connector_info", "The connector's version.",
 	    "{version=\"" CONNECTOR_VERSION "\"}", 1);

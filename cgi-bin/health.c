@@ -30,30 +30,6 @@
  * start. */
 #define RUN_START_GRACE 20
 
-/* ---- the rows ---- */
-
-struct rows {
-	struct health_row r[HI__MAX];
-	size_t n;
-};
-
-static int
-row_keep(void *arg, const struct health_row *r)
-{
-	struct rows *rs = arg;
-
-	if (rs->n < HI__MAX)
-		rs->r[rs->n++] = *r;
-	return 0;
-}
-
-static int
-rows_read(struct rows *rs)
-{
-	rs->n = 0;
-	return health_rows_each(row_keep, rs);
-}
-
 /* ---- Check now and its run ---- */
 
 static int
@@ -93,12 +69,12 @@ page_check(struct app_ctx *c)
 
 /* "Health checked: 9 OK, 1 warning, 1 error." */
 static void
-run_notice(const struct rows *rs, char *out, size_t outlen)
+run_notice(const struct health_table *rs, char *out, size_t outlen)
 {
 	int n[HEALTH_ERROR + 1] = { 0 };
 
 	for (size_t i = 0; i < rs->n; i++)
-		n[rs->r[i].state]++;
+		n[rs->rows[i].state]++;
 	snprintf(out, outlen, "Health checked: %d OK, %d warning%s, %d "
 	    "error%s%s", n[HEALTH_OK], n[HEALTH_WARNING],
 	    n[HEALTH_WARNING] == 1 ? "" : "s", n[HEALTH_ERROR],
@@ -141,7 +117,7 @@ page_run(struct app_ctx *c)
 	time_t at = t ? (time_t)strtoll(t, NULL, 10) : 0, ended, started,
 	    now = util_now();
 	char outcome[16], error[JOB_ERROR_MAX], msg[AUTH_NOTICE_MAX];
-	static struct rows rs;
+	static struct health_table rs;
 	int running;
 
 	if (job_newest(HEALTH_JOB, &newest, &ended, &running) != 0)
@@ -155,7 +131,7 @@ page_run(struct app_ctx *c)
 	app_template(c, "health-run.cs", "Checking the connector's health");
 	if (newest > after && !running) {
 		if (run_outcome(outcome, sizeof outcome, &started, error,
-		    sizeof error) != 0 || rows_read(&rs) != 0)
+		    sizeof error) != 0 || health_table_read(&rs) != 0)
 			return 500;
 		if (strcmp(outcome, "ok") != 0) {
 			snprintf(msg, sizeof msg, "The health check did not "
@@ -637,7 +613,7 @@ page_log(struct app_ctx *c)
 {
 	const char *id = app_field(c, F_ITEM);
 	struct log_page lp = { .c = c, .now = util_now() };
-	static struct rows rs;
+	static struct health_table rs;
 	const struct health_row *r = NULL;
 	enum health_item item;
 	char title[128], ago[HEALTH_AGO_MAX];
@@ -648,11 +624,11 @@ page_log(struct app_ctx *c)
 		    "Choose View Error Log beside an item on the dashboard.");
 		return 404;
 	}
-	if (rows_read(&rs) != 0)
+	if (health_table_read(&rs) != 0)
 		return 500;
 	for (size_t i = 0; i < rs.n; i++)
-		if (rs.r[i].item == item)
-			r = &rs.r[i];
+		if (rs.rows[i].item == item)
+			r = &rs.rows[i];
 	snprintf(title, sizeof title, "Error log: %s", health_items[item].name);
 	app_template(c, "health-log.cs", title);
 	app_set(c, "item.id", health_items[item].id);
@@ -701,16 +677,16 @@ rfc3339(time_t t)
 static int
 api_health(struct app_ctx *c)
 {
-	static struct rows rs;
+	static struct health_table rs;
 	json_t *items, *root;
 	time_t last = 0;
 
-	if (rows_read(&rs) != 0)
+	if (health_table_read(&rs) != 0)
 		return 500;
 	if ((items = json_array()) == NULL)
 		return 500;
 	for (size_t i = 0; i < rs.n; i++) {
-		const struct health_row *r = &rs.r[i];
+		const struct health_row *r = &rs.rows[i];
 		json_t *d = r->details[0] ? json_loads(r->details, 0, NULL) :
 		    NULL;
 
@@ -732,7 +708,7 @@ api_health(struct app_ctx *c)
 		    "details", d));
 	}
 	root = json_pack("{s:s, s:o, s:o}",
-	    "overall", health_state_id(health_overall(rs.r, rs.n)),
+	    "overall", health_state_id(health_overall(rs.rows, rs.n)),
 	    "checked_at", rfc3339(last), "items", items);
 	return app_json(c, root);
 }

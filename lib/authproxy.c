@@ -821,26 +821,6 @@ out_net:
 	return rc;
 }
 
-/*
- * Record at (seconds, decimal) as the time a user's AssumeRole last
- * failed, in one statement that keeps the later of it and the stored
- * one: two requests failing at once cannot move it back.
- */
-static int
-failed_at_set(const char *at)
-{
-	sqlite3_stmt *st = db_stmt(DB_SETTING_SET_MAX);
-	int rc;
-
-	if (st == NULL)
-		return CONN_EDB;
-	sqlite3_bind_text(st, 1, AP_SET_ASSUME_FAILED_AT, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : CONN_EDB;
-}
-
 /* The user part of a typed name in lower case: the limits' key. */
 static void
 user_key(const char *typed, char *out, size_t outlen)
@@ -1037,9 +1017,11 @@ authproxy_token(const struct ap_request *rq, struct ap_answer *a)
 		util_wipe(&a->cred, sizeof a->cred);
 		log_warn("authproxy: %s%s%s", vwhy, code[0] ? ": " : "",
 		    code);
-		/* The health item asks AWS itself at its next run. */
+		/* The health item asks AWS itself at its next run.  The
+		 * later time is kept: two requests failing at once cannot
+		 * move it back. */
 		snprintf(at, sizeof at, "%lld", (long long)util_now());
-		if (failed_at_set(at) != 0)
+		if (db_setting_set_max(AP_SET_ASSUME_FAILED_AT, at) != 0)
 			log_err("authproxy: cannot record the failure for the "
 			    "health check");
 		decide(a, AP_UNAVAILABLE, "%s%s%s", vwhy, code[0] ? ": " : "",

@@ -256,6 +256,7 @@ int db_end(int rc);
 int db_setting_get(const char *name, struct buf *out);
 int db_setting_copy(const char *name, char *out, size_t outlen);
 int db_setting_set(const char *name, const char *value);
+int db_setting_set_max(const char *name, const char *value);
 int db_setting_delete(const char *name);
 int db_settings_each(int (*cb)(void *arg, const char *name,
     const char *value), void *arg);

@@ -616,10 +616,10 @@ db_setting_copy(const char *name, char *out, size_t outlen)
 	return rc;
 }
 
-int
-db_setting_set(const char *name, const char *value)
+static int
+setting_put(enum db_stmt_id which, const char *name, const char *value)
 {
-	sqlite3_stmt *st = db_stmt(DB_SETTING_SET);
+	sqlite3_stmt *st = db_stmt(which);
 	int rc;
 
 	if (st == NULL)
@@ -629,6 +629,20 @@ db_setting_set(const char *name, const char *value)
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : CONN_EDB;
+}
+
+int
+db_setting_set(const char *name, const char *value)
+{
+	return setting_put(DB_SETTING_SET, name, value);
+}
+
+/* Set a setting holding a number to value unless it already holds a
+ * larger one, in one statement (two writers cannot move it back). */
+int
+db_setting_set_max(const char *name, const char *value)
+{
+	return setting_put(DB_SETTING_SET_MAX, name, value);
 }
 
 /* Remove a setting; 0 also when there was none. */

@@ -144,6 +144,13 @@ int health_item_find(const char *id, enum health_item *out);
  * decides); items never checked have checked_at 0 and state NA. */
 int health_rows_each(int (*cb)(void *arg, const struct health_row *r),
     void *arg);
+/* The pane's rows, every item in its order (absent ones included). */
+struct health_table {
+	struct health_row rows[HI__MAX];
+	size_t n;
+};
+/* Every item's row into t, as health_rows_each gives them; 0 or an error. */
+int health_table_read(struct health_table *t);
 enum health_state health_overall(const struct health_row *rows, size_t n);
 /* One item's history, newest first, at most limit entries. */
 int health_log_each(enum health_item item, int limit,

@@ -135,6 +135,23 @@ row_read(sqlite3_stmt *st, struct health_row *r)
 	return 0;
 }
 
+static int
+table_keep(void *arg, const struct health_row *r)
+{
+	struct health_table *t = arg;
+
+	if (t->n < HI__MAX)
+		t->rows[t->n++] = *r;
+	return 0;
+}
+
+int
+health_table_read(struct health_table *t)
+{
+	t->n = 0;
+	return health_rows_each(table_keep, t);
+}
+
 int
 health_rows_each(int (*cb)(void *arg, const struct health_row *r), void *arg)
 {

@@ -669,21 +669,6 @@ terminal_text(char *s)
 		}
 }
 
-struct health_table {
-	struct health_row rows[HI__MAX];
-	size_t n;
-};
-
-static int
-health_keep(void *arg, const struct health_row *r)
-{
-	struct health_table *t = arg;
-
-	if (t->n < HI__MAX)
-		t->rows[t->n++] = *r;
-	return 0;
-}
-
 /* health: the pane as a table; 1 when an item is in warning or error. */
 static int
 cmd_health(void)
@@ -695,7 +680,7 @@ cmd_health(void)
 
 	if (open_state() != 0)
 		return 1;
-	if (health_rows_each(health_keep, &t) != 0) {
+	if (health_table_read(&t) != 0) {
 		fprintf(stderr, "connector-setup: the health status cannot be "
 		    "read; see %s.\n", paths_get(PATH_LOGFILE));
 		db_close();
